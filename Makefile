@@ -1,0 +1,43 @@
+# The two commands a newcomer needs: `make run` and `make test`. Everything else is optional.
+SHELL := /bin/bash
+HOST ?= 127.0.0.1
+PORT ?= 8000
+# uv from PATH, or else a private copy installed from PyPI into .tools/ on first use.
+UV := $(shell command -v uv 2>/dev/null || echo .tools/bin/uv)
+export UV_LINK_MODE ?= copy
+
+.PHONY: run test lint typecheck openapi bench sync
+
+.tools/bin/uv:
+	python3 -m venv .tools
+	.tools/bin/pip install --quiet uv
+
+sync: | $(UV)
+	$(UV) sync --locked --quiet
+
+## Serve the API on the embedded SQLite default, with migrations applied and the catalogue loaded.
+run: sync
+	$(UV) run --locked hipspine prestart
+	$(UV) run --locked uvicorn app.main:create_app --factory --host $(HOST) --port $(PORT) --no-access-log
+
+## The whole suite: lint, types, the contract, tests (PostgreSQL too when TEST_DATABASE_URL is set).
+test: sync
+	$(UV) run --locked ruff check .
+	$(UV) run --locked ruff format --check .
+	$(UV) run --locked mypy
+	$(UV) run --locked pytest
+
+lint: sync
+	$(UV) run --locked ruff check .
+	$(UV) run --locked ruff format --check .
+
+typecheck: sync
+	$(UV) run --locked mypy
+
+## Regenerate openapi/openapi.json from the app.
+openapi: sync
+	$(UV) run --locked hipspine openapi
+
+## Throughput and latency against a real uvicorn on loopback (see README).
+bench: sync
+	$(UV) run --locked python scripts/bench.py

@@ -1,0 +1,44 @@
+"""Settings, read once from the environment (prefix-free names, documented in the README)."""
+
+from functools import lru_cache
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_SQLITE_URL = f"sqlite:///{PROJECT_ROOT / 'data' / 'hipspine.db'}"
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_file=".env", extra="ignore")
+
+    database_url: str = Field(
+        default=DEFAULT_SQLITE_URL,
+        description="SQLAlchemy URL: SQLite file by default, postgresql+psycopg://... in prod",
+    )
+    host: str = "127.0.0.1"
+    port: int = Field(default=8000, ge=1, le=65535)
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+    access_log: bool = Field(default=True, description="One JSON line per request.")
+    cors_origins: list[str] = Field(
+        default_factory=list,
+        description="Origins allowed by CORS, as a JSON list; empty disables CORS.",
+    )
+    max_body_bytes: int = Field(
+        default=64 * 1024, ge=1024, description="Request bodies larger than this get 413."
+    )
+    catalogue_max_age_seconds: int = Field(
+        default=300, ge=0, description="Cache-Control max-age on public catalogue responses."
+    )
+    catalogue_refresh_seconds: float = Field(
+        default=30.0,
+        ge=0,
+        description="How often a worker checks the database for a newer dataset version.",
+    )
+
+
+@lru_cache
+def get_settings() -> Settings:
+    return Settings()

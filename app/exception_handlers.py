@@ -1,0 +1,95 @@
+"""Render every error as problem+json (see ``app.errors`` for the hierarchy)."""
+
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException
+
+from app.errors import PROBLEM_JSON, AppError, problem_body
+
+# Starlette raises HTTPException for routing-level errors; give each a stable code.
+_HTTP_CODES = {
+    400: ("bad_request", "Bad Request", "The request could not be parsed."),
+    404: ("not_found", "Not Found", "No resource at this path."),
+    405: ("method_not_allowed", "Method Not Allowed", "This path does not support the method."),
+    413: ("payload_too_large", "Content Too Large", "The request body is too large."),
+}
+
+
+def problem_response(
+    request: Request,
+    *,
+    status: int,
+    code: str,
+    title: str,
+    detail: str,
+    errors: list[dict[str, Any]] | None = None,
+    headers: dict[str, str] | None = None,
+) -> JSONResponse:
+    return JSONResponse(
+        problem_body(
+            status=status,
+            code=code,
+            title=title,
+            detail=detail,
+            instance=request.url.path,
+            request_id=request.state.request_id,
+            errors=errors,
+        ),
+        status_code=status,
+        media_type=PROBLEM_JSON,
+        headers=headers,
+    )
+
+
+async def _app_error(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, AppError)
+    return problem_response(
+        request,
+        status=exc.status,
+        code=exc.code,
+        title=exc.title,
+        detail=exc.detail,
+        errors=exc.errors,
+    )
+
+
+async def _validation_error(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, RequestValidationError)
+    errors = [
+        # Never echo the input back: it may be personal data.
+        {"loc": list(error["loc"]), "msg": error["msg"], "type": error["type"]}
+        for error in exc.errors()
+    ]
+    fields = ", ".join(".".join(str(part) for part in error["loc"]) for error in errors)
+    return problem_response(
+        request,
+        status=422,
+        code="validation_error",
+        title="Unprocessable Content",
+        detail=f"Invalid input: {fields}." if fields else "Invalid input.",
+        errors=errors,
+    )
+
+
+async def _http_error(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, HTTPException)
+    code, title, detail = _HTTP_CODES.get(
+        exc.status_code, ("http_error", "HTTP Error", "The request failed.")
+    )
+    return problem_response(
+        request,
+        status=exc.status_code,
+        code=code,
+        title=title,
+        detail=detail,
+        headers=dict(exc.headers) if exc.headers else None,
+    )
+
+
+def install_exception_handlers(app: FastAPI) -> None:
+    app.add_exception_handler(AppError, _app_error)
+    app.add_exception_handler(RequestValidationError, _validation_error)
+    app.add_exception_handler(HTTPException, _http_error)

@@ -1,0 +1,34 @@
+from fastapi import APIRouter, Request
+from pydantic import BaseModel, Field
+
+from app.db import database_reachable
+from app.errors import ServiceUnavailable, problem_responses
+
+router = APIRouter(tags=["health"], responses=problem_responses(422))
+
+
+class HealthStatus(BaseModel):
+    status: str = Field(examples=["ok"])
+
+
+class ReadyStatus(HealthStatus):
+    dataset_version: str = Field(examples=["1-3f9c2a7b1d4e"])
+
+
+@router.get("/healthz", response_model=HealthStatus, summary="Liveness")
+async def healthz() -> HealthStatus:
+    """The process is up. Touches no dependency."""
+    return HealthStatus(status="ok")
+
+
+@router.get(
+    "/readyz",
+    response_model=ReadyStatus,
+    summary="Readiness",
+    responses=problem_responses(503),
+)
+def readyz(request: Request) -> ReadyStatus:
+    """The database answers and this worker serves a loaded catalogue."""
+    if not database_reachable(request.app.state.engine):
+        raise ServiceUnavailable("The database is not reachable.")
+    return ReadyStatus(status="ok", dataset_version=request.app.state.catalogue.snapshot.version)

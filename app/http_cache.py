@@ -1,0 +1,42 @@
+"""Strong ETags and conditional GETs for content served from pre-serialised bytes."""
+
+import hashlib
+from collections.abc import Mapping
+from typing import Any
+
+from fastapi import Request, Response
+
+NOT_MODIFIED: dict[int | str, dict[str, Any]] = {
+    304: {"description": "Not Modified: your copy, named by `If-None-Match`, is current."}
+}
+
+
+def strong_etag(body: bytes) -> str:
+    return '"' + hashlib.sha256(body).hexdigest()[:32] + '"'
+
+
+def matches_if_none_match(header: str | None, etag: str) -> bool:
+    """RFC 9110 13.1.2: weak comparison, ``*`` matches any current representation."""
+    if not header:
+        return False
+    opaque = etag.removeprefix("W/")
+    for candidate in header.split(","):
+        candidate = candidate.strip()
+        if candidate == "*" or candidate.removeprefix("W/") == opaque:
+            return True
+    return False
+
+
+def conditional_json(
+    request: Request,
+    *,
+    body: bytes,
+    etag: str,
+    headers: Mapping[str, str],
+    media_type: str = "application/json",
+) -> Response:
+    """200 with the body, or 304 with the same validators when the client already has it."""
+    all_headers = {"ETag": etag, **headers}
+    if matches_if_none_match(request.headers.get("if-none-match"), etag):
+        return Response(status_code=304, headers=all_headers)
+    return Response(content=body, media_type=media_type, headers=all_headers)

@@ -1,0 +1,110 @@
+"""The application factory."""
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import AsyncIterator
+from typing import Any
+
+import anyio
+from fastapi import Depends, FastAPI
+from fastapi.middleware.cors import CORSMiddleware
+from sqlalchemy import Engine
+
+from app.catalogue.router import guidance_router
+from app.catalogue.router import router as catalogue_router
+from app.catalogue.service import CatalogueCache
+from app.config import Settings, get_settings
+from app.db import make_engine
+from app.docs import mount_docs
+from app.errors import problem_responses
+from app.exception_handlers import install_exception_handlers
+from app.health.router import router as health_router
+from app.middleware import RequestContextMiddleware
+from app.observability import configure_logging
+from app.openapi import API_DESCRIPTION, build_openapi, operation_id
+from app.strict_query import reject_unknown_query_params
+
+logger = logging.getLogger(__name__)
+
+OPENAPI_TAGS = [
+    {"name": "catalogue", "description": "Exercises: filter, page, fetch, or take them all."},
+    {"name": "guidance", "description": "Self-assessments, habits, FAQ, safety, plan template."},
+    {"name": "health", "description": "Liveness and readiness probes."},
+]
+
+
+def create_app(settings: Settings | None = None, *, engine: Engine | None = None) -> FastAPI:
+    settings = settings or get_settings()
+    configure_logging(settings.log_level)
+    app_engine = engine or make_engine(settings.database_url)
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        app.state.catalogue = await anyio.to_thread.run_sync(CatalogueCache, app_engine)
+        refresher = asyncio.create_task(
+            _keep_catalogue_fresh(app.state.catalogue, settings.catalogue_refresh_seconds)
+        )
+        try:
+            yield
+        finally:
+            refresher.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await refresher
+            if engine is None:
+                app_engine.dispose()
+
+    app = FastAPI(
+        title="Hip-Spine API",
+        version="1.0.0",
+        description=API_DESCRIPTION,
+        openapi_tags=OPENAPI_TAGS,
+        lifespan=lifespan,
+        docs_url=None,
+        redoc_url=None,
+        generate_unique_id_function=operation_id,
+        separate_input_output_schemas=False,
+        dependencies=[Depends(reject_unknown_query_params)],
+        responses=problem_responses(500),
+    )
+    app.state.engine = app_engine
+    app.state.settings = settings
+    app.state.cache_control = f"public, max-age={settings.catalogue_max_age_seconds}"
+    install_exception_handlers(app)
+    for router in (catalogue_router, guidance_router, health_router):
+        app.include_router(router)
+    mount_docs(app)
+
+    def openapi() -> dict[str, Any]:
+        return build_openapi(app)
+
+    app.openapi = openapi  # type: ignore[method-assign]
+
+    if settings.cors_origins:
+        app.add_middleware(
+            CORSMiddleware,
+            allow_origins=settings.cors_origins,
+            allow_methods=["GET", "POST", "PATCH", "DELETE"],
+            allow_headers=["*"],
+            expose_headers=["ETag", "X-Request-ID", "X-Dataset-Version"],
+        )
+    # Added last so it is outermost: every response, CORS preflights and 500s included,
+    # carries the request id.
+    app.add_middleware(
+        RequestContextMiddleware,
+        max_body_bytes=settings.max_body_bytes,
+        access_log=settings.access_log,
+    )
+    return app
+
+
+async def _keep_catalogue_fresh(cache: CatalogueCache, every_seconds: float) -> None:
+    """Pick up a newly loaded dataset without a restart (another replica may have loaded it)."""
+    if every_seconds <= 0:
+        return
+    while True:
+        await asyncio.sleep(every_seconds)
+        try:
+            await anyio.to_thread.run_sync(cache.refresh)
+        except Exception:
+            logger.exception("catalogue refresh failed; serving the previous version")

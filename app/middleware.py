@@ -1,0 +1,141 @@
+"""The one pure-ASGI middleware every request passes through.
+
+It gives each request an id (``X-Request-ID``, echoed when the client sent a sane one), enforces
+the body-size limit with a 413, turns any exception that escaped the app into a problem+json 500
+that still carries the request id, and writes one JSON access-log line. It is one middleware,
+not four, because each layer costs time on every request.
+"""
+
+import json
+import logging
+import re
+import time
+import uuid
+
+from starlette.datastructures import MutableHeaders
+from starlette.exceptions import HTTPException
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from app.errors import PROBLEM_JSON, PayloadTooLarge, problem_body
+from app.observability import request_id_var
+
+REQUEST_ID_HEADER = "x-request-id"
+_SAFE_REQUEST_ID = re.compile(r"[A-Za-z0-9._-]{1,128}")
+
+access_logger = logging.getLogger("app.access")
+error_logger = logging.getLogger("app.error")
+
+
+class RequestContextMiddleware:
+    def __init__(self, app: ASGIApp, *, max_body_bytes: int, access_log: bool) -> None:
+        self.app = app
+        self.max_body_bytes = max_body_bytes
+        self.access_log = access_log
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+
+        request_id = _request_id(scope)
+        token = request_id_var.set(request_id)
+        scope.setdefault("state", {})["request_id"] = request_id
+        started_at = time.perf_counter()
+        response_status = 0
+
+        async def send_with_request_id(message: Message) -> None:
+            nonlocal response_status
+            if message["type"] == "http.response.start":
+                response_status = message["status"]
+                MutableHeaders(scope=message).append("X-Request-ID", request_id)
+            await send(message)
+
+        received = 0
+
+        async def receive_within_limit() -> Message:
+            nonlocal received
+            message = await receive()
+            if message["type"] == "http.request":
+                received += len(message.get("body", b""))
+                if received > self.max_body_bytes:
+                    raise HTTPException(status_code=413)
+            return message
+
+        try:
+            if _declared_length(scope) > self.max_body_bytes:
+                await self._send_problem(send_with_request_id, scope, request_id, 413)
+            else:
+                await self.app(scope, receive_within_limit, send_with_request_id)
+        except HTTPException as exc:  # only the 413 raised above can escape the app this way
+            if response_status == 0:
+                await self._send_problem(send_with_request_id, scope, request_id, exc.status_code)
+        except Exception:
+            error_logger.exception("unhandled error", extra={"path": scope["path"]})
+            if response_status == 0:
+                await self._send_problem(send_with_request_id, scope, request_id, 500)
+        finally:
+            if self.access_log:
+                access_logger.info(
+                    "request",
+                    extra={
+                        "method": scope["method"],
+                        "path": scope["path"],
+                        "status": response_status,
+                        "duration_ms": round((time.perf_counter() - started_at) * 1000, 3),
+                    },
+                )
+            request_id_var.reset(token)
+
+    async def _send_problem(self, send: Send, scope: Scope, request_id: str, status: int) -> None:
+        if status == 413:
+            error = PayloadTooLarge(f"Request body exceeds {self.max_body_bytes} bytes.")
+            code, title, detail = error.code, error.title, error.detail
+        else:
+            code, title, detail = "internal_error", "Internal Server Error", _INTERNAL_DETAIL
+        body = json.dumps(
+            problem_body(
+                status=status,
+                code=code,
+                title=title,
+                detail=detail,
+                instance=scope["path"],
+                request_id=request_id,
+            )
+        ).encode()
+        await send(
+            {
+                "type": "http.response.start",
+                "status": status,
+                "headers": [
+                    (b"content-type", PROBLEM_JSON.encode()),
+                    (b"content-length", str(len(body)).encode()),
+                    (b"connection", b"close"),
+                ],
+            }
+        )
+        await send({"type": "http.response.body", "body": body})
+
+
+_INTERNAL_DETAIL = (
+    "The server could not complete the request. Quote the request id when reporting it."
+)
+
+
+def _request_id(scope: Scope) -> str:
+    for name, value in scope["headers"]:
+        if name == REQUEST_ID_HEADER.encode():
+            candidate: str = value.decode("latin-1")
+            if _SAFE_REQUEST_ID.fullmatch(candidate):
+                return candidate
+            break
+    return uuid.uuid4().hex
+
+
+def _declared_length(scope: Scope) -> int:
+    for name, value in scope["headers"]:
+        if name == b"content-length":
+            try:
+                return int(value)
+            except ValueError:
+                return 0
+    return 0

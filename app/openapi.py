@@ -1,0 +1,83 @@
+"""The published contract: operation ids, the API description and problem+json error bodies."""
+
+import json
+from pathlib import Path
+from typing import Any
+
+from fastapi import FastAPI
+from fastapi.openapi.utils import get_openapi
+from fastapi.routing import APIRoute
+
+from app.errors import PROBLEM_JSON
+
+CONTRACT_PATH = Path(__file__).resolve().parent.parent / "openapi" / "openapi.json"
+
+API_DESCRIPTION = """
+JSON API for the hip-spine connection: an exercise catalogue and guidance taken from the guide
+*Unlocking Your Hip-Spine Connection*, each item carrying the guide section it came from.
+
+The content is general education about exercise and daily habits, **not medical advice or a
+diagnosis**. Anyone with numbness, weakness or bladder or bowel changes should seek medical
+care promptly.
+
+## Versioning
+Paths start with `/v1`; fields are only ever added within a major version. The content has its
+own version, `dataset_version` (also the `X-Dataset-Version` header): it changes whenever any
+exercise or guidance item changes, so an offline app can store `GET /v1/catalogue` and compare
+versions.
+
+## Caching
+Catalogue and guidance responses carry a strong `ETag` and `Cache-Control: public`. Send the
+ETag back as `If-None-Match` to get `304 Not Modified` with no body while nothing changed.
+
+## Pagination
+Lists return `{items, next_cursor}`. Pass `next_cursor` back as `cursor` (with the same filters)
+for the next page; it is null on the last page. `limit` is 1 to 100 (default 20). Cursors are
+opaque: a malformed one gets 422.
+
+## Errors
+Every error is `application/problem+json` (RFC 9457) with `type`, `title`, `status`, `detail`,
+`instance`, a stable machine-readable `code` and the `request_id`. Validation errors (422) list
+each bad field in `errors[]` as `{loc, msg, type}`; unknown query parameters and unknown body
+fields are rejected, never ignored. Bodies over the size limit get 413. A 500 never carries
+exception text: quote its `request_id`, which is also in every response's `X-Request-ID` header
+(send your own `X-Request-ID` to correlate).
+""".strip()
+
+
+def operation_id(route: APIRoute) -> str:
+    """``<tag>-<handler>``, so generated clients read ``catalogue.listExercises``."""
+    if not route.tags:
+        raise ValueError(f"route {route.path} has no tag")
+    return f"{route.tags[0]}-{route.name}"
+
+
+def build_openapi(app: FastAPI) -> dict[str, Any]:
+    if app.openapi_schema is None:
+        schema = get_openapi(
+            title=app.title,
+            version=app.version,
+            description=app.description,
+            routes=app.routes,
+            tags=app.openapi_tags,
+            servers=app.servers,
+            separate_input_output_schemas=app.separate_input_output_schemas,
+        )
+        _declare_problem_media_type(schema)
+        app.openapi_schema = schema
+    return app.openapi_schema
+
+
+def _declare_problem_media_type(schema: dict[str, Any]) -> None:
+    """Error responses are application/problem+json, not the default application/json."""
+    for path_item in schema.get("paths", {}).values():
+        for operation in path_item.values():
+            for status, response in operation.get("responses", {}).items():
+                content = response.get("content")
+                if int(status) >= 400 and content and "application/json" in content:
+                    content[PROBLEM_JSON] = content.pop("application/json")
+
+
+def render_contract(app: FastAPI) -> str:
+    """The committed form of the contract: sorted keys, two-space indent, final newline."""
+    return json.dumps(build_openapi(app), indent=2, sort_keys=True, ensure_ascii=False) + "\n"

@@ -1,0 +1,118 @@
+"""Shared fixtures: a migrated database per backend, one transaction per test, and a client.
+
+The suite runs on SQLite always and on PostgreSQL when ``TEST_DATABASE_URL`` is set (``.ci/run``
+sets it). Each backend gets a fresh database of its own, never the development one; migrations
+run once, the catalogue is loaded once, and every test runs inside a transaction that is
+rolled back, so tests cannot see each other's writes.
+"""
+
+import contextlib
+import os
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from alembic import command
+from alembic.config import Config
+from fastapi import FastAPI
+from fastapi.testclient import TestClient
+from sqlalchemy import Connection, Engine, make_url, text
+from sqlmodel import Session
+
+from app.catalogue.content import Content, load_content
+from app.catalogue.service import load_catalogue
+from app.config import PROJECT_ROOT, Settings
+from app.db import get_session, make_engine
+from app.main import create_app
+
+IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
+POSTGRES_URL = os.environ.get("TEST_DATABASE_URL")
+
+
+def require(condition: bool, reason: str) -> None:
+    """Skip locally when a dependency is missing; under CI the same gap is a failure."""
+    if not condition:
+        if IN_CI:
+            pytest.fail(f"{reason} (CI must run everything)")
+        pytest.skip(reason)
+
+
+def alembic_config(url: str) -> Config:
+    config = Config(str(PROJECT_ROOT / "alembic.ini"))
+    config.set_main_option("sqlalchemy.url", url)
+    config.attributes["configure_logger"] = False
+    return config
+
+
+@contextlib.contextmanager
+def empty_database(backend: str, tmp_dir: Path) -> Iterator[str]:
+    """A new, empty database on ``backend``, removed afterwards."""
+    if backend == "sqlite":
+        yield f"sqlite:///{tmp_dir / f'{uuid.uuid4().hex}.db'}"
+        return
+    require(POSTGRES_URL is not None, "TEST_DATABASE_URL is not set")
+    assert POSTGRES_URL is not None
+    name = f"hipspine_test_{uuid.uuid4().hex[:12]}"
+    admin = make_engine(POSTGRES_URL).execution_options(isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(text(f'CREATE DATABASE "{name}"'))
+    try:
+        yield make_url(POSTGRES_URL).set(database=name).render_as_string(hide_password=False)
+    finally:
+        with admin.connect() as connection:
+            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+@pytest.fixture(scope="session")
+def content() -> Content:
+    return load_content()
+
+
+@pytest.fixture(scope="session", params=["sqlite", "postgresql"])
+def backend(request: pytest.FixtureRequest) -> str:
+    return str(request.param)
+
+
+@pytest.fixture(scope="session")
+def engine(
+    backend: str, tmp_path_factory: pytest.TempPathFactory, content: Content
+) -> Iterator[Engine]:
+    with empty_database(backend, tmp_path_factory.mktemp(backend)) as url:
+        command.upgrade(alembic_config(url), "head")
+        engine = make_engine(url)
+        with Session(engine) as session:
+            load_catalogue(session=session, content=content)
+        yield engine
+        engine.dispose()
+
+
+@pytest.fixture
+def connection(engine: Engine) -> Iterator[Connection]:
+    with engine.connect() as connection:
+        transaction = connection.begin()
+        yield connection
+        transaction.rollback()
+
+
+@pytest.fixture
+def session(connection: Connection) -> Iterator[Session]:
+    """A session whose commits become savepoints inside the test's transaction."""
+    with Session(bind=connection, join_transaction_mode="create_savepoint") as session:
+        yield session
+
+
+@pytest.fixture(scope="session")
+def app(engine: Engine) -> FastAPI:
+    url = engine.url.render_as_string(hide_password=False)
+    settings = Settings(database_url=url, catalogue_refresh_seconds=0)
+    return create_app(settings, engine=engine)
+
+
+@pytest.fixture
+def client(app: FastAPI, session: Session) -> Iterator[TestClient]:
+    app.dependency_overrides[get_session] = lambda: session
+    with TestClient(app) as test_client:
+        yield test_client
+    app.dependency_overrides.clear()

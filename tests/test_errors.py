@@ -1,0 +1,197 @@
+"""Conventions every route shares: problem+json errors, request ids, body limits, CORS."""
+
+import json
+import logging
+from collections.abc import Iterator
+
+import pytest
+from fastapi import FastAPI
+from fastapi.testclient import TestClient
+from sqlalchemy import Engine
+
+from app.config import Settings
+from app.main import create_app
+from app.observability import JsonFormatter
+
+PROBLEM_JSON = "application/problem+json"
+
+
+@pytest.fixture
+def failing_client(engine: Engine) -> Iterator[TestClient]:
+    """An app with one route that crashes, to see what a 500 looks like from outside."""
+    url = engine.url.render_as_string(hide_password=False)
+    app: FastAPI = create_app(
+        Settings(
+            database_url=url,
+            catalogue_refresh_seconds=0,
+            max_body_bytes=2048,
+            cors_origins=["https://clinic.example"],
+        ),
+        engine=engine,
+    )
+
+    @app.get("/boom", tags=["health"])
+    def boom() -> None:
+        raise RuntimeError("database password is hunter2")
+
+    @app.post("/echo", tags=["health"])
+    def echo(payload: dict[str, str]) -> dict[str, str]:
+        return payload
+
+    with TestClient(app, raise_server_exceptions=False) as client:
+        yield client
+
+
+class TestProblemDetails:
+    def test_unknown_path_is_404_problem(self, client: TestClient) -> None:
+        response = client.get("/v1/nothing-here")
+
+        assert response.status_code == 404
+        assert response.headers["content-type"] == PROBLEM_JSON
+        problem = response.json()
+        assert problem == {
+            "type": "https://hipspine.example/problems/not_found",
+            "title": "Not Found",
+            "status": 404,
+            "detail": "No resource at this path.",
+            "instance": "/v1/nothing-here",
+            "code": "not_found",
+            "request_id": response.headers["x-request-id"],
+        }
+
+    def test_wrong_method_is_405_problem(self, client: TestClient) -> None:
+        response = client.post("/v1/exercises", json={})
+
+        assert response.status_code == 405
+        assert response.headers["content-type"] == PROBLEM_JSON
+        assert response.json()["code"] == "method_not_allowed"
+        assert "GET" in response.headers["allow"]
+
+    def test_unknown_query_parameter_on_a_route_without_parameters(
+        self, client: TestClient
+    ) -> None:
+        response = client.get("/v1/catalogue", params={"format": "xml"})
+
+        assert response.status_code == 422
+        assert response.json()["errors"][0]["loc"] == ["query", "format"]
+
+    def test_500_hides_the_exception_and_keeps_the_request_id(
+        self, failing_client: TestClient, caplog: pytest.LogCaptureFixture
+    ) -> None:
+        with caplog.at_level(logging.ERROR, logger="app.error"):
+            response = failing_client.get("/boom", headers={"X-Request-ID": "trace-500"})
+
+        assert response.status_code == 500
+        assert response.headers["content-type"] == PROBLEM_JSON
+        assert response.headers["x-request-id"] == "trace-500"
+        problem = response.json()
+        assert problem["code"] == "internal_error"
+        assert problem["request_id"] == "trace-500"
+        assert "hunter2" not in response.text
+        assert "RuntimeError" not in response.text
+        assert any(record.getMessage() == "unhandled error" for record in caplog.records)
+
+
+class TestBodyLimit:
+    def test_declared_oversized_body_is_413(self, failing_client: TestClient) -> None:
+        response = failing_client.post(
+            "/echo", content=b"{" + b" " * 4096 + b"}", headers={"content-type": "application/json"}
+        )
+
+        assert response.status_code == 413
+        assert response.headers["content-type"] == PROBLEM_JSON
+        assert response.json()["code"] == "payload_too_large"
+        assert "x-request-id" in response.headers
+
+    def test_streamed_oversized_body_is_413(self, failing_client: TestClient) -> None:
+        def chunks() -> Iterator[bytes]:
+            yield b'{"a": "'
+            for _ in range(10):
+                yield b"x" * 512
+            yield b'"}'
+
+        response = failing_client.post(
+            "/echo", content=chunks(), headers={"content-type": "application/json"}
+        )
+
+        assert response.status_code == 413
+        assert response.json()["code"] == "payload_too_large"
+
+    def test_body_within_limit_is_served(self, failing_client: TestClient) -> None:
+        response = failing_client.post("/echo", json={"a": "b"})
+
+        assert response.status_code == 200
+        assert response.json() == {"a": "b"}
+
+    def test_malformed_json_body_is_422_problem(self, failing_client: TestClient) -> None:
+        response = failing_client.post(
+            "/echo", content=b"{not json", headers={"content-type": "application/json"}
+        )
+
+        assert response.status_code == 422
+        assert response.headers["content-type"] == PROBLEM_JSON
+        assert "not json" not in response.text
+
+
+class TestRequestId:
+    def test_generated_when_absent(self, client: TestClient) -> None:
+        first = client.get("/healthz").headers["x-request-id"]
+        second = client.get("/healthz").headers["x-request-id"]
+
+        assert len(first) == 32
+        assert first != second
+
+    def test_client_value_is_echoed(self, client: TestClient) -> None:
+        response = client.get("/healthz", headers={"X-Request-ID": "abc-123.def_4"})
+
+        assert response.headers["x-request-id"] == "abc-123.def_4"
+
+    @pytest.mark.parametrize("unsafe", [b"a b", b"x" * 129, b"<script>", "é".encode()])
+    def test_unsafe_client_value_is_replaced(self, client: TestClient, unsafe: bytes) -> None:
+        response = client.get("/healthz", headers={b"X-Request-ID": unsafe})
+
+        assert response.headers["x-request-id"].encode() != unsafe
+        assert len(response.headers["x-request-id"]) == 32
+
+    def test_on_error_responses_too(self, client: TestClient) -> None:
+        response = client.get("/v1/exercises/nope")
+
+        assert response.json()["request_id"] == response.headers["x-request-id"]
+
+
+class TestAccessLog:
+    def test_one_json_line_per_request_with_the_request_id(
+        self, client: TestClient, caplog: pytest.LogCaptureFixture
+    ) -> None:
+        caplog.handler.setFormatter(JsonFormatter())
+        with caplog.at_level(logging.INFO, logger="app.access"):
+            client.get("/v1/exercises/clamshell", headers={"X-Request-ID": "log-me"})
+
+        lines = [json.loads(line) for line in caplog.text.splitlines() if line]
+        access = [line for line in lines if line["logger"] == "app.access"]
+        assert access[-1]["request_id"] == "log-me"
+        assert access[-1]["path"] == "/v1/exercises/clamshell"
+        assert access[-1]["status"] == 200
+        assert access[-1]["method"] == "GET"
+
+
+class TestCors:
+    def test_allowed_origin_gets_cors_headers(self, failing_client: TestClient) -> None:
+        response = failing_client.get("/healthz", headers={"Origin": "https://clinic.example"})
+
+        assert response.headers["access-control-allow-origin"] == "https://clinic.example"
+        assert "X-Request-ID" in response.headers["access-control-expose-headers"]
+
+    def test_other_origin_gets_none(self, failing_client: TestClient) -> None:
+        response = failing_client.get("/healthz", headers={"Origin": "https://evil.example"})
+
+        assert "access-control-allow-origin" not in response.headers
+
+    def test_preflight_carries_request_id(self, failing_client: TestClient) -> None:
+        response = failing_client.options(
+            "/v1/exercises",
+            headers={"Origin": "https://clinic.example", "Access-Control-Request-Method": "GET"},
+        )
+
+        assert response.status_code == 200
+        assert "x-request-id" in response.headers

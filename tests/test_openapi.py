@@ -1,0 +1,74 @@
+"""The committed contract is exactly what the app serves, and follows the conventions."""
+
+from typing import Any
+
+import pytest
+from fastapi import FastAPI
+from fastapi.testclient import TestClient
+
+from app.openapi import CONTRACT_PATH, render_contract
+
+
+def operations(schema: dict[str, Any]) -> list[tuple[str, str, dict[str, Any]]]:
+    return [
+        (path, method, operation)
+        for path, item in schema["paths"].items()
+        for method, operation in item.items()
+    ]
+
+
+@pytest.fixture
+def schema(client: TestClient) -> dict[str, Any]:
+    response = client.get("/openapi.json")
+    assert response.status_code == 200
+    body: dict[str, Any] = response.json()
+    return body
+
+
+def test_committed_contract_matches_the_served_schema(app: FastAPI) -> None:
+    assert CONTRACT_PATH.read_text(encoding="utf-8") == render_contract(app), (
+        "openapi/openapi.json is stale: run `make openapi`"
+    )
+
+
+def test_operation_ids_are_tag_dash_handler(schema: dict[str, Any]) -> None:
+    for path, method, operation in operations(schema):
+        tag = operation["tags"][0]
+        assert operation["operationId"].startswith(f"{tag}-"), (path, method)
+
+
+def test_every_error_response_is_problem_json(schema: dict[str, Any]) -> None:
+    for path, _method, operation in operations(schema):
+        for status, response in operation["responses"].items():
+            if int(status) >= 400:
+                assert list(response["content"]) == ["application/problem+json"], (path, status)
+                assert response["content"]["application/problem+json"]["schema"] == {
+                    "$ref": "#/components/schemas/Problem"
+                }
+
+
+def test_every_operation_declares_422_and_500(schema: dict[str, Any]) -> None:
+    for path, method, operation in operations(schema):
+        assert {"422", "500"} <= set(operation["responses"]), (path, method)
+
+
+def test_every_component_schema_has_an_example_or_examples_on_its_fields(
+    schema: dict[str, Any],
+) -> None:
+    for name in ("Problem", "ExercisePublic", "HealthStatus"):
+        component = schema["components"]["schemas"][name]
+        assert "examples" in component or any(
+            "examples" in field for field in component["properties"].values()
+        ), name
+
+
+def test_description_explains_the_conventions(schema: dict[str, Any]) -> None:
+    description = schema["info"]["description"]
+    for topic in (
+        "## Errors",
+        "## Pagination",
+        "## Caching",
+        "## Versioning",
+        "not medical advice",
+    ):
+        assert topic in description
