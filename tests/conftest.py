@@ -75,17 +75,33 @@ def backend(request: pytest.FixtureRequest) -> str:
     return str(request.param)
 
 
-@pytest.fixture(scope="session")
-def engine(
-    backend: str, tmp_path_factory: pytest.TempPathFactory, content: Content
-) -> Iterator[Engine]:
-    with empty_database(backend, tmp_path_factory.mktemp(backend)) as url:
+@contextlib.contextmanager
+def catalogue_database(backend: str, tmp_dir: Path, content: Content) -> Iterator[Engine]:
+    """A fresh database on ``backend``, migrated to head, with the catalogue loaded."""
+    with empty_database(backend, tmp_dir) as url:
         command.upgrade(alembic_config(url), "head")
         engine = make_engine(url)
         with Session(engine) as session:
             load_catalogue(session=session, content=content)
+        try:
+            yield engine
+        finally:
+            engine.dispose()
+
+
+def app_settings(engine: Engine, **overrides: object) -> Settings:
+    url = engine.url.render_as_string(hide_password=False)
+    return Settings.model_validate(
+        {"database_url": url, "catalogue_refresh_seconds": 0, **overrides}
+    )
+
+
+@pytest.fixture(scope="session")
+def engine(
+    backend: str, tmp_path_factory: pytest.TempPathFactory, content: Content
+) -> Iterator[Engine]:
+    with catalogue_database(backend, tmp_path_factory.mktemp(backend), content) as engine:
         yield engine
-        engine.dispose()
 
 
 @pytest.fixture
@@ -105,9 +121,7 @@ def session(connection: Connection) -> Iterator[Session]:
 
 @pytest.fixture(scope="session")
 def app(engine: Engine) -> FastAPI:
-    url = engine.url.render_as_string(hide_password=False)
-    settings = Settings(database_url=url, catalogue_refresh_seconds=0)
-    return create_app(settings, engine=engine)
+    return create_app(app_settings(engine), engine=engine)
 
 
 @pytest.fixture

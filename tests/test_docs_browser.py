@@ -10,20 +10,19 @@ browsers). Outside CI a missing piece skips the test; under ``CI=true`` it fails
 """
 
 import json
-import os
 import re
 import urllib.request
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, NoReturn
+from typing import Any
 from urllib.parse import urlsplit
 
 import pytest
-from fastapi import FastAPI
-from pydantic import BaseModel
 
-from app.docs import mount_docs
+from app.catalogue.content import Content
+from app.main import create_app
+from tests.conftest import app_settings, catalogue_database, require
 from tests.live_server import LOOPBACK_HOST, serve
 
 CHROMIUM = Path("/usr/bin/chromium")
@@ -46,56 +45,16 @@ else:
     PLAYWRIGHT_MISSING = False
 
 
-def _in_ci() -> bool:
-    return os.environ.get("CI", "").strip().lower() not in {"", "0", "false", "no"}
-
-
-def _unavailable(reason: str) -> NoReturn:
-    """Skip on a developer machine, but fail in CI: there the docs check must never go silent."""
-    if _in_ci():
-        pytest.fail(f"{reason} (CI is set, so this is a failure, not a skip)")
-    pytest.skip(reason)
-
-
 # --- the app under test -----------------------------------------------------------------------
 
 
-class AssessmentIn(BaseModel):
-    answers: list[int]
-
-
-class AssessmentOut(BaseModel):
-    score: int
-
-
-def _throwaway_app() -> FastAPI:
-    """A tiny app with a few tagged routes; stands in until the real ``create_app()`` is ready."""
-    app = FastAPI(title="Docs smoke test", docs_url=None, redoc_url=None)
-
-    @app.get("/exercises", tags=["catalogue"], summary="List exercises")
-    async def list_exercises() -> list[str]:
-        return []
-
-    @app.get("/exercises/{exercise_id}", tags=["catalogue"], summary="Get one exercise")
-    async def get_exercise(exercise_id: str) -> str:
-        return exercise_id
-
-    @app.post("/assessments", tags=["assessments"], summary="Score a self-assessment")
-    async def score_assessment(body: AssessmentIn) -> AssessmentOut:
-        return AssessmentOut(score=sum(body.answers))
-
-    mount_docs(app)
-    return app
-
-
 @pytest.fixture(scope="module")
-def docs_server_url() -> Iterator[str]:
-    """Base URL of a live server whose /docs and /redoc are checked.
-
-    Point this at the real application (``serve(create_app())``) once it exists; the expected
-    operations are read from the server's own /openapi.json, so nothing else needs changing.
-    """
-    with serve(_throwaway_app()) as url:
+def docs_server_url(tmp_path_factory: pytest.TempPathFactory, content: Content) -> Iterator[str]:
+    """The real application on loopback, on a SQLite database of its own."""
+    with (
+        catalogue_database("sqlite", tmp_path_factory.mktemp("docs"), content) as engine,
+        serve(create_app(app_settings(engine), engine=engine)) as url,
+    ):
         yield url
 
 
@@ -126,10 +85,8 @@ def operations(docs_server_url: str) -> list[Operation]:
 
 @pytest.fixture(scope="module")
 def browser() -> Iterator["Browser"]:
-    if PLAYWRIGHT_MISSING:
-        _unavailable("the playwright package is not installed")
-    if not CHROMIUM.exists():
-        _unavailable(f"Chromium not found at {CHROMIUM}")
+    require(not PLAYWRIGHT_MISSING, "the playwright package is not installed")
+    require(CHROMIUM.exists(), f"Chromium not found at {CHROMIUM}")
     with sync_playwright() as playwright:
         chromium = playwright.chromium.launch(
             executable_path=CHROMIUM, args=CHROMIUM_ARGS, timeout=TIMEOUT_MS

@@ -9,9 +9,9 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine
 
-from app.config import Settings
 from app.main import create_app
 from app.observability import JsonFormatter
+from tests.conftest import app_settings
 
 PROBLEM_JSON = "application/problem+json"
 
@@ -19,14 +19,8 @@ PROBLEM_JSON = "application/problem+json"
 @pytest.fixture
 def failing_client(engine: Engine) -> Iterator[TestClient]:
     """An app with one route that crashes, to see what a 500 looks like from outside."""
-    url = engine.url.render_as_string(hide_password=False)
     app: FastAPI = create_app(
-        Settings(
-            database_url=url,
-            catalogue_refresh_seconds=0,
-            max_body_bytes=2048,
-            cors_origins=["https://clinic.example"],
-        ),
+        app_settings(engine, max_body_bytes=2048, cors_origins=["https://clinic.example"]),
         engine=engine,
     )
 
