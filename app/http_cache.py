@@ -2,9 +2,11 @@
 
 import hashlib
 from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any
 
 from fastapi import Request, Response
+from pydantic import BaseModel
 
 NOT_MODIFIED: dict[int | str, dict[str, Any]] = {
     304: {"description": "Not Modified: your copy, named by `If-None-Match`, is current."}
@@ -25,6 +27,42 @@ def matches_if_none_match(header: str | None, etag: str) -> bool:
         if candidate == "*" or candidate.removeprefix("W/") == opaque:
             return True
     return False
+
+
+@dataclass(frozen=True, slots=True)
+class Representation:
+    """A response body serialised once, with its strong ETag."""
+
+    body: bytes
+    etag: str
+
+    @classmethod
+    def of_bytes(cls, body: bytes) -> "Representation":
+        return cls(body=body, etag=strong_etag(body))
+
+    @classmethod
+    def of(cls, model: BaseModel) -> "Representation":
+        return cls.of_bytes(model.model_dump_json().encode())
+
+
+def public_content(
+    request: Request,
+    representation: Representation,
+    *,
+    dataset_version: str,
+    extra_headers: Mapping[str, str] | None = None,
+) -> Response:
+    """Public reference content: cacheable by anyone, versioned by the dataset."""
+    return conditional_json(
+        request,
+        body=representation.body,
+        etag=representation.etag,
+        headers={
+            "Cache-Control": request.app.state.cache_control,
+            "X-Dataset-Version": dataset_version,
+            **(extra_headers or {}),
+        },
+    )
 
 
 def conditional_json(

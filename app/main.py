@@ -4,6 +4,7 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import AsyncIterator
+from functools import partial
 from typing import Any
 
 import anyio
@@ -11,6 +12,8 @@ from fastapi import Depends, FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 from sqlalchemy import Engine
 
+from app.assessments.router import router as assessments_router
+from app.assessments.service import Assessments
 from app.catalogue.router import guidance_router
 from app.catalogue.router import router as catalogue_router
 from app.catalogue.service import CatalogueCache
@@ -22,7 +25,7 @@ from app.exception_handlers import install_exception_handlers
 from app.health.router import router as health_router
 from app.middleware import RequestContextMiddleware
 from app.observability import configure_logging
-from app.openapi import API_DESCRIPTION, build_openapi, operation_id
+from app.openapi import api_description, build_openapi, operation_id
 from app.strict_query import reject_unknown_query_params
 
 logger = logging.getLogger(__name__)
@@ -30,6 +33,7 @@ logger = logging.getLogger(__name__)
 OPENAPI_TAGS = [
     {"name": "catalogue", "description": "Exercises: filter, page, fetch, or take them all."},
     {"name": "guidance", "description": "Self-assessments, habits, FAQ, safety, plan template."},
+    {"name": "assessments", "description": "Self-assessment definitions and stateless scoring."},
     {"name": "health", "description": "Liveness and readiness probes."},
 ]
 
@@ -41,7 +45,9 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
 
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        app.state.catalogue = await anyio.to_thread.run_sync(CatalogueCache, app_engine)
+        app.state.catalogue = await anyio.to_thread.run_sync(
+            partial(CatalogueCache, app_engine, check=app.state.assessments.check_against)
+        )
         refresher = asyncio.create_task(
             _keep_catalogue_fresh(app.state.catalogue, settings.catalogue_refresh_seconds)
         )
@@ -54,10 +60,11 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
             if engine is None:
                 app_engine.dispose()
 
+    assessments = Assessments.load()
     app = FastAPI(
         title="Hip-Spine API",
         version="1.0.0",
-        description=API_DESCRIPTION,
+        description=api_description(score_formula=assessments.ruleset.score_formula),
         openapi_tags=OPENAPI_TAGS,
         lifespan=lifespan,
         docs_url=None,
@@ -68,10 +75,11 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
         responses=problem_responses(500),
     )
     app.state.engine = app_engine
+    app.state.assessments = assessments
     app.state.settings = settings
     app.state.cache_control = f"public, max-age={settings.catalogue_max_age_seconds}"
     install_exception_handlers(app)
-    for router in (catalogue_router, guidance_router, health_router):
+    for router in (catalogue_router, guidance_router, assessments_router, health_router):
         app.include_router(router)
     mount_docs(app)
 

@@ -12,13 +12,24 @@ from app.errors import PROBLEM_JSON
 
 CONTRACT_PATH = Path(__file__).resolve().parent.parent / "openapi" / "openapi.json"
 
-API_DESCRIPTION = """
+_DESCRIPTION = """
 JSON API for the hip-spine connection: an exercise catalogue and guidance taken from the guide
 *Unlocking Your Hip-Spine Connection*, each item carrying the guide section it came from.
 
 The content is general education about exercise and daily habits, **not medical advice or a
 diagnosis**. Anyone with numbness, weakness or bladder or bowel changes should seek medical
 care promptly.
+
+## Assessments
+The three self-tests (hip extension, seated rotation, bridge) are **informal screens, not a
+diagnosis**. `POST /v1/assessments/score` is stateless: it stores nothing and needs no key. Any
+red flag (numbness, weakness, bladder or bowel changes from the guide; saddle numbness, new
+difficulty passing urine or loss of bladder or bowel control, or progressive leg weakness, the
+cauda-equina signs of NICE NG59) gives triage `seek_care_now` and no exercises. Pain beyond six
+weeks or a movement that causes sharp or shooting pain gives `see_professional` and only gentle
+mobility. Every finding names the rule that produced it; results carry the `ruleset_version`.
+
+**Hip-spine score.** {score_formula}
 
 ## Versioning
 Paths start with `/v1`; fields are only ever added within a major version. The content has its
@@ -43,6 +54,10 @@ fields are rejected, never ignored. Bodies over the size limit get 413. A 500 ne
 exception text: quote its `request_id`, which is also in every response's `X-Request-ID` header
 (send your own `X-Request-ID` to correlate).
 """.strip()
+
+
+def api_description(*, score_formula: str) -> str:
+    return _DESCRIPTION.replace("{score_formula}", score_formula)
 
 
 def operation_id(route: APIRoute) -> str:

@@ -14,9 +14,9 @@ from app.catalogue.schemas import (
     SafetyGuidance,
     SelfAssessmentList,
 )
-from app.catalogue.snapshot import CatalogueSnapshot, Representation
+from app.catalogue.snapshot import CatalogueSnapshot
 from app.errors import problem_responses
-from app.http_cache import NOT_MODIFIED, conditional_json
+from app.http_cache import NOT_MODIFIED, Representation, public_content
 from app.pagination import Page
 
 router = APIRouter(prefix="/v1", tags=["catalogue"], responses=NOT_MODIFIED)
@@ -24,15 +24,7 @@ guidance_router = APIRouter(prefix="/v1/guidance", tags=["guidance"], responses=
 
 
 def _cached(request: Request, catalogue: CatalogueSnapshot, body: Representation) -> Response:
-    return conditional_json(
-        request,
-        body=body.body,
-        etag=body.etag,
-        headers={
-            "Cache-Control": request.app.state.cache_control,
-            "X-Dataset-Version": catalogue.version,
-        },
-    )
+    return public_content(request, body, dataset_version=catalogue.version)
 
 
 @router.get(

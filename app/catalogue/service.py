@@ -6,8 +6,7 @@ snapshot in step with the database.
 """
 
 import logging
-import time
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
@@ -86,20 +85,26 @@ def read_version(*, session: Session) -> str | None:
 class CatalogueCache:
     """Each worker's current snapshot, reloaded when the database holds a newer version."""
 
-    def __init__(self, engine: Engine) -> None:
+    def __init__(
+        self, engine: Engine, *, check: Callable[[CatalogueSnapshot], None] | None = None
+    ) -> None:
+        """``check`` vets every snapshot before it is served (raising to refuse it)."""
         self._engine = engine
+        self._check = check or (lambda _snapshot: None)
         with Session(engine) as session:
-            self.snapshot = read_snapshot(session=session)
-        self.checked_at = time.monotonic()
+            snapshot = read_snapshot(session=session)
+        self._check(snapshot)
+        self.snapshot = snapshot
 
     def refresh(self) -> bool:
         """Reload if the stored version changed; returns whether it did."""
         with Session(self._engine) as session:
             version = read_version(session=session)
-            self.checked_at = time.monotonic()
             if version is None or version == self.snapshot.version:
                 return False
-            self.snapshot = read_snapshot(session=session)
+            snapshot = read_snapshot(session=session)
+        self._check(snapshot)
+        self.snapshot = snapshot
         logger.info("catalogue refreshed", extra={"dataset_version": self.snapshot.version})
         return True
 

@@ -6,10 +6,9 @@ filter set: no database round trip and no per-request serialisation on the hot p
 """
 
 from collections.abc import Iterable
-from dataclasses import dataclass
 from functools import lru_cache
 
-from pydantic import BaseModel, TypeAdapter
+from pydantic import TypeAdapter
 
 from app.catalogue.filters import ExerciseQuery, filter_exercises
 from app.catalogue.schemas import (
@@ -23,22 +22,11 @@ from app.catalogue.schemas import (
     SafetyGuidance,
     SelfAssessmentList,
 )
-from app.http_cache import strong_etag
+from app.http_cache import Representation
 from app.pagination import CursorModel, Page, decode_cursor, encode_cursor
 
 PAGE_CACHE_SIZE = 2048
 _PAGE_ADAPTER = TypeAdapter(Page[ExercisePublic])
-
-
-@dataclass(frozen=True, slots=True)
-class Representation:
-    body: bytes
-    etag: str
-
-    @classmethod
-    def of(cls, model: BaseModel) -> "Representation":
-        body = model.model_dump_json().encode()
-        return cls(body=body, etag=strong_etag(body))
 
 
 class ExerciseCursor(CursorModel):
@@ -99,4 +87,4 @@ class CatalogueSnapshot:
             last = items[-1]
             next_cursor = encode_cursor(ExerciseCursor(o=self._order[last.slug], s=last.slug))
         body = _PAGE_ADAPTER.dump_json(Page[ExercisePublic](items=items, next_cursor=next_cursor))
-        return Representation(body=body, etag=strong_etag(body))
+        return Representation.of_bytes(body)

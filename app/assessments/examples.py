@@ -1,0 +1,80 @@
+"""OpenAPI examples: one request per triage level, and the responses the scorer gives them.
+
+The responses are computed from the content and ruleset files, never written by hand, so the
+published examples are always what the API really answers.
+"""
+
+from typing import Any
+
+from app.assessments.schemas import AssessmentAnswers
+from app.assessments.service import Assessments
+from app.catalogue.content import load_content
+from app.catalogue.snapshot import CatalogueSnapshot
+
+NO_RED_FLAGS = {
+    "numbness": False,
+    "weakness": False,
+    "bladder_or_bowel_changes": False,
+    "saddle_numbness": False,
+    "urinary_difficulty_or_incontinence": False,
+    "progressive_leg_weakness": False,
+}
+
+REQUESTS: dict[str, dict[str, Any]] = {
+    "self_care": {
+        "summary": "Desk worker: tight right hip, low back works before the glutes",
+        "value": {
+            "tests": {
+                "hip_extension": {"left": "normal", "right": "restricted"},
+                "seated_rotation": {"right": "tighter", "left": "normal"},
+                "bridge": {"result": "lumbar_before_glutes"},
+            },
+            "intake": {"pain_now": 4, "pain_weeks": 3, "sharp_or_shooting_pain": False},
+            "red_flags": NO_RED_FLAGS,
+        },
+    },
+    "see_professional": {
+        "summary": "Pain for ten weeks; bridge skipped on purpose",
+        "value": {
+            "tests": {
+                "hip_extension": {"left": "normal", "right": "normal"},
+                "seated_rotation": {"right": "limited", "left": "normal"},
+                "bridge": "skipped",
+            },
+            "intake": {"pain_now": 5, "pain_weeks": 10, "sharp_or_shooting_pain": False},
+            "red_flags": NO_RED_FLAGS,
+        },
+    },
+    "seek_care_now": {
+        "summary": "Saddle numbness (a cauda-equina sign): no exercises, seek care",
+        "value": {
+            "tests": {
+                "hip_extension": {"left": "restricted", "right": "restricted"},
+                "seated_rotation": {"right": "normal", "left": "normal"},
+                "bridge": {"result": "painful"},
+            },
+            "intake": {"pain_now": 8, "pain_weeks": 1, "sharp_or_shooting_pain": True},
+            "red_flags": {**NO_RED_FLAGS, "saddle_numbness": True},
+        },
+    },
+}
+
+
+def _responses() -> dict[str, dict[str, Any]]:
+    content = load_content()
+    catalogue = CatalogueSnapshot(
+        version=content.version, exercises=content.exercises, guidance=content.guidance
+    )
+    assessments = Assessments.load()
+    return {
+        level: {
+            "summary": example["summary"],
+            "value": assessments.score(
+                AssessmentAnswers.model_validate(example["value"]), catalogue
+            ).model_dump(mode="json"),
+        }
+        for level, example in REQUESTS.items()
+    }
+
+
+RESPONSES = _responses()

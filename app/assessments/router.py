@@ -1,0 +1,50 @@
+from typing import Annotated
+
+from fastapi import APIRouter, Body, Request, Response
+
+from app.assessments import examples
+from app.assessments.dependencies import AssessmentsDep
+from app.assessments.schemas import AssessmentAnswers, AssessmentDefinitions, AssessmentResult
+from app.catalogue.dependencies import CatalogueDep
+from app.errors import problem_responses
+from app.http_cache import NOT_MODIFIED, public_content
+
+router = APIRouter(prefix="/v1/assessments", tags=["assessments"])
+
+
+@router.get(
+    "",
+    response_model=AssessmentDefinitions,
+    summary="The self-tests and screening questions",
+    responses={**NOT_MODIFIED, **problem_responses(422)},
+)
+async def get_definitions(
+    request: Request, catalogue: CatalogueDep, assessments: AssessmentsDep
+) -> Response:
+    """The three self-tests with the answers each takes (per side where the test is per side),
+    the intake questions and the red-flag screen, each with its source."""
+    return public_content(
+        request,
+        assessments.definitions(catalogue),
+        dataset_version=catalogue.version,
+        extra_headers={"X-Ruleset-Version": assessments.version},
+    )
+
+
+@router.post(
+    "/score",
+    response_model=AssessmentResult,
+    summary="Score a self-assessment",
+    responses={
+        200: {"content": {"application/json": {"examples": examples.RESPONSES}}},
+        **problem_responses(400, 413, 422),
+    },
+)
+async def score_assessment(
+    answers: Annotated[AssessmentAnswers, Body(openapi_examples=examples.REQUESTS)],
+    catalogue: CatalogueDep,
+    assessments: AssessmentsDep,
+) -> AssessmentResult:
+    """Stateless: stores nothing and needs no key. The same answers always give the same
+    result. Any red flag gives `seek_care_now` and no exercises."""
+    return assessments.score(answers, catalogue)

@@ -1,0 +1,256 @@
+"""Assessment answers, the scoring result, and the ruleset's data-file shape.
+
+The answers are typed per test, so a wrong side, an unknown test or a value outside the
+guide's vocabulary is a 422 naming the field. Nothing is guessed: every test is answered or
+explicitly ``"skipped"``, and every red-flag question is answered. All of it is expressed in
+the JSON Schema itself, so clients can validate before sending.
+"""
+
+from enum import StrEnum
+from typing import Annotated, Literal
+
+from pydantic import Field, StrictBool, StringConstraints
+
+from app.catalogue.schemas import Dose, Side, Slug, StrictModel, Target, Text
+from app.json_types import JsonInt
+
+FindingCode = Annotated[str, StringConstraints(pattern=r"^[a-z_]+(\.[a-z_]+)*$", max_length=80)]
+RuleId = Annotated[str, StringConstraints(pattern=r"^[A-Z]+-[0-9]+$", max_length=16)]
+
+
+class TestName(StrEnum):
+    hip_extension = "hip_extension"
+    seated_rotation = "seated_rotation"
+    bridge = "bridge"
+
+
+class HipExtensionResult(StrEnum):
+    normal = "normal"
+    restricted = "restricted"
+    painful = "painful"
+
+
+class RotationResult(StrEnum):
+    normal = "normal"
+    tighter = "tighter"
+    limited = "limited"
+    painful = "painful"
+
+
+class BridgeResult(StrEnum):
+    glutes_first = "glutes_first"
+    lumbar_before_glutes = "lumbar_before_glutes"
+    unable = "unable"
+    painful = "painful"
+
+
+class HipExtensionAnswer(StrictModel):
+    """Per leg lifted: `normal` (lifts without arching the lower back), `restricted` (cannot
+    lift without arching, or cannot lift), `painful` (lifting hurts)."""
+
+    left: HipExtensionResult
+    right: HipExtensionResult
+
+
+class SeatedRotationAnswer(StrictModel):
+    """Per rotation direction: `normal`, `tighter` (feels tighter than the other way),
+    `limited` (clearly limited range), `painful`."""
+
+    right: RotationResult
+    left: RotationResult
+
+
+class BridgeAnswer(StrictModel):
+    """`glutes_first` (glutes work before any low-back strain), `lumbar_before_glutes` (strain
+    in the lower back before the glutes activate), `unable`, `painful`."""
+
+    result: BridgeResult
+
+
+Skipped = Literal["skipped"]
+
+
+class TestAnswers(StrictModel):
+    """Every test is required: answer it, or send `"skipped"` to score a partial assessment."""
+
+    hip_extension: HipExtensionAnswer | Skipped
+    seated_rotation: SeatedRotationAnswer | Skipped
+    bridge: BridgeAnswer | Skipped
+
+
+class Intake(StrictModel):
+    pain_now: JsonInt = Field(
+        ge=0, le=10, description="Current pain on the 0-10 numeric rating scale (NPRS)."
+    )
+    pain_weeks: JsonInt = Field(ge=0, le=520, description="How many weeks the pain has lasted.")
+    sharp_or_shooting_pain: StrictBool = Field(
+        description="Does any movement cause sharp or shooting pain?"
+    )
+
+
+class RedFlagAnswers(StrictModel):
+    """Every question must be answered; see `GET /v1/assessments` for the wording and sources."""
+
+    numbness: StrictBool
+    weakness: StrictBool
+    bladder_or_bowel_changes: StrictBool
+    saddle_numbness: StrictBool
+    urinary_difficulty_or_incontinence: StrictBool
+    progressive_leg_weakness: StrictBool
+
+
+class AssessmentAnswers(StrictModel):
+    tests: TestAnswers
+    intake: Intake
+    red_flags: RedFlagAnswers
+
+
+# --- result ------------------------------------------------------------------------------------
+
+
+class TriageLevel(StrEnum):
+    self_care = "self_care"
+    see_professional = "see_professional"
+    seek_care_now = "seek_care_now"
+
+
+class TestStatus(StrEnum):
+    normal = "normal"
+    tighter = "tighter"
+    restricted = "restricted"
+    painful = "painful"
+    not_scored = "not_scored"
+
+
+class TestResult(StrictModel):
+    test: TestName
+    status: TestStatus = Field(description="The worst result across sides.")
+    sides: dict[Side, TestStatus] = Field(
+        description="Per side, for tests done per side; empty otherwise."
+    )
+    affected_sides: list[Side] = Field(
+        description="Sides that are restricted, tighter or painful (more than one when both)."
+    )
+    tighter_side: Side | None = Field(
+        description="Seated rotation: the direction that is worse when only one is."
+    )
+
+
+class Finding(StrictModel):
+    code: FindingCode = Field(examples=["hip_extension.restricted.left"])
+    rule_id: RuleId
+    test: TestName | None
+    side: Side | None
+    summary: Text
+    targets: list[Target]
+    source: Text
+
+
+class TargetArea(StrictModel):
+    area: Target
+    rank: int = Field(ge=1)
+    weight: int = Field(ge=1, description="How many findings point at this area.")
+    findings: list[FindingCode]
+
+
+class RecommendationReason(StrictModel):
+    finding: FindingCode
+    rule_id: RuleId
+    text: Text
+
+
+class Recommendation(StrictModel):
+    rank: int = Field(ge=1)
+    slug: Slug
+    name: Text
+    category: str
+    dose: Dose
+    reasons: list[RecommendationReason] = Field(min_length=1)
+
+
+class ScoreComponent(StrictModel):
+    test: TestName
+    side: Side | None
+    answer: str
+    points: int = Field(ge=0)
+    max_points: int = Field(ge=1)
+
+
+class HipSpineScore(StrictModel):
+    value: int | None = Field(
+        ge=0, le=100, description="Null when no test was scored (all skipped)."
+    )
+    formula: Text
+    earned: int = Field(ge=0)
+    possible: int = Field(ge=0)
+    components: list[ScoreComponent]
+
+
+class TriageReason(StrictModel):
+    rule_id: RuleId
+    finding: FindingCode | None
+    text: Text
+
+
+class Triage(StrictModel):
+    level: TriageLevel
+    reasons: list[TriageReason]
+    advice: Text
+
+
+class AssessmentResult(StrictModel):
+    ruleset_version: str = Field(examples=["1-5b7e0c2d9a11"])
+    dataset_version: str = Field(examples=["1-2f707157041b"])
+    triage: Triage
+    tests: list[TestResult]
+    not_scored: list[TestName]
+    findings: list[Finding]
+    target_areas: list[TargetArea]
+    recommendations: list[Recommendation]
+    score: HipSpineScore
+    disclaimer: Text
+
+
+# --- definitions -------------------------------------------------------------------------------
+
+
+class AnswerOption(StrictModel):
+    value: str
+    meaning: Text
+    points: int = Field(ge=0)
+
+
+class TestDefinition(StrictModel):
+    test: TestName
+    name: Text
+    guide_slug: Slug
+    instructions: list[Text]
+    sides: list[Side] = Field(description="Answer each of these separately; empty if not per side.")
+    answers: list[AnswerOption]
+    max_points: int = Field(ge=1, description="Per side for tests done per side.")
+    poor_result_indicates: Text
+    source_section: Text
+
+
+class Question(StrictModel):
+    field: str = Field(description="The answer's field name in the request.")
+    question: Text
+    answer: Text
+    source: Text
+
+
+class RedFlagQuestionPublic(StrictModel):
+    field: str = Field(description="The answer's field name under `red_flags`.")
+    rule_id: RuleId
+    question: Text
+    source: Text = Field(description="The guide, or NICE NG59 for the cauda-equina signs.")
+
+
+class AssessmentDefinitions(StrictModel):
+    ruleset_version: str
+    dataset_version: str
+    tests: list[TestDefinition]
+    intake_questions: list[Question]
+    red_flags: list[RedFlagQuestionPublic]
+    score_formula: Text
+    disclaimer: Text

@@ -1,0 +1,93 @@
+"""Assessments: the definitions apps show, and stateless scoring. Nothing is stored here."""
+
+from dataclasses import dataclass, field
+
+from app.assessments import scoring
+from app.assessments.ruleset import Ruleset, load_ruleset, ruleset_version
+from app.assessments.schemas import (
+    AnswerOption,
+    AssessmentAnswers,
+    AssessmentDefinitions,
+    AssessmentResult,
+    Question,
+    RedFlagQuestionPublic,
+    TestDefinition,
+)
+from app.catalogue.snapshot import CatalogueSnapshot
+from app.http_cache import Representation
+
+
+class RulesetMismatch(RuntimeError):
+    """The ruleset names exercises or self-assessments the catalogue does not have."""
+
+
+@dataclass(frozen=True)
+class Assessments:
+    """The loaded ruleset and its version; one per process."""
+
+    ruleset: Ruleset
+    version: str
+    _definitions: dict[str, Representation] = field(default_factory=dict, compare=False)
+
+    @classmethod
+    def load(cls) -> "Assessments":
+        ruleset = load_ruleset()
+        return cls(ruleset=ruleset, version=ruleset_version(ruleset))
+
+    def check_against(self, catalogue: CatalogueSnapshot) -> None:
+        missing = sorted(self.ruleset.slugs() - catalogue.by_slug.keys())
+        guides = {item.slug for item in catalogue.guidance.self_assessments}
+        missing += sorted(s.guide_slug for s in self.ruleset.scoring if s.guide_slug not in guides)
+        if missing:
+            raise RulesetMismatch(f"ruleset names unknown catalogue items: {', '.join(missing)}")
+
+    def score(self, answers: AssessmentAnswers, catalogue: CatalogueSnapshot) -> AssessmentResult:
+        return scoring.score(
+            answers, ruleset=self.ruleset, version=self.version, catalogue=catalogue
+        )
+
+    def definitions(self, catalogue: CatalogueSnapshot) -> Representation:
+        """Built once per catalogue version (it quotes the catalogue's self-assessments)."""
+        cached = self._definitions.get(catalogue.version)
+        if cached is None:
+            self._definitions.clear()
+            cached = self._definitions[catalogue.version] = Representation.of(
+                build_definitions(self.ruleset, self.version, catalogue)
+            )
+        return cached
+
+
+def build_definitions(
+    ruleset: Ruleset, version: str, catalogue: CatalogueSnapshot
+) -> AssessmentDefinitions:
+    guides = {item.slug: item for item in catalogue.guidance.self_assessments}
+    tests = []
+    for entry in ruleset.scoring:
+        guide = guides[entry.guide_slug]
+        tests.append(
+            TestDefinition(
+                test=entry.test,
+                name=guide.name,
+                guide_slug=guide.slug,
+                instructions=guide.instructions,
+                sides=guide.sides,
+                answers=[
+                    AnswerOption(value=value, meaning=entry.meanings[value], points=points)
+                    for value, points in entry.points.items()
+                ],
+                max_points=entry.max_points,
+                poor_result_indicates=guide.poor_result_indicates,
+                source_section=guide.source_section,
+            )
+        )
+    return AssessmentDefinitions(
+        ruleset_version=version,
+        dataset_version=catalogue.version,
+        tests=tests,
+        intake_questions=[
+            Question.model_validate(q.model_dump()) for q in ruleset.intake_questions
+        ],
+        red_flags=[RedFlagQuestionPublic.model_validate(f.model_dump()) for f in ruleset.red_flags],
+        score_formula=ruleset.score_formula,
+        disclaimer=ruleset.disclaimer,
+    )
