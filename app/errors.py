@@ -16,6 +16,7 @@ A 500 never carries exception text: the detail is fixed and the traceback goes t
 tagged with the request id.
 """
 
+from collections.abc import Mapping, Sequence
 from typing import Any, ClassVar
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -106,6 +107,17 @@ class ServiceUnavailable(AppError):
     status = 503
     code = "not_ready"
     title = "Service Unavailable"
+
+
+def field_errors(
+    pydantic_errors: Sequence[Mapping[str, Any]], *, location: str | None = None
+) -> list[dict[str, Any]]:
+    """``errors[]`` entries from pydantic's errors, never echoing the input (it may be personal)."""
+    prefix: list[str | int] = [location] if location else []
+    return [
+        {"loc": [*prefix, *error["loc"]], "msg": error["msg"], "type": error["type"]}
+        for error in pydantic_errors
+    ]
 
 
 def problem_body(

@@ -7,7 +7,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException
 
-from app.errors import PROBLEM_JSON, AppError, problem_body
+from app.errors import PROBLEM_JSON, AppError, field_errors, problem_body
 
 # Starlette raises HTTPException for routing-level errors; give each a stable code.
 _HTTP_CODES = {
@@ -58,11 +58,7 @@ async def _app_error(request: Request, exc: Exception) -> JSONResponse:
 
 async def _validation_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, RequestValidationError)
-    errors = [
-        # Never echo the input back: it may be personal data.
-        {"loc": list(error["loc"]), "msg": error["msg"], "type": error["type"]}
-        for error in exc.errors()
-    ]
+    errors = field_errors(exc.errors())
     fields = ", ".join(".".join(str(part) for part in error["loc"]) for error in errors)
     return problem_response(
         request,

@@ -8,7 +8,7 @@ from functools import partial
 from typing import Any
 
 import anyio
-from fastapi import Depends, FastAPI
+from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 from sqlalchemy import Engine
 
@@ -26,7 +26,7 @@ from app.health.router import router as health_router
 from app.middleware import RequestContextMiddleware
 from app.observability import configure_logging
 from app.openapi import api_description, build_openapi, operation_id
-from app.strict_query import reject_unknown_query_params
+from app.response_cache import PublicResponseCache
 
 logger = logging.getLogger(__name__)
 
@@ -71,7 +71,6 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
         redoc_url=None,
         generate_unique_id_function=operation_id,
         separate_input_output_schemas=False,
-        dependencies=[Depends(reject_unknown_query_params)],
         responses=problem_responses(500),
     )
     app.state.engine = app_engine
@@ -88,6 +87,7 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
 
     app.openapi = openapi  # type: ignore[method-assign]
 
+    app.add_middleware(PublicResponseCache, current_version=lambda: _served_version(app))
     if settings.cors_origins:
         app.add_middleware(
             CORSMiddleware,
@@ -104,6 +104,11 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
         access_log=settings.access_log,
     )
     return app
+
+
+def _served_version(app: FastAPI) -> str | None:
+    cache: CatalogueCache | None = getattr(app.state, "catalogue", None)
+    return None if cache is None else cache.snapshot.version
 
 
 async def _keep_catalogue_fresh(cache: CatalogueCache, every_seconds: float) -> None:

@@ -34,6 +34,8 @@ from importlib.metadata import version
 from pathlib import Path
 from typing import Any
 
+from app.assessments.examples import REQUESTS as ASSESSMENT_EXAMPLES
+
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 LUA_REPORT = PROJECT_ROOT / "scripts" / "wrk_report.lua"
 HOST = "127.0.0.1"  # the benchmark only ever talks to loopback
@@ -97,8 +99,19 @@ TARGETS = (
     Target("app GET /v1/exercises", "app", "/v1/exercises"),
     Target("app GET /v1/exercises?limit=50", "app", "/v1/exercises?limit=50"),
     Target("app GET /v1/catalogue", "app", "/v1/catalogue"),
+    Target(
+        "app GET /v1/exercises?category=strength&target=glutes",
+        "app",
+        "/v1/exercises?category=strength&target=glutes",
+    ),
     Target("app GET /healthz", "app", "/healthz"),
-    # A write would be e.g.: Target("app POST /v1/...", "app", "/v1/...", "POST", {...}).
+    Target(
+        "app POST /v1/assessments/score",
+        "app",
+        "/v1/assessments/score",
+        "POST",
+        ASSESSMENT_EXAMPLES["self_care"]["value"],
+    ),
 )
 
 

@@ -8,8 +8,9 @@ from app.assessments.schemas import AssessmentAnswers, AssessmentDefinitions, As
 from app.catalogue.dependencies import CatalogueDep
 from app.errors import problem_responses
 from app.http_cache import NOT_MODIFIED, public_content
+from app.strict_query import StrictQueryRoute
 
-router = APIRouter(prefix="/v1/assessments", tags=["assessments"])
+router = APIRouter(route_class=StrictQueryRoute, prefix="/v1/assessments", tags=["assessments"])
 
 
 @router.get(
@@ -44,7 +45,10 @@ async def score_assessment(
     answers: Annotated[AssessmentAnswers, Body(openapi_examples=examples.REQUESTS)],
     catalogue: CatalogueDep,
     assessments: AssessmentsDep,
-) -> AssessmentResult:
+) -> Response:
     """Stateless: stores nothing and needs no key. The same answers always give the same
     result. Any red flag gives `seek_care_now` and no exercises."""
-    return assessments.score(answers, catalogue)
+    # The core built a validated AssessmentResult; serialising it directly skips FastAPI's
+    # second validation of the same object against the response model.
+    result = assessments.score(answers, catalogue)
+    return Response(result.model_dump_json(), media_type="application/json")

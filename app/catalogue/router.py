@@ -1,9 +1,6 @@
-from typing import Annotated
+from fastapi import APIRouter, Request, Response
 
-from fastapi import APIRouter, Query, Request, Response
-
-from app.catalogue.dependencies import CatalogueDep, ExerciseDep
-from app.catalogue.filters import ExerciseQuery
+from app.catalogue.dependencies import CatalogueDep, ExerciseDep, ExerciseQueryDep, exercise_query
 from app.catalogue.schemas import (
     CataloguePublic,
     ExercisePublic,
@@ -18,9 +15,14 @@ from app.catalogue.snapshot import CatalogueSnapshot
 from app.errors import problem_responses
 from app.http_cache import NOT_MODIFIED, Representation, public_content
 from app.pagination import Page
+from app.strict_query import StrictQueryRoute
 
-router = APIRouter(prefix="/v1", tags=["catalogue"], responses=NOT_MODIFIED)
-guidance_router = APIRouter(prefix="/v1/guidance", tags=["guidance"], responses=NOT_MODIFIED)
+router = APIRouter(
+    route_class=StrictQueryRoute, prefix="/v1", tags=["catalogue"], responses=NOT_MODIFIED
+)
+guidance_router = APIRouter(
+    route_class=StrictQueryRoute, prefix="/v1/guidance", tags=["guidance"], responses=NOT_MODIFIED
+)
 
 
 def _cached(request: Request, catalogue: CatalogueSnapshot, body: Representation) -> Response:
@@ -32,9 +34,10 @@ def _cached(request: Request, catalogue: CatalogueSnapshot, body: Representation
     response_model=Page[ExercisePublic],
     summary="List exercises",
     responses=problem_responses(422),
+    openapi_extra={"parameters": exercise_query.openapi_parameters()},
 )
 async def list_exercises(
-    request: Request, catalogue: CatalogueDep, query: Annotated[ExerciseQuery, Query()]
+    request: Request, catalogue: CatalogueDep, query: ExerciseQueryDep
 ) -> Response:
     """Filter the catalogue; results are in the guide's order, a page at a time."""
     return _cached(request, catalogue, catalogue.exercise_page(query))

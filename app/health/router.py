@@ -3,8 +3,9 @@ from pydantic import BaseModel, Field
 
 from app.db import database_reachable
 from app.errors import ServiceUnavailable, problem_responses
+from app.strict_query import StrictQueryRoute
 
-router = APIRouter(tags=["health"], responses=problem_responses(422))
+router = APIRouter(route_class=StrictQueryRoute, tags=["health"], responses=problem_responses(422))
 
 
 class HealthStatus(BaseModel):
