@@ -67,10 +67,18 @@ class AppError(Exception):
     code: ClassVar[str] = "internal_error"
     title: ClassVar[str] = "Internal Server Error"
 
-    def __init__(self, detail: str, *, errors: list[dict[str, Any]] | None = None) -> None:
+    def __init__(
+        self,
+        detail: str,
+        *,
+        errors: list[dict[str, Any]] | None = None,
+        extensions: dict[str, Any] | None = None,
+    ) -> None:
+        """``extensions`` are RFC 9457 extension members, added beside the standard ones."""
         super().__init__(detail)
         self.detail = detail
         self.errors = errors
+        self.extensions = extensions
 
 
 class BadRequest(AppError):
@@ -129,8 +137,10 @@ def problem_body(
     instance: str,
     request_id: str,
     errors: list[dict[str, Any]] | None = None,
+    extensions: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
     body: dict[str, Any] = {
+        **(extensions or {}),
         "type": f"{PROBLEM_TYPE_BASE}{code}",
         "title": title,
         "status": status,
@@ -144,10 +154,16 @@ def problem_body(
     return body
 
 
-def problem_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
-    """The ``responses=`` entry declaring each error status a route can return."""
+def problem_responses(
+    *statuses: int, models: dict[int, type[Problem]] | None = None
+) -> dict[int | str, dict[str, Any]]:
+    """The ``responses=`` entry declaring each error status a route can return; ``models``
+    names the Problem subclass for statuses whose body carries extension members."""
     return {
-        status: {"model": Problem, "description": _STATUS_DESCRIPTIONS[status]}
+        status: {
+            "model": (models or {}).get(status, Problem),
+            "description": _STATUS_DESCRIPTIONS[status],
+        }
         for status in statuses
     }
 

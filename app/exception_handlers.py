@@ -26,6 +26,7 @@ def problem_response(
     title: str,
     detail: str,
     errors: list[dict[str, Any]] | None = None,
+    extensions: dict[str, Any] | None = None,
     headers: dict[str, str] | None = None,
 ) -> JSONResponse:
     return JSONResponse(
@@ -37,6 +38,7 @@ def problem_response(
             instance=request.url.path,
             request_id=request.state.request_id,
             errors=errors,
+            extensions=extensions,
         ),
         status_code=status,
         media_type=PROBLEM_JSON,
@@ -53,6 +55,7 @@ async def _app_error(request: Request, exc: Exception) -> JSONResponse:
         title=exc.title,
         detail=exc.detail,
         errors=exc.errors,
+        extensions=exc.extensions,
     )
 
 

@@ -26,6 +26,8 @@ from app.health.router import router as health_router
 from app.middleware import RequestContextMiddleware
 from app.observability import configure_logging
 from app.openapi import api_description, build_openapi, operation_id
+from app.plans.router import router as plans_router
+from app.plans.service import Planner
 from app.response_cache import PublicResponseCache
 
 logger = logging.getLogger(__name__)
@@ -34,6 +36,7 @@ OPENAPI_TAGS = [
     {"name": "catalogue", "description": "Exercises: filter, page, fetch, or take them all."},
     {"name": "guidance", "description": "Self-assessments, habits, FAQ, safety, plan template."},
     {"name": "assessments", "description": "Self-assessment definitions and stateless scoring."},
+    {"name": "plans", "description": "Personalised 8-week plans, as JSON or iCalendar."},
     {"name": "health", "description": "Liveness and readiness probes."},
 ]
 
@@ -75,10 +78,17 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
     )
     app.state.engine = app_engine
     app.state.assessments = assessments
+    app.state.planner = Planner.load()
     app.state.settings = settings
     app.state.cache_control = f"public, max-age={settings.catalogue_max_age_seconds}"
     install_exception_handlers(app)
-    for router in (catalogue_router, guidance_router, assessments_router, health_router):
+    for router in (
+        catalogue_router,
+        guidance_router,
+        assessments_router,
+        plans_router,
+        health_router,
+    ):
         app.include_router(router)
     mount_docs(app)
 

@@ -35,6 +35,7 @@ from pathlib import Path
 from typing import Any
 
 from app.assessments.examples import REQUESTS as ASSESSMENT_EXAMPLES
+from app.plans.examples import REQUESTS as PLAN_EXAMPLES
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 LUA_REPORT = PROJECT_ROOT / "scripts" / "wrk_report.lua"
@@ -111,6 +112,13 @@ TARGETS = (
         "/v1/assessments/score",
         "POST",
         ASSESSMENT_EXAMPLES["self_care"]["value"],
+    ),
+    Target(
+        "app POST /v1/plans/preview",
+        "app",
+        "/v1/plans/preview",
+        "POST",
+        PLAN_EXAMPLES["desk_worker_tight_right_hip"]["value"],
     ),
 )
 

@@ -147,7 +147,15 @@ class Ruleset(StrictModel):
             raise ValueError("scoring must list every test once, in order")
         if [q.field for q in self.red_flags] != list(RedFlagAnswers.model_fields):
             raise ValueError("red_flags must list every red-flag answer field, in order")
-        ids = [rule.id for rule in self.test_rules] + [q.rule_id for q in self.red_flags]
+        intake = self.intake_rules
+        ids = [
+            *(rule.id for rule in self.test_rules),
+            *(question.rule_id for question in self.red_flags),
+            intake.persistent_pain.id,
+            intake.sharp_or_shooting_pain.id,
+            intake.high_pain.id,
+            self.maintenance.rule_id,
+        ]
         if len(ids) != len(set(ids)):
             raise ValueError("rule ids must be unique")
         return self

@@ -14,10 +14,11 @@ Steps, each traced to a rule id in ``data/ruleset.yaml``:
 The same answers, ruleset and catalogue always give the same result.
 """
 
+import math
 from collections.abc import Iterable, Mapping
 from typing import Protocol
 
-from app.assessments.ruleset import AnswerRule, Ruleset, TestScoring
+from app.assessments.ruleset import AnswerRule, IntakeRule, Ruleset, TestScoring
 from app.assessments.schemas import (
     AssessmentAnswers,
     AssessmentResult,
@@ -122,7 +123,7 @@ def _test_findings(
     test_answers: Mapping[TestName, Mapping[Side | None, str]], ruleset: Ruleset
 ) -> list[Finding]:
     return [
-        _finding(rule, side)
+        finding_from_rule(rule, side)
         for test, answers in test_answers.items()
         for side, answer in answers.items()
         for rule in ruleset.test_rules
@@ -130,7 +131,7 @@ def _test_findings(
     ]
 
 
-def _finding(rule: AnswerRule, side: Side | None) -> Finding:
+def finding_from_rule(rule: AnswerRule, side: Side | None) -> Finding:
     side_name = side.value if side is not None else ""
     return Finding(
         code=rule.finding.format(side=side_name),
@@ -150,19 +151,19 @@ def _intake_findings(answers: AssessmentAnswers, ruleset: Ruleset) -> list[Findi
         (answers.intake.sharp_or_shooting_pain, rules.sharp_or_shooting_pain),
         (answers.intake.pain_now >= rules.high_pain_from, rules.high_pain),
     ]
-    return [
-        Finding(
-            code=rule.finding,
-            rule_id=rule.id,
-            test=None,
-            side=None,
-            summary=rule.summary,
-            targets=[],
-            source=rule.source,
-        )
-        for hit, rule in triggered
-        if hit
-    ]
+    return [intake_finding(rule) for hit, rule in triggered if hit]
+
+
+def intake_finding(rule: IntakeRule) -> Finding:
+    return Finding(
+        code=rule.finding,
+        rule_id=rule.id,
+        test=None,
+        side=None,
+        summary=rule.summary,
+        targets=[],
+        source=rule.source,
+    )
 
 
 def _triage(
@@ -176,8 +177,9 @@ def _triage(
         )
     intake = ruleset.intake_rules
     professional = {
-        intake.persistent_pain.id: intake.persistent_pain,
-        intake.sharp_or_shooting_pain.id: intake.sharp_or_shooting_pain,
+        rule.id
+        for rule in (intake.persistent_pain, intake.sharp_or_shooting_pain, intake.high_pain)
+        if rule.triage is TriageLevel.see_professional
     }
     reasons = [
         TriageReason(rule_id=f.rule_id, finding=f.code, text=f.summary)
@@ -228,19 +230,20 @@ def _recommendations(
             )
             key, reasons = keyed.get(slug, ((best_area, position), []))
             keyed[slug] = (min(key, (best_area, position)), [*reasons, reason])
-    if not keyed:
-        maintenance = ruleset.maintenance
-        reason = RecommendationReason(
-            finding=maintenance.finding, rule_id=maintenance.rule_id, text=maintenance.text
-        )
-        keyed = {slug: ((0, i), [reason]) for i, slug in enumerate(maintenance.recommend)}
-
     if level is TriageLevel.see_professional:
         keyed = {
             slug: entry
             for slug, entry in keyed.items()
             if _is_gentle(catalogue.by_slug[slug], ruleset)
         }
+    if not keyed:
+        # No finding, or only findings whose exercises are not gentle enough for the triage:
+        # the daily mobility routine (GEN-1), which the guide calls its gentler mobilizers.
+        maintenance = ruleset.maintenance
+        reason = RecommendationReason(
+            finding=maintenance.finding, rule_id=maintenance.rule_id, text=maintenance.text
+        )
+        keyed = {slug: ((0, i), [reason]) for i, slug in enumerate(maintenance.recommend)}
     ranked = sorted(keyed.items(), key=lambda item: (item[1][0], item[0]))
     return [
         _recommendation(rank, catalogue.by_slug[slug], reasons)
@@ -307,7 +310,8 @@ def _score(
     earned = sum(component.points for component in components)
     possible = sum(component.max_points for component in components)
     return HipSpineScore(
-        value=round(100 * earned / possible) if possible else None,
+        # Half up, as the published formula says (Python's round() would go half to even).
+        value=math.floor(100 * earned / possible + 0.5) if possible else None,
         formula=ruleset.score_formula,
         earned=earned,
         possible=possible,

@@ -3,16 +3,18 @@
 from dataclasses import dataclass, field
 
 from app.assessments import scoring
-from app.assessments.ruleset import Ruleset, load_ruleset, ruleset_version
+from app.assessments.ruleset import PER_SIDE_TESTS, Ruleset, load_ruleset, ruleset_version
 from app.assessments.schemas import (
     AnswerOption,
     AssessmentAnswers,
     AssessmentDefinitions,
     AssessmentResult,
+    Finding,
     Question,
     RedFlagQuestionPublic,
     TestDefinition,
 )
+from app.catalogue.schemas import Side
 from app.catalogue.snapshot import CatalogueSnapshot
 from app.http_cache import Representation
 
@@ -45,6 +47,31 @@ class Assessments:
         return scoring.score(
             answers, ruleset=self.ruleset, version=self.version, catalogue=catalogue
         )
+
+    def findings_by_code(self) -> dict[str, Finding]:
+        """Every finding the ruleset can produce, by code: what a stored or client-held result
+        refers to when it lists codes."""
+        ruleset = self.ruleset
+        findings = {
+            finding.code: finding
+            for rule in ruleset.test_rules
+            for side in ((Side.left, Side.right) if rule.test in PER_SIDE_TESTS else (None,))
+            for finding in [scoring.finding_from_rule(rule, side)]
+        }
+        intake = ruleset.intake_rules
+        for rule in (intake.persistent_pain, intake.sharp_or_shooting_pain, intake.high_pain):
+            findings[rule.finding] = scoring.intake_finding(rule)
+        maintenance = ruleset.maintenance
+        findings[maintenance.finding] = Finding(
+            code=maintenance.finding,
+            rule_id=maintenance.rule_id,
+            test=None,
+            side=None,
+            summary=maintenance.text,
+            targets=[],
+            source=maintenance.source,
+        )
+        return findings
 
     def definitions(self, catalogue: CatalogueSnapshot) -> Representation:
         """Built once per catalogue version (it quotes the catalogue's self-assessments)."""

@@ -1,0 +1,84 @@
+from enum import StrEnum
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Body, Query, Request, Response
+from pydantic import Field
+
+from app.assessments.dependencies import AssessmentsDep
+from app.assessments.schemas import Triage
+from app.catalogue.dependencies import CatalogueDep
+from app.errors import Problem, problem_responses
+from app.plans import examples
+from app.plans.calendar import plan_to_ical
+from app.plans.dependencies import PlannerDep
+from app.plans.schemas import Plan, PlanRequest
+from app.strict_query import StrictQueryRoute
+
+router = APIRouter(prefix="/v1/plans", tags=["plans"], route_class=StrictQueryRoute)
+
+CALENDAR = "text/calendar"
+
+
+class PlanFormat(StrEnum):
+    json = "json"
+    ics = "ics"
+
+
+class PlanRefusal(Problem):
+    """409: a red flag means no plan; `triage` says why and what to do."""
+
+    triage: Triage
+
+
+class NotEnoughTimeProblem(Problem):
+    minimum_minutes_per_day: float | None = Field(
+        default=None, description="Present when minutes_per_day cannot hold the daily essentials."
+    )
+
+
+_CALENDAR_RESPONSE: dict[str, Any] = {
+    CALENDAR: {"schema": {"type": "string", "description": "RFC 5545 iCalendar"}}
+}
+
+
+@router.post(
+    "/preview",
+    response_model=Plan,
+    summary="Preview a personalised 8-week plan",
+    responses={
+        200: {
+            "description": "The plan as JSON, or as iCalendar with `format=ics` or "
+            "`Accept: text/calendar`.",
+            "content": _CALENDAR_RESPONSE,
+        },
+        **problem_responses(
+            400, 409, 413, 422, models={409: PlanRefusal, 422: NotEnoughTimeProblem}
+        ),
+    },
+)
+def preview_plan(
+    request: Request,
+    plan_request: Annotated[PlanRequest, Body(openapi_examples=examples.REQUESTS)],
+    catalogue: CatalogueDep,
+    assessments: AssessmentsDep,
+    planner: PlannerDep,
+    format: Annotated[
+        PlanFormat | None,
+        Query(description="`ics` for iCalendar; default JSON unless `Accept: text/calendar`."),
+    ] = None,
+) -> Response:
+    """Stateless: stores nothing and needs no key. The same request and dataset give the same
+    plan, byte for byte. A red flag gives 409 with the triage; too few minutes a day gives 422
+    with the minimum needed.
+
+    A plain `def`: generating and rendering is CPU work, kept off the event loop."""
+    plan = planner.preview(plan_request, catalogue=catalogue, assessments=assessments)
+    if format is PlanFormat.ics or (
+        format is None and CALENDAR in request.headers.get("accept", "")
+    ):
+        return Response(
+            plan_to_ical(plan),
+            media_type=f"{CALENDAR}; charset=utf-8",
+            headers={"Content-Disposition": 'attachment; filename="hip-spine-plan.ics"'},
+        )
+    return Response(plan.model_dump_json(), media_type="application/json")

@@ -1,0 +1,110 @@
+"""Plan preview: turn the request's assessment into an outcome, then run the pure generator."""
+
+from collections import OrderedDict
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from app.assessments.schemas import Triage
+from app.assessments.service import Assessments
+from app.catalogue.snapshot import CatalogueSnapshot
+from app.errors import Conflict, UnprocessableContent
+from app.plans import generator
+from app.plans.schemas import FromAnswers, Plan, PlanRequest
+
+PLAN_CACHE_ENTRIES = 64
+
+
+@dataclass(frozen=True)
+class Planner:
+    settings: generator.GeneratorSettings
+    version: str
+    _rendered: "OrderedDict[tuple[str, str, str], bytes]" = field(
+        default_factory=OrderedDict, compare=False
+    )
+
+    @classmethod
+    def load(cls) -> "Planner":
+        settings = generator.load_settings()
+        return cls(settings=settings, version=generator.settings_version(settings))
+
+    def render(
+        self,
+        request: PlanRequest,
+        *,
+        catalogue: CatalogueSnapshot,
+        assessments: Assessments,
+        media_type: str,
+        render: Callable[[Plan], bytes],
+    ) -> bytes:
+        """The plan rendered for ``media_type``, memoised: generation is deterministic, so a
+        repeated request (a retry, a calendar re-download) is answered from the bytes already
+        made for the same input, dataset, ruleset and generator versions."""
+        key = (
+            generator.input_hash(request),
+            f"{catalogue.version}/{assessments.version}",
+            media_type,
+        )
+        body = self._rendered.get(key)
+        if body is None:
+            body = render(self.preview(request, catalogue=catalogue, assessments=assessments))
+            self._rendered[key] = body
+            if len(self._rendered) > PLAN_CACHE_ENTRIES:
+                self._rendered.popitem(last=False)
+        else:
+            self._rendered.move_to_end(key)
+        return body
+
+    def preview(
+        self, request: PlanRequest, *, catalogue: CatalogueSnapshot, assessments: Assessments
+    ) -> Plan:
+        triage, outcome = self._outcome(request, catalogue, assessments)
+        try:
+            return generator.generate(
+                request,
+                outcome,
+                catalogue=catalogue,
+                settings=self.settings,
+                versions=generator.Versions(ruleset=assessments.version, generator=self.version),
+            )
+        except generator.PlanRefused:
+            raise Conflict(
+                "No plan while a red flag is present: seek medical care promptly.",
+                extensions={"triage": triage.model_dump(mode="json")},
+            ) from None
+        except generator.NotEnoughTime as short:
+            raise UnprocessableContent(
+                f"The plan needs at least {short.minimum_minutes:g} minutes a day: the daily "
+                "mobilisation and the micro-breaks of the working hours.",
+                errors=[
+                    {
+                        "loc": ["body", "minutes_per_day"],
+                        "msg": f"Needs at least {short.minimum_minutes:g} minutes a day",
+                        "type": "too_short",
+                    }
+                ],
+                extensions={"minimum_minutes_per_day": short.minimum_minutes},
+            ) from None
+
+    def _outcome(
+        self, request: PlanRequest, catalogue: CatalogueSnapshot, assessments: Assessments
+    ) -> tuple[Triage, generator.Outcome]:
+        if isinstance(request.assessment, FromAnswers):
+            result = assessments.score(request.assessment.answers, catalogue)
+            triage, findings = result.triage, result.findings
+        else:
+            known = assessments.findings_by_code()
+            findings = [known[code] for code in request.assessment.findings]
+            level = request.assessment.triage
+            triage = Triage(
+                level=level, reasons=[], advice=getattr(assessments.ruleset.advice, level.value)
+            )
+        outcome = generator.Outcome(
+            triage=triage.level,
+            findings=tuple(
+                generator.PlanFinding(
+                    code=f.code, summary=f.summary, side=f.side, targets=tuple(f.targets)
+                )
+                for f in findings
+            ),
+        )
+        return triage, outcome

@@ -1,0 +1,816 @@
+"""The scoring core, pure: answers in, result out, checked against the guide and the ruleset.
+
+The guide (Quick Self-Assessments, Frequently Asked Questions) is the yardstick: a leg that cannot
+lift without arching, rotation tighter to one side, low-back strain before the glutes work, pain
+beyond six weeks, sharp or shooting pain, and the red flags that mean seeking care promptly.
+"""
+
+import math
+from collections.abc import Callable, Iterable
+from typing import Any
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from app.assessments import schemas
+from app.assessments.ruleset import ANSWER_VALUES, PER_SIDE_TESTS
+from app.assessments.schemas import (
+    AssessmentAnswers,
+    AssessmentResult,
+    BridgeAnswer,
+    BridgeResult,
+    HipExtensionAnswer,
+    HipExtensionResult,
+    Intake,
+    RecommendationReason,
+    RedFlagAnswers,
+    RotationResult,
+    SeatedRotationAnswer,
+    TriageLevel,
+    TriageReason,
+)
+from app.assessments.scoring import score
+from app.assessments.service import Assessments
+from app.catalogue.content import Content
+from app.catalogue.schemas import Category, Difficulty, Side
+from app.catalogue.snapshot import CatalogueSnapshot
+
+Scorer = Callable[[AssessmentAnswers], AssessmentResult]
+
+RED_FLAG_FIELDS = tuple(RedFlagAnswers.model_fields)
+NORMAL_ANSWER = {
+    schemas.TestName.hip_extension: "normal",
+    schemas.TestName.seated_rotation: "normal",
+    schemas.TestName.bridge: "glutes_first",
+}
+WORSE_ANSWERS = {
+    test: sorted(values - {NORMAL_ANSWER[test]}) for test, values in ANSWER_VALUES.items()
+}
+GENTLE_CATEGORIES = {
+    Category.mobility,
+    Category.micro_break,
+    Category.flexibility,
+    Category.breathing,
+}
+PROPERTY = settings(max_examples=200, deadline=None)
+
+
+@pytest.fixture(scope="module")
+def assessments() -> Assessments:
+    return Assessments.load()
+
+
+@pytest.fixture(scope="module")
+def catalogue(content: Content) -> CatalogueSnapshot:
+    return CatalogueSnapshot(
+        version=content.version, exercises=content.exercises, guidance=content.guidance
+    )
+
+
+@pytest.fixture(scope="module")
+def scorer(assessments: Assessments, catalogue: CatalogueSnapshot) -> Scorer:
+    def run(answers: AssessmentAnswers) -> AssessmentResult:
+        return score(
+            answers, ruleset=assessments.ruleset, version=assessments.version, catalogue=catalogue
+        )
+
+    return run
+
+
+def _per_side(overrides: dict[str, str] | str | None) -> dict[str, str] | str:
+    if isinstance(overrides, str):
+        return overrides
+    return {"left": "normal", "right": "normal", **(overrides or {})}
+
+
+def make_answers(
+    *,
+    hip_extension: dict[str, str] | str | None = None,
+    seated_rotation: dict[str, str] | str | None = None,
+    bridge: str = "glutes_first",
+    pain_now: int = 0,
+    pain_weeks: int = 0,
+    sharp: bool = False,
+    red_flags: Iterable[str] = (),
+) -> AssessmentAnswers:
+    """All normal, no pain, no red flag, except what is given. Per-side tests take the sides
+    that differ from normal, or ``"skipped"``; the bridge takes its result or ``"skipped"``."""
+    flagged = set(red_flags)
+    return AssessmentAnswers.model_validate(
+        {
+            "tests": {
+                "hip_extension": _per_side(hip_extension),
+                "seated_rotation": _per_side(seated_rotation),
+                "bridge": bridge if bridge == "skipped" else {"result": bridge},
+            },
+            "intake": {
+                "pain_now": pain_now,
+                "pain_weeks": pain_weeks,
+                "sharp_or_shooting_pain": sharp,
+            },
+            "red_flags": {field: field in flagged for field in RED_FLAG_FIELDS},
+        }
+    )
+
+
+def result_for(result: AssessmentResult, test: schemas.TestName) -> schemas.TestResult:
+    return next(item for item in result.tests if item.test is test)
+
+
+def is_gentle(category: str, difficulty: Difficulty) -> bool:
+    return category in GENTLE_CATEGORIES and difficulty is Difficulty.beginner
+
+
+# --- every rule ---------------------------------------------------------------------------------
+
+
+def _rule_case(rule_id: str, answers: dict[str, Any], code: str, side: str | None) -> Any:
+    return pytest.param(rule_id, answers, code, side, id=f"{rule_id}-{side or 'bridge'}")
+
+
+TEST_RULE_CASES = [
+    _rule_case(
+        "HE-1", {"hip_extension": {"left": "restricted"}}, "hip_extension.restricted.left", "left"
+    ),
+    _rule_case(
+        "HE-1",
+        {"hip_extension": {"right": "restricted"}},
+        "hip_extension.restricted.right",
+        "right",
+    ),
+    _rule_case(
+        "HE-2", {"hip_extension": {"left": "painful"}}, "hip_extension.painful.left", "left"
+    ),
+    _rule_case(
+        "HE-2", {"hip_extension": {"right": "painful"}}, "hip_extension.painful.right", "right"
+    ),
+    _rule_case(
+        "SR-1", {"seated_rotation": {"right": "tighter"}}, "rotation.tighter_right", "right"
+    ),
+    _rule_case("SR-1", {"seated_rotation": {"left": "tighter"}}, "rotation.tighter_left", "left"),
+    _rule_case(
+        "SR-2", {"seated_rotation": {"right": "limited"}}, "rotation.limited_right", "right"
+    ),
+    _rule_case("SR-2", {"seated_rotation": {"left": "limited"}}, "rotation.limited_left", "left"),
+    _rule_case(
+        "SR-3", {"seated_rotation": {"right": "painful"}}, "rotation.painful_right", "right"
+    ),
+    _rule_case("SR-3", {"seated_rotation": {"left": "painful"}}, "rotation.painful_left", "left"),
+    _rule_case("BR-1", {"bridge": "lumbar_before_glutes"}, "bridge.lumbar_before_glutes", None),
+    _rule_case("BR-2", {"bridge": "unable"}, "bridge.unable", None),
+    _rule_case("BR-3", {"bridge": "painful"}, "bridge.painful", None),
+]
+INTAKE_RULE_CASES = [
+    pytest.param("IN-1", {"pain_weeks": 7}, "intake.pain_beyond_six_weeks", id="IN-1-7-weeks"),
+    pytest.param("IN-1", {"pain_weeks": 520}, "intake.pain_beyond_six_weeks", id="IN-1-520-weeks"),
+    pytest.param("IN-2", {"sharp": True}, "intake.sharp_or_shooting_pain", id="IN-2"),
+    pytest.param("IN-3", {"pain_now": 7}, "intake.high_pain", id="IN-3-pain-7"),
+    pytest.param("IN-3", {"pain_now": 10}, "intake.high_pain", id="IN-3-pain-10"),
+]
+RED_FLAG_CASES = [
+    pytest.param(f"RF-{number}", field, id=f"RF-{number}-{field}")
+    for number, field in enumerate(RED_FLAG_FIELDS, start=1)
+]
+
+
+class TestEveryRule:
+    def test_the_cases_below_cover_every_rule_id(self, assessments: Assessments) -> None:
+        ruleset = assessments.ruleset
+        intake = ruleset.intake_rules
+        expected = {
+            *(rule.id for rule in ruleset.test_rules),
+            intake.persistent_pain.id,
+            intake.sharp_or_shooting_pain.id,
+            intake.high_pain.id,
+            *(flag.rule_id for flag in ruleset.red_flags),
+            ruleset.maintenance.rule_id,
+        }
+
+        covered = {
+            str(case.values[0]) for case in [*TEST_RULE_CASES, *INTAKE_RULE_CASES, *RED_FLAG_CASES]
+        }
+
+        assert covered | {"GEN-1"} == expected
+
+    @pytest.mark.parametrize(("rule_id", "answers", "code", "side"), TEST_RULE_CASES)
+    def test_test_rule_gives_its_finding(
+        self, scorer: Scorer, rule_id: str, answers: dict[str, Any], code: str, side: str | None
+    ) -> None:
+        result = scorer(make_answers(**answers))
+
+        assert [(f.code, f.rule_id, f.side) for f in result.findings] == [(code, rule_id, side)]
+        assert result.triage.level is TriageLevel.self_care
+
+    @pytest.mark.parametrize(("rule_id", "intake", "code"), INTAKE_RULE_CASES)
+    def test_intake_rule_gives_its_finding(
+        self, scorer: Scorer, rule_id: str, intake: dict[str, Any], code: str
+    ) -> None:
+        result = scorer(make_answers(**intake))
+
+        assert [(f.code, f.rule_id, f.test, f.side) for f in result.findings] == [
+            (code, rule_id, None, None)
+        ]
+
+    def test_six_weeks_of_pain_is_not_beyond_six_weeks(self, scorer: Scorer) -> None:
+        result = scorer(make_answers(pain_weeks=6))
+
+        assert result.findings == []
+        assert result.triage.level is TriageLevel.self_care
+
+    def test_pain_six_of_ten_is_not_high(self, scorer: Scorer) -> None:
+        result = scorer(make_answers(pain_now=6))
+
+        assert result.findings == []
+
+    def test_high_pain_alone_stays_self_care(self, scorer: Scorer) -> None:
+        result = scorer(make_answers(pain_now=10))
+
+        assert result.triage.level is TriageLevel.self_care
+        assert result.triage.reasons == []
+
+    @pytest.mark.parametrize(("rule_id", "field"), RED_FLAG_CASES)
+    def test_red_flag_alone_gives_its_rule(
+        self, scorer: Scorer, assessments: Assessments, rule_id: str, field: str
+    ) -> None:
+        question = next(f.question for f in assessments.ruleset.red_flags if f.field == field)
+
+        result = scorer(make_answers(red_flags=[field]))
+
+        assert result.triage.reasons == [
+            TriageReason(rule_id=rule_id, finding=f"red_flag.{field}", text=question)
+        ]
+
+    def test_all_normal_gives_the_maintenance_routine(
+        self, scorer: Scorer, assessments: Assessments
+    ) -> None:
+        maintenance = assessments.ruleset.maintenance
+
+        result = scorer(make_answers())
+
+        assert result.findings == []
+        assert [r.slug for r in result.recommendations] == maintenance.recommend
+        expected_reason = RecommendationReason(
+            finding="general.no_restriction_found", rule_id="GEN-1", text=maintenance.text
+        )
+        assert all(r.reasons == [expected_reason] for r in result.recommendations)
+
+
+# --- the guide's own descriptions ---------------------------------------------------------------
+
+
+class TestGuideScenarios:
+    @pytest.mark.parametrize("side", ["left", "right"])
+    def test_leg_that_cannot_lift_without_arching(
+        self, scorer: Scorer, catalogue: CatalogueSnapshot, side: str
+    ) -> None:
+        result = scorer(make_answers(hip_extension={side: "restricted"}))
+
+        hip = result_for(result, schemas.TestName.hip_extension)
+        assert hip.status is schemas.TestStatus.restricted
+        assert hip.sides[Side(side)] is schemas.TestStatus.restricted
+        assert hip.affected_sides == [Side(side)]
+        assert [f.code for f in result.findings] == [f"hip_extension.restricted.{side}"]
+        assert {"hip_flexors", "core"} <= {area.area.value for area in result.target_areas}
+        first = result.recommendations[0]
+        assert first.slug == "hip-flexor-lunge-stretch"
+        assert first.reasons == [
+            RecommendationReason(
+                finding=f"hip_extension.restricted.{side}",
+                rule_id="HE-1",
+                text=f"The {side} leg cannot lift into extension without arching the lower back.",
+            )
+        ]
+        assert first.dose == catalogue.by_slug["hip-flexor-lunge-stretch"].dose
+
+    @pytest.mark.parametrize("side", ["left", "right"])
+    def test_rotation_tighter_to_one_side(self, scorer: Scorer, side: str) -> None:
+        result = scorer(make_answers(seated_rotation={side: "tighter"}))
+
+        rotation = result_for(result, schemas.TestName.seated_rotation)
+        assert rotation.tighter_side is Side(side)
+        assert rotation.status is schemas.TestStatus.tighter
+        assert rotation.affected_sides == [Side(side)]
+        assert [f.code for f in result.findings] == [f"rotation.tighter_{side}"]
+        assert [(a.area.value, a.rank) for a in result.target_areas] == [
+            ("hip_rotators", 1),
+            ("thoracic_spine", 2),
+        ]
+        assert result.recommendations[0].slug == "ninety-ninety-hip-switch"
+
+    def test_low_back_strain_before_the_glutes_work(self, scorer: Scorer) -> None:
+        result = scorer(make_answers(bridge="lumbar_before_glutes"))
+
+        bridge = result_for(result, schemas.TestName.bridge)
+        assert bridge.status is schemas.TestStatus.restricted
+        assert bridge.sides == {}
+        assert [f.code for f in result.findings] == ["bridge.lumbar_before_glutes"]
+        assert [(a.area.value, a.rank) for a in result.target_areas] == [
+            ("glutes", 1),
+            ("core", 2),
+        ]
+        assert result.recommendations[0].slug == "glute-bridge"
+        assert result.recommendations[0].reasons[0].rule_id == "BR-1"
+
+    @pytest.mark.parametrize(("rule_id", "field"), RED_FLAG_CASES)
+    def test_red_flag_means_seek_care_now_and_no_exercises(
+        self, scorer: Scorer, rule_id: str, field: str
+    ) -> None:
+        result = scorer(
+            make_answers(
+                hip_extension={"left": "restricted"},
+                seated_rotation={"right": "tighter"},
+                bridge="lumbar_before_glutes",
+                red_flags=[field],
+            )
+        )
+
+        assert result.triage.level is TriageLevel.seek_care_now
+        assert result.recommendations == []
+        assert "seek medical care promptly" in result.triage.advice.lower()
+        assert [reason.rule_id for reason in result.triage.reasons] == [rule_id]
+
+    def test_every_red_flag_is_listed_as_a_reason(self, scorer: Scorer) -> None:
+        result = scorer(make_answers(red_flags=RED_FLAG_FIELDS))
+
+        assert [r.rule_id for r in result.triage.reasons] == [f"RF-{n}" for n in range(1, 7)]
+        assert result.recommendations == []
+
+
+# --- triage -------------------------------------------------------------------------------------
+
+TEST_PROFILES = [
+    pytest.param({}, id="all-normal"),
+    pytest.param({"hip_extension": {"left": "restricted"}}, id="hip-restricted-left"),
+    pytest.param({"hip_extension": {"left": "painful", "right": "painful"}}, id="hip-painful"),
+    pytest.param({"seated_rotation": {"right": "tighter"}}, id="rotation-tighter-right"),
+    pytest.param({"seated_rotation": {"left": "limited"}}, id="rotation-limited-left"),
+    pytest.param({"seated_rotation": {"right": "painful"}}, id="rotation-painful-right"),
+    pytest.param({"bridge": "lumbar_before_glutes"}, id="bridge-lumbar_before_glutes"),
+    pytest.param({"bridge": "unable"}, id="bridge-unable"),
+    pytest.param({"bridge": "painful"}, id="bridge-painful"),
+    pytest.param(
+        {
+            "hip_extension": {"left": "restricted", "right": "painful"},
+            "seated_rotation": {"right": "limited", "left": "tighter"},
+            "bridge": "lumbar_before_glutes",
+        },
+        id="everything-poor",
+    ),
+    pytest.param(
+        {"hip_extension": "skipped", "seated_rotation": "skipped", "bridge": "skipped"},
+        id="all-skipped",
+    ),
+]
+PROFESSIONAL_INTAKES = [
+    pytest.param({"pain_weeks": 7}, id="pain-7-weeks"),
+    pytest.param({"pain_weeks": 520}, id="pain-520-weeks"),
+    pytest.param({"sharp": True}, id="sharp-pain"),
+]
+
+
+class TestTriage:
+    def test_self_care_without_flags_long_pain_or_sharp_pain(
+        self, scorer: Scorer, assessments: Assessments
+    ) -> None:
+        result = scorer(
+            make_answers(hip_extension={"right": "restricted"}, pain_now=5, pain_weeks=6)
+        )
+
+        assert result.triage.level is TriageLevel.self_care
+        assert result.triage.reasons == []
+        assert result.triage.advice == assessments.ruleset.advice.self_care
+        assert result.recommendations
+
+    def test_pain_beyond_six_weeks_sees_a_professional(
+        self, scorer: Scorer, assessments: Assessments
+    ) -> None:
+        result = scorer(make_answers(pain_weeks=7))
+
+        assert result.triage.level is TriageLevel.see_professional
+        assert result.triage.reasons == [
+            TriageReason(
+                rule_id="IN-1",
+                finding="intake.pain_beyond_six_weeks",
+                text=assessments.ruleset.intake_rules.persistent_pain.summary,
+            )
+        ]
+        assert result.triage.advice == assessments.ruleset.advice.see_professional
+
+    def test_sharp_or_shooting_pain_sees_a_professional(
+        self, scorer: Scorer, assessments: Assessments
+    ) -> None:
+        result = scorer(make_answers(sharp=True))
+
+        assert result.triage.level is TriageLevel.see_professional
+        assert result.triage.reasons == [
+            TriageReason(
+                rule_id="IN-2",
+                finding="intake.sharp_or_shooting_pain",
+                text=assessments.ruleset.intake_rules.sharp_or_shooting_pain.summary,
+            )
+        ]
+
+    def test_both_professional_reasons_are_listed(self, scorer: Scorer) -> None:
+        result = scorer(make_answers(pain_weeks=12, sharp=True))
+
+        assert [r.rule_id for r in result.triage.reasons] == ["IN-1", "IN-2"]
+
+    @pytest.mark.parametrize("intake", PROFESSIONAL_INTAKES)
+    @pytest.mark.parametrize("tests", TEST_PROFILES)
+    def test_see_professional_keeps_to_gentle_exercises_and_still_offers_some(
+        self,
+        scorer: Scorer,
+        catalogue: CatalogueSnapshot,
+        tests: dict[str, Any],
+        intake: dict[str, Any],
+    ) -> None:
+        """FAQ: "Modify or skip any movement that provokes sharp or shooting pain. Focus on
+        gentler mobilizers" — so there are gentle mobilizers to focus on."""
+        result = scorer(make_answers(**tests, **intake))
+
+        assert result.triage.level is TriageLevel.see_professional
+        assert result.recommendations, "see_professional must still offer gentle mobilizers"
+        for recommendation in result.recommendations:
+            exercise = catalogue.by_slug[recommendation.slug]
+            assert is_gentle(recommendation.category, exercise.difficulty), recommendation.slug
+
+    @pytest.mark.parametrize("intake", PROFESSIONAL_INTAKES)
+    def test_seek_care_now_beats_see_professional(
+        self, scorer: Scorer, intake: dict[str, Any]
+    ) -> None:
+        result = scorer(make_answers(**intake, red_flags=["weakness"]))
+
+        assert result.triage.level is TriageLevel.seek_care_now
+        assert [r.rule_id for r in result.triage.reasons] == ["RF-2"]
+        assert result.recommendations == []
+
+
+# --- per side -----------------------------------------------------------------------------------
+
+
+class TestPerSide:
+    def test_left_and_right_restrictions_are_told_apart(self, scorer: Scorer) -> None:
+        left = scorer(make_answers(hip_extension={"left": "restricted"}))
+        right = scorer(make_answers(hip_extension={"right": "restricted"}))
+
+        assert [f.code for f in left.findings] == ["hip_extension.restricted.left"]
+        assert [f.code for f in right.findings] == ["hip_extension.restricted.right"]
+        assert result_for(left, schemas.TestName.hip_extension).affected_sides == [Side.left]
+        assert result_for(right, schemas.TestName.hip_extension).affected_sides == [Side.right]
+
+    def test_both_legs_restricted(self, scorer: Scorer) -> None:
+        result = scorer(make_answers(hip_extension={"left": "restricted", "right": "restricted"}))
+
+        hip = result_for(result, schemas.TestName.hip_extension)
+        assert hip.affected_sides == [Side.left, Side.right]
+        assert hip.sides == {
+            Side.left: schemas.TestStatus.restricted,
+            Side.right: schemas.TestStatus.restricted,
+        }
+        assert {f.code for f in result.findings} == {
+            "hip_extension.restricted.left",
+            "hip_extension.restricted.right",
+        }
+        first = result.recommendations[0]
+        assert {reason.finding for reason in first.reasons} == {
+            "hip_extension.restricted.left",
+            "hip_extension.restricted.right",
+        }
+
+    @pytest.mark.parametrize("value", ["normal", "tighter", "limited", "painful"])
+    def test_rotation_equal_both_ways_has_no_tighter_side(self, scorer: Scorer, value: str) -> None:
+        result = scorer(make_answers(seated_rotation={"left": value, "right": value}))
+
+        rotation = result_for(result, schemas.TestName.seated_rotation)
+        assert rotation.tighter_side is None
+        expected_affected = [] if value == "normal" else [Side.left, Side.right]
+        assert rotation.affected_sides == expected_affected
+
+    @pytest.mark.parametrize(
+        ("right", "left", "tighter_side"),
+        [
+            ("tighter", "normal", Side.right),
+            ("normal", "tighter", Side.left),
+            ("tighter", "limited", Side.left),
+            ("limited", "tighter", Side.right),
+            ("painful", "tighter", Side.right),
+            ("limited", "painful", Side.left),
+        ],
+    )
+    def test_worse_rotation_side_is_the_tighter_side(
+        self, scorer: Scorer, right: str, left: str, tighter_side: Side
+    ) -> None:
+        result = scorer(make_answers(seated_rotation={"right": right, "left": left}))
+
+        assert result_for(result, schemas.TestName.seated_rotation).tighter_side is tighter_side
+
+    def test_hip_extension_has_no_tighter_side(self, scorer: Scorer) -> None:
+        result = scorer(make_answers(hip_extension={"left": "restricted"}))
+
+        assert result_for(result, schemas.TestName.hip_extension).tighter_side is None
+
+
+# --- partial assessments ------------------------------------------------------------------------
+
+
+class TestPartialAssessment:
+    @pytest.mark.parametrize(
+        ("test", "max_possible"),
+        [
+            (schemas.TestName.hip_extension, 30),
+            (schemas.TestName.seated_rotation, 30),
+            (schemas.TestName.bridge, 40),
+        ],
+    )
+    def test_skipped_test_is_not_scored(
+        self, scorer: Scorer, test: schemas.TestName, max_possible: int
+    ) -> None:
+        full = scorer(make_answers())
+
+        skipped: dict[str, Any] = {test.value: "skipped"}
+        result = scorer(make_answers(**skipped))
+
+        assert result.not_scored == [test]
+        assert result_for(result, test) == schemas.TestResult(
+            test=test,
+            status=schemas.TestStatus.not_scored,
+            sides={},
+            affected_sides=[],
+            tighter_side=None,
+        )
+        assert all(component.test is not test for component in result.score.components)
+        assert result.score.possible == full.score.possible - max_possible
+        assert result.score.earned == full.score.earned - max_possible
+        assert result.score.value == 100
+
+    def test_skipped_poor_answer_would_not_lower_the_score(self, scorer: Scorer) -> None:
+        partial = scorer(make_answers(hip_extension={"left": "painful"}, bridge="skipped"))
+
+        assert partial.score.earned == 15 + 0 + 30
+        assert partial.score.possible == 60
+        assert partial.score.value == 75
+
+    def test_all_skipped_has_no_score(self, scorer: Scorer) -> None:
+        result = scorer(
+            make_answers(hip_extension="skipped", seated_rotation="skipped", bridge="skipped")
+        )
+
+        assert result.not_scored == list(schemas.TestName)
+        assert result.score.value is None
+        assert (result.score.earned, result.score.possible) == (0, 0)
+        assert result.score.components == []
+        assert all(item.status is schemas.TestStatus.not_scored for item in result.tests)
+
+
+# --- the score ----------------------------------------------------------------------------------
+
+
+class TestScore:
+    def test_all_normal_scores_100(self, scorer: Scorer) -> None:
+        result = scorer(make_answers())
+
+        assert result.score.value == 100
+        assert (result.score.earned, result.score.possible) == (100, 100)
+
+    def test_components_are_published_per_side_and_sum_up(self, scorer: Scorer) -> None:
+        result = scorer(
+            make_answers(
+                hip_extension={"right": "restricted"},
+                seated_rotation={"right": "tighter"},
+                bridge="lumbar_before_glutes",
+            )
+        )
+
+        assert [
+            (c.test.value, c.side, c.answer, c.points, c.max_points)
+            for c in result.score.components
+        ] == [
+            ("hip_extension", Side.left, "normal", 15, 15),
+            ("hip_extension", Side.right, "restricted", 5, 15),
+            ("seated_rotation", Side.right, "tighter", 10, 15),
+            ("seated_rotation", Side.left, "normal", 15, 15),
+            ("bridge", None, "lumbar_before_glutes", 15, 40),
+        ]
+        assert result.score.earned == sum(c.points for c in result.score.components) == 60
+        assert result.score.possible == sum(c.max_points for c in result.score.components) == 100
+        assert result.score.value == 60
+
+    def test_worst_answers_score_zero(self, scorer: Scorer) -> None:
+        result = scorer(
+            make_answers(
+                hip_extension={"left": "painful", "right": "painful"},
+                seated_rotation={"left": "painful", "right": "painful"},
+                bridge="painful",
+            )
+        )
+
+        assert result.score.value == 0
+
+    def test_value_is_the_rounded_percentage(self, scorer: Scorer) -> None:
+        result = scorer(make_answers(hip_extension={"left": "restricted"}, bridge="skipped"))
+
+        assert (result.score.earned, result.score.possible) == (50, 60)
+        assert result.score.value == round(100 * 50 / 60) == 83
+
+    def test_pain_and_red_flags_do_not_change_the_score(self, scorer: Scorer) -> None:
+        calm = scorer(make_answers(seated_rotation={"left": "limited"}))
+        alarming = scorer(
+            make_answers(
+                seated_rotation={"left": "limited"},
+                pain_now=10,
+                pain_weeks=52,
+                sharp=True,
+                red_flags=RED_FLAG_FIELDS,
+            )
+        )
+
+        assert alarming.score == calm.score
+
+
+# --- properties ---------------------------------------------------------------------------------
+
+NO_RED_FLAGS = RedFlagAnswers.model_validate(dict.fromkeys(RED_FLAG_FIELDS, False))
+
+hip_extension_answers = st.builds(
+    HipExtensionAnswer,
+    left=st.sampled_from(list(HipExtensionResult)),
+    right=st.sampled_from(list(HipExtensionResult)),
+)
+seated_rotation_answers = st.builds(
+    SeatedRotationAnswer,
+    right=st.sampled_from(list(RotationResult)),
+    left=st.sampled_from(list(RotationResult)),
+)
+bridge_answers = st.builds(BridgeAnswer, result=st.sampled_from(list(BridgeResult)))
+answered_tests = st.builds(
+    schemas.TestAnswers,
+    hip_extension=st.one_of(hip_extension_answers, st.just("skipped")),
+    seated_rotation=st.one_of(seated_rotation_answers, st.just("skipped")),
+    bridge=st.one_of(bridge_answers, st.just("skipped")),
+)
+intakes = st.builds(
+    Intake,
+    pain_now=st.integers(min_value=0, max_value=10),
+    pain_weeks=st.one_of(
+        st.integers(min_value=0, max_value=12), st.integers(min_value=0, max_value=520)
+    ),
+    sharp_or_shooting_pain=st.booleans(),
+)
+red_flag_answers = st.one_of(
+    st.just(NO_RED_FLAGS),
+    st.builds(RedFlagAnswers, **{field: st.booleans() for field in RED_FLAG_FIELDS}),
+)
+assessment_answers = st.builds(
+    AssessmentAnswers, tests=answered_tests, intake=intakes, red_flags=red_flag_answers
+)
+
+
+@st.composite
+def with_a_red_flag(draw: st.DrawFn) -> AssessmentAnswers:
+    answers = draw(assessment_answers)
+    field = draw(st.sampled_from(RED_FLAG_FIELDS))
+    flags = answers.red_flags.model_dump() | {field: True}
+    return answers.model_copy(update={"red_flags": RedFlagAnswers.model_validate(flags)})
+
+
+@st.composite
+def seeing_a_professional(draw: st.DrawFn) -> AssessmentAnswers:
+    answers = draw(assessment_answers)
+    intake = draw(
+        st.one_of(
+            st.builds(
+                Intake,
+                pain_now=st.integers(min_value=0, max_value=10),
+                pain_weeks=st.integers(min_value=7, max_value=520),
+                sharp_or_shooting_pain=st.booleans(),
+            ),
+            st.builds(
+                Intake,
+                pain_now=st.integers(min_value=0, max_value=10),
+                pain_weeks=st.integers(min_value=0, max_value=520),
+                sharp_or_shooting_pain=st.just(True),
+            ),
+        )
+    )
+    return answers.model_copy(update={"intake": intake, "red_flags": NO_RED_FLAGS})
+
+
+def with_answer(
+    answers: AssessmentAnswers, test: schemas.TestName, side: Side, value: str
+) -> AssessmentAnswers:
+    """The same answers with one test (on ``side`` if per side) answered ``value``."""
+    data = answers.model_dump(mode="json")
+    if test in PER_SIDE_TESTS:
+        current = data["tests"][test.value]
+        sides = {"left": "normal", "right": "normal"} if current == "skipped" else current
+        data["tests"][test.value] = {**sides, side.value: value}
+    else:
+        data["tests"][test.value] = {"result": value}
+    return AssessmentAnswers.model_validate(data)
+
+
+class TestProperties:
+    @PROPERTY
+    @given(answers=with_a_red_flag())
+    def test_any_red_flag_means_seek_care_now_and_no_exercises(
+        self, scorer: Scorer, answers: AssessmentAnswers
+    ) -> None:
+        result = scorer(answers)
+
+        assert result.triage.level is TriageLevel.seek_care_now
+        assert result.recommendations == []
+        assert {r.rule_id for r in result.triage.reasons} <= {f"RF-{n}" for n in range(1, 7)}
+
+    @PROPERTY
+    @given(answers=assessment_answers)
+    def test_recommendations_are_catalogue_exercises_at_their_catalogue_dose(
+        self, scorer: Scorer, catalogue: CatalogueSnapshot, answers: AssessmentAnswers
+    ) -> None:
+        result = scorer(answers)
+
+        for recommendation in result.recommendations:
+            assert recommendation.slug in catalogue.by_slug
+            exercise = catalogue.by_slug[recommendation.slug]
+            assert recommendation.dose == exercise.dose
+            assert recommendation.name == exercise.name
+            assert recommendation.category == exercise.category.value
+        assert len({r.slug for r in result.recommendations}) == len(result.recommendations)
+
+    @PROPERTY
+    @given(
+        answers=assessment_answers,
+        test=st.sampled_from(list(schemas.TestName)),
+        side=st.sampled_from(list(Side)),
+        data=st.data(),
+    )
+    def test_a_worse_answer_never_raises_the_score(
+        self,
+        scorer: Scorer,
+        answers: AssessmentAnswers,
+        test: schemas.TestName,
+        side: Side,
+        data: st.DataObject,
+    ) -> None:
+        worse_value = data.draw(st.sampled_from(WORSE_ANSWERS[test]), label="worse answer")
+        normal = scorer(with_answer(answers, test, side, NORMAL_ANSWER[test]))
+        worse = scorer(with_answer(answers, test, side, worse_value))
+
+        assert normal.not_scored == worse.not_scored
+        assert normal.score.possible == worse.score.possible
+        assert normal.score.value is not None
+        assert worse.score.value is not None
+        assert worse.score.earned <= normal.score.earned
+        assert worse.score.value <= normal.score.value
+
+    @PROPERTY
+    @given(answers=assessment_answers)
+    def test_scoring_is_deterministic(self, scorer: Scorer, answers: AssessmentAnswers) -> None:
+        copy = AssessmentAnswers.model_validate(answers.model_dump())
+
+        first, second, of_copy = scorer(answers), scorer(answers), scorer(copy)
+
+        assert first == second == of_copy
+        assert first.model_dump_json() == second.model_dump_json() == of_copy.model_dump_json()
+
+    @PROPERTY
+    @given(answers=assessment_answers)
+    def test_ranks_are_contiguous_from_one(
+        self, scorer: Scorer, answers: AssessmentAnswers
+    ) -> None:
+        result = scorer(answers)
+
+        assert [r.rank for r in result.recommendations] == list(
+            range(1, len(result.recommendations) + 1)
+        )
+        assert [a.rank for a in result.target_areas] == list(range(1, len(result.target_areas) + 1))
+
+    @PROPERTY
+    @given(answers=seeing_a_professional())
+    def test_see_professional_recommends_only_gentle_exercises(
+        self, scorer: Scorer, catalogue: CatalogueSnapshot, answers: AssessmentAnswers
+    ) -> None:
+        result = scorer(answers)
+
+        assert result.triage.level is TriageLevel.see_professional
+        for recommendation in result.recommendations:
+            exercise = catalogue.by_slug[recommendation.slug]
+            assert is_gentle(recommendation.category, exercise.difficulty), recommendation.slug
+
+    @PROPERTY
+    @given(answers=assessment_answers)
+    def test_score_is_the_rounded_share_of_its_components(
+        self, scorer: Scorer, answers: AssessmentAnswers
+    ) -> None:
+        result = scorer(answers)
+        components = result.score.components
+
+        assert result.score.earned == sum(c.points for c in components)
+        assert result.score.possible == sum(c.max_points for c in components)
+        if result.score.possible:
+            share = 100 * result.score.earned / result.score.possible
+            assert result.score.value == math.floor(share + 0.5)  # halves round up
+        else:
+            assert result.score.value is None
+        scored = [t for t in schemas.TestName if t not in result.not_scored]
+        assert sorted({c.test for c in components}) == sorted(scored)
