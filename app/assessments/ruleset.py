@@ -4,8 +4,6 @@
 points behind the hip-spine score and the triage advice. This module is pure: no database.
 """
 
-import hashlib
-import json
 from pathlib import Path
 from typing import Annotated, Self
 
@@ -23,6 +21,7 @@ from app.assessments.schemas import (
     TriageLevel,
 )
 from app.catalogue.schemas import Category, Difficulty, Slug, StrictModel, Target, Text
+from app.versioning import content_version
 
 DATA_FILE = Path(__file__).resolve().parent / "data" / "ruleset.yaml"
 FORMAT_VERSION = 1
@@ -172,6 +171,5 @@ def load_ruleset(path: Path = DATA_FILE) -> Ruleset:
 
 
 def ruleset_version(ruleset: Ruleset) -> str:
-    """``<format>-<hash>`` of the rules: any change to any rule gives a new version."""
-    canonical = json.dumps(ruleset.model_dump(mode="json"), sort_keys=True, separators=(",", ":"))
-    return f"{FORMAT_VERSION}-{hashlib.sha256(canonical.encode()).hexdigest()[:12]}"
+    """Any change to any rule gives a new version."""
+    return content_version(ruleset.model_dump(mode="json"), format_version=FORMAT_VERSION)

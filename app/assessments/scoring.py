@@ -155,14 +155,20 @@ def _intake_findings(answers: AssessmentAnswers, ruleset: Ruleset) -> list[Findi
 
 
 def intake_finding(rule: IntakeRule) -> Finding:
+    return _general_finding(rule.finding, rule.id, rule.summary, rule.source)
+
+
+def maintenance_finding(ruleset: Ruleset) -> Finding:
+    maintenance = ruleset.maintenance
+    return _general_finding(
+        maintenance.finding, maintenance.rule_id, maintenance.text, maintenance.source
+    )
+
+
+def _general_finding(code: str, rule_id: str, summary: str, source: str) -> Finding:
+    """A finding about the person as a whole: no test, no side, no target area."""
     return Finding(
-        code=rule.finding,
-        rule_id=rule.id,
-        test=None,
-        side=None,
-        summary=rule.summary,
-        targets=[],
-        source=rule.source,
+        code=code, rule_id=rule_id, test=None, side=None, summary=summary, targets=[], source=source
     )
 
 

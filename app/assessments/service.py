@@ -61,16 +61,7 @@ class Assessments:
         intake = ruleset.intake_rules
         for rule in (intake.persistent_pain, intake.sharp_or_shooting_pain, intake.high_pain):
             findings[rule.finding] = scoring.intake_finding(rule)
-        maintenance = ruleset.maintenance
-        findings[maintenance.finding] = Finding(
-            code=maintenance.finding,
-            rule_id=maintenance.rule_id,
-            test=None,
-            side=None,
-            summary=maintenance.text,
-            targets=[],
-            source=maintenance.source,
-        )
+        findings[ruleset.maintenance.finding] = scoring.maintenance_finding(ruleset)
         return findings
 
     def definitions(self, catalogue: CatalogueSnapshot) -> Representation:

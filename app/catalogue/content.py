@@ -4,8 +4,6 @@ The files under ``data/`` are the source of truth for every exercise and piece o
 this module is pure (no database): the loader in ``service.py`` upserts what it returns.
 """
 
-import hashlib
-import json
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -14,6 +12,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field
 
 from app.catalogue.schemas import ExercisePublic, Guidance
+from app.versioning import content_version
 
 DATA_DIR = Path(__file__).resolve().parent / "data"
 FORMAT_VERSION = 1
@@ -55,17 +54,14 @@ def load_content(data_dir: Path = DATA_DIR) -> Content:
 
 
 def dataset_version(exercises: tuple[ExercisePublic, ...], guidance: Guidance) -> str:
-    """``<format>-<hash>``: any change to any published field gives a new version."""
-    canonical = json.dumps(
+    """Any change to any published field gives a new version."""
+    return content_version(
         {
             "exercises": [exercise.model_dump(mode="json") for exercise in exercises],
             "guidance": guidance.model_dump(mode="json"),
         },
-        sort_keys=True,
-        separators=(",", ":"),
-        ensure_ascii=False,
+        format_version=FORMAT_VERSION,
     )
-    return f"{FORMAT_VERSION}-{hashlib.sha256(canonical.encode()).hexdigest()[:12]}"
 
 
 def _read_yaml(path: Path) -> Any:
@@ -79,16 +75,13 @@ def _check_references(exercises: tuple[ExercisePublic, ...], guidance: Guidance)
         raise ContentError("exercise slugs must be unique")
     problems: list[str] = []
     for exercise in exercises:
-        for slug in exercise.progressions:
-            if slug not in by_slug:
-                problems.append(f"{exercise.slug}: progression {slug!r} is not an exercise")
-            elif exercise.slug not in by_slug[slug].regressions:
-                problems.append(f"{slug}: must list {exercise.slug!r} among its regressions")
-        for slug in exercise.regressions:
-            if slug not in by_slug:
-                problems.append(f"{exercise.slug}: regression {slug!r} is not an exercise")
-            elif exercise.slug not in by_slug[slug].progressions:
-                problems.append(f"{slug}: must list {exercise.slug!r} among its progressions")
+        # Links are mutual: A's progression lists A among its regressions, and back.
+        for kind, back in (("progression", "regressions"), ("regression", "progressions")):
+            for slug in getattr(exercise, f"{kind}s"):
+                if slug not in by_slug:
+                    problems.append(f"{exercise.slug}: {kind} {slug!r} is not an exercise")
+                elif exercise.slug not in getattr(by_slug[slug], back):
+                    problems.append(f"{slug}: must list {exercise.slug!r} among its {back}")
     for session in guidance.sessions:
         for slug in session.exercises:
             if slug not in by_slug:

@@ -6,9 +6,7 @@ PG-8, texts in ``data/generator.yaml``); the guide's own numbers (doses, frequen
 the same plan, byte for byte.
 """
 
-import hashlib
 import itertools
-import json
 import math
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -46,6 +44,7 @@ from app.plans.schemas import (
     WeekSummary,
     Why,
 )
+from app.versioning import content_hash, content_version
 
 SETTINGS_FILE = Path(__file__).resolve().parent / "data" / "generator.yaml"
 WEEKS = 8
@@ -100,8 +99,7 @@ def load_settings(path: Path = SETTINGS_FILE) -> GeneratorSettings:
 
 
 def settings_version(settings: GeneratorSettings) -> str:
-    canonical = json.dumps(settings.model_dump(mode="json"), sort_keys=True, separators=(",", ":"))
-    return f"1-{hashlib.sha256(canonical.encode()).hexdigest()[:12]}"
+    return content_version(settings.model_dump(mode="json"), format_version=settings.format_version)
 
 
 class PlanCatalogue(Protocol):
@@ -153,8 +151,7 @@ class Versions:
 
 
 def input_hash(request: PlanRequest) -> str:
-    canonical = json.dumps(request.model_dump(mode="json"), sort_keys=True, separators=(",", ":"))
-    return hashlib.sha256(canonical.encode()).hexdigest()
+    return content_hash(request.model_dump(mode="json"))
 
 
 def generate(
