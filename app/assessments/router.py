@@ -48,7 +48,4 @@ async def score_assessment(
 ) -> Response:
     """Stateless: stores nothing and needs no key. The same answers always give the same
     result. Any red flag gives `seek_care_now` and no exercises."""
-    # The core built a validated AssessmentResult; serialising it directly skips FastAPI's
-    # second validation of the same object against the response model.
-    result = assessments.score(answers, catalogue)
-    return Response(result.model_dump_json(), media_type="application/json")
+    return Response(assessments.score_json(answers, catalogue), media_type="application/json")

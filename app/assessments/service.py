@@ -17,6 +17,9 @@ from app.assessments.schemas import (
 from app.catalogue.schemas import Side
 from app.catalogue.snapshot import CatalogueSnapshot
 from app.http_cache import Representation
+from app.memo import BytesMemo
+
+SCORE_CACHE_ENTRIES = 4096
 
 
 class RulesetMismatch(RuntimeError):
@@ -30,6 +33,9 @@ class Assessments:
     ruleset: Ruleset
     version: str
     _definitions: dict[str, Representation] = field(default_factory=dict, compare=False)
+    _scored: BytesMemo = field(
+        default_factory=lambda: BytesMemo(SCORE_CACHE_ENTRIES), compare=False
+    )
 
     @classmethod
     def load(cls) -> "Assessments":
@@ -46,6 +52,13 @@ class Assessments:
     def score(self, answers: AssessmentAnswers, catalogue: CatalogueSnapshot) -> AssessmentResult:
         return scoring.score(
             answers, ruleset=self.ruleset, version=self.version, catalogue=catalogue
+        )
+
+    def score_json(self, answers: AssessmentAnswers, catalogue: CatalogueSnapshot) -> bytes:
+        """The result as JSON, memoised: the same answers always give the same result."""
+        return self._scored.get_or_make(
+            (answers, catalogue.version),
+            lambda: self.score(answers, catalogue).model_dump_json().encode(),
         )
 
     def findings_by_code(self) -> dict[str, Finding]:

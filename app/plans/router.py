@@ -72,13 +72,20 @@ def preview_plan(
     with the minimum needed.
 
     A plain `def`: generating and rendering is CPU work, kept off the event loop."""
-    plan = planner.preview(plan_request, catalogue=catalogue, assessments=assessments)
-    if format is PlanFormat.ics or (
+    wants_calendar = format is PlanFormat.ics or (
         format is None and CALENDAR in request.headers.get("accept", "")
-    ):
-        return Response(
-            plan_to_ical(plan),
-            media_type=f"{CALENDAR}; charset=utf-8",
-            headers={"Content-Disposition": 'attachment; filename="hip-spine-plan.ics"'},
-        )
-    return Response(plan.model_dump_json(), media_type="application/json")
+    )
+    media_type = f"{CALENDAR}; charset=utf-8" if wants_calendar else "application/json"
+    body = planner.render(
+        plan_request,
+        catalogue=catalogue,
+        assessments=assessments,
+        media_type=media_type,
+        render=plan_to_ical if wants_calendar else _plan_json,
+    )
+    headers = {"Content-Disposition": 'attachment; filename="hip-spine-plan.ics"'}
+    return Response(body, media_type=media_type, headers=headers if wants_calendar else None)
+
+
+def _plan_json(plan: Plan) -> bytes:
+    return plan.model_dump_json().encode()

@@ -1,6 +1,5 @@
 """Plan preview: turn the request's assessment into an outcome, then run the pure generator."""
 
-from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -8,6 +7,7 @@ from app.assessments.schemas import Triage
 from app.assessments.service import Assessments
 from app.catalogue.snapshot import CatalogueSnapshot
 from app.errors import Conflict, UnprocessableContent
+from app.memo import BytesMemo
 from app.plans import generator
 from app.plans.schemas import FromAnswers, Plan, PlanRequest
 
@@ -18,8 +18,8 @@ PLAN_CACHE_ENTRIES = 64
 class Planner:
     settings: generator.GeneratorSettings
     version: str
-    _rendered: "OrderedDict[tuple[str, str, str], bytes]" = field(
-        default_factory=OrderedDict, compare=False
+    _rendered: BytesMemo = field(
+        default_factory=lambda: BytesMemo(PLAN_CACHE_ENTRIES), compare=False
     )
 
     @classmethod
@@ -36,23 +36,13 @@ class Planner:
         media_type: str,
         render: Callable[[Plan], bytes],
     ) -> bytes:
-        """The plan rendered for ``media_type``, memoised: generation is deterministic, so a
-        repeated request (a retry, a calendar re-download) is answered from the bytes already
-        made for the same input, dataset, ruleset and generator versions."""
-        key = (
-            generator.input_hash(request),
-            f"{catalogue.version}/{assessments.version}",
-            media_type,
+        """The plan rendered for ``media_type``; generation is deterministic, so the bytes are
+        memoised per input, dataset, ruleset and generator version."""
+        key = (generator.input_hash(request), catalogue.version, assessments.version, media_type)
+        return self._rendered.get_or_make(
+            key,
+            lambda: render(self.preview(request, catalogue=catalogue, assessments=assessments)),
         )
-        body = self._rendered.get(key)
-        if body is None:
-            body = render(self.preview(request, catalogue=catalogue, assessments=assessments))
-            self._rendered[key] = body
-            if len(self._rendered) > PLAN_CACHE_ENTRIES:
-                self._rendered.popitem(last=False)
-        else:
-            self._rendered.move_to_end(key)
-        return body
 
     def preview(
         self, request: PlanRequest, *, catalogue: CatalogueSnapshot, assessments: Assessments
