@@ -82,12 +82,13 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
     app.state.settings = settings
     app.state.cache_control = f"public, max-age={settings.catalogue_max_age_seconds}"
     install_exception_handlers(app)
+    # Routes are matched in order; the probes come first, they are called most often.
     for router in (
+        health_router,
         catalogue_router,
         guidance_router,
         assessments_router,
         plans_router,
-        health_router,
     ):
         app.include_router(router)
     mount_docs(app)

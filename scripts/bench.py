@@ -68,6 +68,7 @@ class Server:
     ready_path: str
     factory: bool = False
     uses_database: bool = False
+    settings: tuple[tuple[str, str], ...] = ()  # app settings for this server only
 
 
 @dataclass(frozen=True)
@@ -89,6 +90,15 @@ SERVERS = (
     Server("starlette", "scripts.bench_refs:starlette_app", ready_path="/"),
     Server("fastapi", "scripts.bench_refs:fastapi_app", ready_path="/"),
     Server("app", "app.main:create_app", ready_path="/readyz", factory=True, uses_database=True),
+    # The same app with its per-request JSON access log on (ACCESS_LOG=true), to show its cost.
+    Server(
+        "app-logged",
+        "app.main:create_app",
+        ready_path="/readyz",
+        factory=True,
+        uses_database=True,
+        settings=(("ACCESS_LOG", "true"),),
+    ),
 )
 
 # The baselines come first: every other row is compared with them.
@@ -106,6 +116,8 @@ TARGETS = (
         "/v1/exercises?category=strength&target=glutes",
     ),
     Target("app GET /healthz", "app", "/healthz"),
+    Target("app, access log on: GET /v1/exercises", "app-logged", "/v1/exercises"),
+    Target("app, access log on: GET /v1/catalogue", "app-logged", "/v1/catalogue"),
     Target(
         "app POST /v1/assessments/score",
         "app",
@@ -449,7 +461,7 @@ def markdown_table(results: Sequence[Result], environment: Mapping[str, Any]) ->
         f"(Python {environment['python']}, uvicorn {environment['uvicorn']}, "
         f"FastAPI {environment['fastapi']}, Starlette {environment['starlette']}, "
         f"loop {environment['loop']}, http {environment['http']}); the app on SQLite with its "
-        "JSON access log on."
+        "default settings (access log off) unless the row says otherwise."
     )
     return "\n".join(lines) + "\n"
 
@@ -505,7 +517,11 @@ def run(options: Options) -> list[Result]:
             print(f"starting {server.name}: {server.app}", flush=True)
             base_urls[server.name] = stack.enter_context(
                 running_server(
-                    server, taskset=taskset, cpu=options.server_cpu, env=env, workdir=workdir
+                    server,
+                    taskset=taskset,
+                    cpu=options.server_cpu,
+                    env={**env, **dict(server.settings)},
+                    workdir=workdir,
                 )
             )
         for target in targets:

@@ -20,7 +20,12 @@ PROBLEM_JSON = "application/problem+json"
 def failing_client(engine: Engine) -> Iterator[TestClient]:
     """An app with one route that crashes, to see what a 500 looks like from outside."""
     app: FastAPI = create_app(
-        app_settings(engine, max_body_bytes=2048, cors_origins=["https://clinic.example"]),
+        app_settings(
+            engine,
+            max_body_bytes=2048,
+            cors_origins=["https://clinic.example"],
+            access_log=True,
+        ),
         engine=engine,
     )
 
@@ -155,11 +160,11 @@ class TestRequestId:
 
 class TestAccessLog:
     def test_one_json_line_per_request_with_the_request_id(
-        self, client: TestClient, caplog: pytest.LogCaptureFixture
+        self, failing_client: TestClient, caplog: pytest.LogCaptureFixture
     ) -> None:
         caplog.handler.setFormatter(JsonFormatter())
         with caplog.at_level(logging.INFO, logger="app.access"):
-            client.get("/v1/exercises/clamshell", headers={"X-Request-ID": "log-me"})
+            failing_client.get("/v1/exercises/clamshell", headers={"X-Request-ID": "log-me"})
 
         lines = [json.loads(line) for line in caplog.text.splitlines() if line]
         access = [line for line in lines if line["logger"] == "app.access"]
@@ -167,6 +172,12 @@ class TestAccessLog:
         assert access[-1]["path"] == "/v1/exercises/clamshell"
         assert access[-1]["status"] == 200
         assert access[-1]["method"] == "GET"
+
+    def test_off_by_default(self, client: TestClient, caplog: pytest.LogCaptureFixture) -> None:
+        with caplog.at_level(logging.INFO, logger="app.access"):
+            client.get("/healthz")
+
+        assert [r for r in caplog.records if r.name == "app.access"] == []
 
 
 class TestCors:
