@@ -40,4 +40,4 @@ openapi: sync
 
 ## Throughput and latency against a real uvicorn on loopback (see README).
 bench: sync
-	$(UV) run --locked python scripts/bench.py
+	$(UV) run --locked python scripts/bench.py $(BENCH_ARGS)
