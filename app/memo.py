@@ -16,12 +16,17 @@ class BytesMemo:
         self._entries: OrderedDict[Hashable, bytes] = OrderedDict()
         self._lock = Lock()  # plan rendering runs in the thread pool
 
-    def get_or_make(self, key: Hashable, make: Callable[[], bytes]) -> bytes:
+    def get(self, key: Hashable) -> bytes | None:
         with self._lock:
             body = self._entries.get(key)
             if body is not None:
                 self._entries.move_to_end(key)
-                return body
+            return body
+
+    def get_or_make(self, key: Hashable, make: Callable[[], bytes]) -> bytes:
+        body = self.get(key)
+        if body is not None:
+            return body
         body = make()  # outside the lock: making may take milliseconds
         with self._lock:
             self._entries[key] = body

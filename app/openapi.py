@@ -9,6 +9,7 @@ from fastapi.openapi.utils import get_openapi
 from fastapi.routing import APIRoute
 
 from app.errors import PROBLEM_JSON
+from app.json_body import body_components
 
 CONTRACT_PATH = Path(__file__).resolve().parent.parent / "openapi" / "openapi.json"
 
@@ -79,6 +80,9 @@ def build_openapi(app: FastAPI) -> dict[str, Any]:
             separate_input_output_schemas=app.separate_input_output_schemas,
         )
         _declare_problem_media_type(schema)
+        known = schema.setdefault("components", {}).setdefault("schemas", {})
+        for name, component in body_components().items():
+            known.setdefault(name, component)
         app.openapi_schema = schema
     return app.openapi_schema
 

@@ -1,6 +1,6 @@
 from typing import Annotated
 
-from fastapi import APIRouter, Body, Request, Response
+from fastapi import APIRouter, Depends, Request, Response
 
 from app.assessments import examples
 from app.assessments.dependencies import AssessmentsDep
@@ -8,7 +8,10 @@ from app.assessments.schemas import AssessmentAnswers, AssessmentDefinitions, As
 from app.catalogue.dependencies import CatalogueDep
 from app.errors import problem_responses
 from app.http_cache import NOT_MODIFIED, public_content
+from app.json_body import JsonBody
 from app.strict_query import StrictQueryRoute
+
+answers_body = JsonBody(AssessmentAnswers, examples=examples.REQUESTS)
 
 router = APIRouter(route_class=StrictQueryRoute, prefix="/v1/assessments", tags=["assessments"])
 
@@ -40,12 +43,15 @@ async def get_definitions(
         200: {"content": {"application/json": {"examples": examples.RESPONSES}}},
         **problem_responses(400, 413, 422),
     },
+    openapi_extra=answers_body.openapi(),
 )
 async def score_assessment(
-    answers: Annotated[AssessmentAnswers, Body(openapi_examples=examples.REQUESTS)],
+    body: Annotated[bytes, Depends(answers_body)],
     catalogue: CatalogueDep,
     assessments: AssessmentsDep,
 ) -> Response:
     """Stateless: stores nothing and needs no key. The same answers always give the same
     result. Any red flag gives `seek_care_now` and no exercises."""
-    return Response(assessments.score_json(answers, catalogue), media_type="application/json")
+    return Response(
+        assessments.score_json(body, answers_body.parse, catalogue), media_type="application/json"
+    )

@@ -1,5 +1,6 @@
 """Assessments: the definitions apps show, and stateless scoring. Nothing is stored here."""
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from app.assessments import scoring
@@ -54,11 +55,17 @@ class Assessments:
             answers, ruleset=self.ruleset, version=self.version, catalogue=catalogue
         )
 
-    def score_json(self, answers: AssessmentAnswers, catalogue: CatalogueSnapshot) -> bytes:
-        """The result as JSON, memoised: the same answers always give the same result."""
+    def score_json(
+        self,
+        body: bytes,
+        parse: Callable[[bytes], AssessmentAnswers],
+        catalogue: CatalogueSnapshot,
+    ) -> bytes:
+        """The result for a JSON request body, memoised on the body: the same answers always
+        give the same result, so a repeat is neither validated nor scored again."""
         return self._scored.get_or_make(
-            (answers, catalogue.version),
-            lambda: self.score(answers, catalogue).model_dump_json().encode(),
+            (body, catalogue.version),
+            lambda: self.score(parse(body), catalogue).model_dump_json().encode(),
         )
 
     def findings_by_code(self) -> dict[str, Finding]:

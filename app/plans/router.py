@@ -1,18 +1,23 @@
 from enum import StrEnum
+from functools import partial
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Body, Query, Request, Response
+from fastapi import APIRouter, Depends, Query, Request, Response
+from fastapi.concurrency import run_in_threadpool
 from pydantic import Field
 
 from app.assessments.dependencies import AssessmentsDep
 from app.assessments.schemas import Triage
 from app.catalogue.dependencies import CatalogueDep
 from app.errors import Problem, problem_responses
+from app.json_body import JsonBody
 from app.plans import examples
 from app.plans.calendar import plan_to_ical
 from app.plans.dependencies import PlannerDep
 from app.plans.schemas import Plan, PlanRequest
 from app.strict_query import StrictQueryRoute
+
+plan_body = JsonBody(PlanRequest, examples=examples.REQUESTS)
 
 router = APIRouter(prefix="/v1/plans", tags=["plans"], route_class=StrictQueryRoute)
 
@@ -55,10 +60,11 @@ _CALENDAR_RESPONSE: dict[str, Any] = {
             400, 409, 413, 422, models={409: PlanRefusal, 422: NotEnoughTimeProblem}
         ),
     },
+    openapi_extra=plan_body.openapi(),
 )
-def preview_plan(
+async def preview_plan(
     request: Request,
-    plan_request: Annotated[PlanRequest, Body(openapi_examples=examples.REQUESTS)],
+    body: Annotated[bytes, Depends(plan_body)],
     catalogue: CatalogueDep,
     assessments: AssessmentsDep,
     planner: PlannerDep,
@@ -69,22 +75,29 @@ def preview_plan(
 ) -> Response:
     """Stateless: stores nothing and needs no key. The same request and dataset give the same
     plan, byte for byte. A red flag gives 409 with the triage; too few minutes a day gives 422
-    with the minimum needed.
-
-    A plain `def`: generating and rendering is CPU work, kept off the event loop."""
+    with the minimum needed."""
     wants_calendar = format is PlanFormat.ics or (
         format is None and CALENDAR in request.headers.get("accept", "")
     )
     media_type = f"{CALENDAR}; charset=utf-8" if wants_calendar else "application/json"
-    body = planner.render(
-        plan_request,
-        catalogue=catalogue,
-        assessments=assessments,
-        media_type=media_type,
-        render=plan_to_ical if wants_calendar else _plan_json,
+    rendered = planner.rendered(
+        body, catalogue=catalogue, assessments=assessments, media_type=media_type
     )
+    if rendered is None:
+        # Generating and rendering is CPU work of milliseconds: off the event loop.
+        rendered = await run_in_threadpool(
+            partial(
+                planner.render,
+                body,
+                plan_body.parse,
+                catalogue=catalogue,
+                assessments=assessments,
+                media_type=media_type,
+                render=plan_to_ical if wants_calendar else _plan_json,
+            )
+        )
     headers = {"Content-Disposition": 'attachment; filename="hip-spine-plan.ics"'}
-    return Response(body, media_type=media_type, headers=headers if wants_calendar else None)
+    return Response(rendered, media_type=media_type, headers=headers if wants_calendar else None)
 
 
 def _plan_json(plan: Plan) -> bytes:

@@ -27,22 +27,39 @@ class Planner:
         settings = generator.load_settings()
         return cls(settings=settings, version=generator.settings_version(settings))
 
+    def rendered(
+        self,
+        body: bytes,
+        *,
+        catalogue: CatalogueSnapshot,
+        assessments: Assessments,
+        media_type: str,
+    ) -> bytes | None:
+        """The bytes already made for this body and these versions, if any."""
+        return self._rendered.get(self._key(body, catalogue, assessments, media_type))
+
     def render(
         self,
-        request: PlanRequest,
+        body: bytes,
+        parse: Callable[[bytes], PlanRequest],
         *,
         catalogue: CatalogueSnapshot,
         assessments: Assessments,
         media_type: str,
         render: Callable[[Plan], bytes],
     ) -> bytes:
-        """The plan rendered for ``media_type``; generation is deterministic, so the bytes are
-        memoised per input, dataset, ruleset and generator version."""
-        key = (generator.input_hash(request), catalogue.version, assessments.version, media_type)
+        """The plan for a JSON request body, rendered for ``media_type``. Generation is
+        deterministic, so the bytes are memoised on the body and the dataset, ruleset and
+        generator versions: a repeat is neither validated nor generated again."""
         return self._rendered.get_or_make(
-            key,
-            lambda: render(self.preview(request, catalogue=catalogue, assessments=assessments)),
+            self._key(body, catalogue, assessments, media_type),
+            lambda: render(self.preview(parse(body), catalogue=catalogue, assessments=assessments)),
         )
+
+    def _key(
+        self, body: bytes, catalogue: CatalogueSnapshot, assessments: Assessments, media_type: str
+    ) -> tuple[bytes, str, str, str, str]:
+        return (body, catalogue.version, assessments.version, self.version, media_type)
 
     def preview(
         self, request: PlanRequest, *, catalogue: CatalogueSnapshot, assessments: Assessments
