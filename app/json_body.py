@@ -7,10 +7,13 @@ through :class:`JsonBody`: the same schema and examples in the OpenAPI document,
 422 problem details for invalid input, but validation only when the bytes are new.
 """
 
-from typing import Any, ClassVar, Generic, TypeVar
+from collections.abc import Iterable
+from typing import Any, Generic, TypeVar
 
 from fastapi import Request
+from fastapi.routing import APIRoute
 from pydantic import BaseModel, ValidationError
+from starlette.routing import BaseRoute
 
 from app.errors import UnprocessableContent, field_errors
 
@@ -19,12 +22,9 @@ COMPONENTS_REF = "#/components/schemas/{model}"
 
 
 class JsonBody(Generic[ModelT]):
-    registered: ClassVar[list[type[BaseModel]]] = []
-
     def __init__(self, model: type[ModelT], *, examples: dict[str, Any] | None = None) -> None:
         self.model = model
         self.examples = examples or {}
-        JsonBody.registered.append(model)
 
     async def __call__(self, request: Request) -> bytes:
         return await request.body()
@@ -47,11 +47,19 @@ class JsonBody(Generic[ModelT]):
         return {"requestBody": {"required": True, "content": {"application/json": media}}}
 
 
-def body_components() -> dict[str, Any]:
-    """Component schemas for every :class:`JsonBody` model and the models they use."""
+def body_components(routes: Iterable[BaseRoute]) -> dict[str, Any]:
+    """Component schemas for the :class:`JsonBody` models these routes read, and what they use
+    (FastAPI documents only the bodies it validates itself)."""
     components: dict[str, Any] = {}
-    for model in JsonBody.registered:
-        schema = model.model_json_schema(ref_template=COMPONENTS_REF)
+    bodies = [
+        dependency.call
+        for route in routes
+        if isinstance(route, APIRoute)
+        for dependency in route.dependant.dependencies
+        if isinstance(dependency.call, JsonBody)
+    ]
+    for body in bodies:
+        schema = body.model.model_json_schema(ref_template=COMPONENTS_REF)
         components.update(schema.pop("$defs", {}))
-        components[model.__name__] = schema
+        components[body.model.__name__] = schema
     return components

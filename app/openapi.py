@@ -81,7 +81,7 @@ def build_openapi(app: FastAPI) -> dict[str, Any]:
         )
         _declare_problem_media_type(schema)
         known = schema.setdefault("components", {}).setdefault("schemas", {})
-        for name, component in body_components().items():
+        for name, component in body_components(app.routes).items():
             known.setdefault(name, component)
         app.openapi_schema = schema
     return app.openapi_schema

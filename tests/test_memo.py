@@ -28,3 +28,11 @@ def test_least_recently_used_entry_is_dropped_past_the_bound() -> None:
 
     # "b" was least recently used when "c" arrived, so only it had to be made again.
     assert made == ["a", "b", "c", "b"]
+
+
+def test_get_answers_only_what_was_made() -> None:
+    memo = BytesMemo(max_entries=2)
+
+    assert memo.get("a") is None
+    memo.get_or_make("a", lambda: b"A")
+    assert memo.get("a") == b"A"
