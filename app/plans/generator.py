@@ -263,11 +263,14 @@ class _Builder:
     # -- minimum and levels
 
     def minimum_daily_minutes(self) -> float:
-        morning = sum(
-            self._minutes(self.catalogue.by_slug[slug], 0.0)
-            for slug in self.sessions[SessionKind.morning_mobility].exercises
-        )
-        micro = self._micro_break_minutes() if self.request.working_days else 0.0
+        """The daily essentials at the low end: the morning mobilisation (with any extra
+        volume the findings give) and, on working days, the micro-breaks."""
+        row = self.template[0]
+        start = self.request.start_date
+        morning = self._session(SessionKind.morning_mobility, 1, row, 0.0, start).minutes
+        micro = 0.0
+        if self.request.working_days and self._micro_break_repeats():
+            micro = self._micro_breaks(1, row).minutes
         return round(morning + micro, 2)
 
     def level(self, week: int) -> float:
@@ -498,7 +501,7 @@ class _Builder:
         movements = self._session_exercises(SessionKind.micro_break, week, self.request.start_date)
         # Each break stays at the guide's "under one minute" low end whatever the week.
         items = [self._item(e, SessionKind.micro_break, week, row, 0.0) for e in movements]
-        per_break = max(item.dose.minutes for item in items)
+        per_break = max(_item_minutes(item) for item in items)
         first = (datetime.combine(date.min, hours.start) + timedelta(minutes=interval)).time()
         return PlanSession(
             kind=SessionKind.micro_break,
@@ -508,14 +511,6 @@ class _Builder:
             repeat_every_minutes=interval,
             repeats=repeats,
         )
-
-    def _micro_break_minutes(self) -> float:
-        repeats = self._micro_break_repeats()
-        per_break = max(
-            self._minutes(self.catalogue.by_slug[slug], 0.0)
-            for slug in self.sessions[SessionKind.micro_break].exercises
-        )
-        return per_break * repeats
 
     # -- items
 
@@ -650,7 +645,14 @@ def _spacing(days: Iterable[Weekday]) -> tuple[int, int]:
 
 
 def _total(items: Iterable[PlanItem]) -> float:
-    return round(sum(item.dose.minutes for item in items), 2)
+    return round(sum(_item_minutes(item) for item in items), 2)
+
+
+def _item_minutes(item: PlanItem) -> float:
+    """One side at the item's dose, the other (the extra-volume side) at its own."""
+    if item.extra_volume_dose is None:
+        return item.dose.minutes
+    return (item.dose.minutes + item.extra_volume_dose.minutes) / 2
 
 
 def _has(day: PlanDay, kind: SessionKind) -> bool:
