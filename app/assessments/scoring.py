@@ -18,7 +18,13 @@ import math
 from collections.abc import Iterable, Mapping
 from typing import Protocol
 
-from app.assessments.ruleset import AnswerRule, IntakeRule, Ruleset, TestScoring
+from app.assessments.ruleset import (
+    PER_SIDE_TESTS,
+    AnswerRule,
+    IntakeRule,
+    Ruleset,
+    TestScoring,
+)
 from app.assessments.schemas import (
     AssessmentAnswers,
     AssessmentResult,
@@ -152,6 +158,21 @@ def _intake_findings(answers: AssessmentAnswers, ruleset: Ruleset) -> list[Findi
         (answers.intake.pain_now >= rules.high_pain_from, rules.high_pain),
     ]
     return [intake_finding(rule) for hit, rule in triggered if hit]
+
+
+def all_findings(ruleset: Ruleset) -> dict[str, Finding]:
+    """Every finding the ruleset can produce, by code."""
+    findings = {
+        finding.code: finding
+        for rule in ruleset.test_rules
+        for side in ((Side.left, Side.right) if rule.test in PER_SIDE_TESTS else (None,))
+        for finding in [finding_from_rule(rule, side)]
+    }
+    intake = ruleset.intake_rules
+    for rule in (intake.persistent_pain, intake.sharp_or_shooting_pain, intake.high_pain):
+        findings[rule.finding] = intake_finding(rule)
+    findings[ruleset.maintenance.finding] = maintenance_finding(ruleset)
+    return findings
 
 
 def intake_finding(rule: IntakeRule) -> Finding:

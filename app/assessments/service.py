@@ -2,9 +2,10 @@
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import cached_property
 
 from app.assessments import scoring
-from app.assessments.ruleset import PER_SIDE_TESTS, Ruleset, load_ruleset, ruleset_version
+from app.assessments.ruleset import Ruleset, load_ruleset, ruleset_version
 from app.assessments.schemas import (
     AnswerOption,
     AssessmentAnswers,
@@ -15,7 +16,6 @@ from app.assessments.schemas import (
     RedFlagQuestionPublic,
     TestDefinition,
 )
-from app.catalogue.schemas import Side
 from app.catalogue.snapshot import CatalogueSnapshot
 from app.http_cache import Representation
 from app.memo import BytesMemo
@@ -68,21 +68,11 @@ class Assessments:
             lambda: self.score(parse(body), catalogue).model_dump_json().encode(),
         )
 
+    @cached_property
     def findings_by_code(self) -> dict[str, Finding]:
         """Every finding the ruleset can produce, by code: what a stored or client-held result
-        refers to when it lists codes."""
-        ruleset = self.ruleset
-        findings = {
-            finding.code: finding
-            for rule in ruleset.test_rules
-            for side in ((Side.left, Side.right) if rule.test in PER_SIDE_TESTS else (None,))
-            for finding in [scoring.finding_from_rule(rule, side)]
-        }
-        intake = ruleset.intake_rules
-        for rule in (intake.persistent_pain, intake.sharp_or_shooting_pain, intake.high_pain):
-            findings[rule.finding] = scoring.intake_finding(rule)
-        findings[ruleset.maintenance.finding] = scoring.maintenance_finding(ruleset)
-        return findings
+        refers to when it lists codes. Built once per loaded ruleset."""
+        return scoring.all_findings(self.ruleset)
 
     def definitions(self, catalogue: CatalogueSnapshot) -> Representation:
         """Built once per catalogue version (it quotes the catalogue's self-assessments)."""

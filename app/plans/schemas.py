@@ -12,8 +12,8 @@ from typing import Annotated, Literal, TypeVar
 
 from pydantic import AfterValidator, Field, WithJsonSchema
 
-from app.assessments.ruleset import load_ruleset
 from app.assessments.schemas import AssessmentAnswers, TriageLevel
+from app.assessments.service import Assessments
 from app.catalogue.schemas import Equipment, SessionKind, Side, Slug, StrictModel, Text
 from app.json_types import JsonDate, JsonInt, LocalTime
 
@@ -38,20 +38,8 @@ TimeZone = Annotated[
 ]
 
 
-def _finding_codes() -> tuple[str, ...]:
-    ruleset = load_ruleset()
-    codes = [
-        rule.finding.format(side=side.value)
-        for rule in ruleset.test_rules
-        for side in (Side.left, Side.right)
-    ]
-    intake = ruleset.intake_rules
-    codes += [intake.persistent_pain.finding, intake.sharp_or_shooting_pain.finding]
-    codes += [intake.high_pain.finding, ruleset.maintenance.finding]
-    return tuple(sorted(set(codes)))
-
-
-FINDING_CODES = _finding_codes()
+# The codes a result can carry, so the schema lists exactly what the ruleset produces.
+FINDING_CODES = tuple(sorted(Assessments.load().findings_by_code))
 _FINDING_CODE_SET = frozenset(FINDING_CODES)
 
 

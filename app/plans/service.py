@@ -99,7 +99,7 @@ class Planner:
             result = assessments.score(request.assessment.answers, catalogue)
             triage, findings = result.triage, result.findings
         else:
-            known = assessments.findings_by_code()
+            known = assessments.findings_by_code
             findings = [known[code] for code in request.assessment.findings]
             level = request.assessment.triage
             triage = Triage(

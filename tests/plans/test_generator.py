@@ -35,7 +35,7 @@ from app.plans.schemas import (
 
 SETTINGS = generator.load_settings()
 VERSIONS = generator.Versions(ruleset="r", generator="g")
-FINDINGS = Assessments.load().findings_by_code()
+FINDINGS = Assessments.load().findings_by_code
 MICRO_BREAK_INTERVAL = SETTINGS.micro_break_interval_minutes
 WEEKDAYS = list(Weekday)
 
