@@ -128,6 +128,17 @@ def field_errors(
     ]
 
 
+def invalid_input(
+    pydantic_errors: Sequence[Mapping[str, Any]], *, location: str | None = None
+) -> UnprocessableContent:
+    """The 422 for invalid input, naming every bad field in the detail and in ``errors[]``."""
+    errors = field_errors(pydantic_errors, location=location)
+    fields = ", ".join(".".join(str(part) for part in error["loc"]) for error in errors)
+    return UnprocessableContent(
+        f"Invalid input: {fields}." if fields else "Invalid input.", errors=errors
+    )
+
+
 def problem_body(
     *,
     status: int,

@@ -7,7 +7,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException
 
-from app.errors import PROBLEM_JSON, AppError, field_errors, problem_body
+from app.errors import PROBLEM_JSON, AppError, invalid_input, problem_body
 
 # Starlette raises HTTPException for routing-level errors; give each a stable code.
 _HTTP_CODES = {
@@ -61,16 +61,7 @@ async def _app_error(request: Request, exc: Exception) -> JSONResponse:
 
 async def _validation_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, RequestValidationError)
-    errors = field_errors(exc.errors())
-    fields = ", ".join(".".join(str(part) for part in error["loc"]) for error in errors)
-    return problem_response(
-        request,
-        status=422,
-        code="validation_error",
-        title="Unprocessable Content",
-        detail=f"Invalid input: {fields}." if fields else "Invalid input.",
-        errors=errors,
-    )
+    return await _app_error(request, invalid_input(exc.errors()))
 
 
 async def _http_error(request: Request, exc: Exception) -> JSONResponse:

@@ -15,7 +15,7 @@ from fastapi.routing import APIRoute
 from pydantic import BaseModel, ValidationError
 from starlette.routing import BaseRoute
 
-from app.errors import UnprocessableContent, field_errors
+from app.errors import invalid_input
 
 ModelT = TypeVar("ModelT", bound=BaseModel)
 COMPONENTS_REF = "#/components/schemas/{model}"
@@ -33,9 +33,7 @@ class JsonBody(Generic[ModelT]):
         try:
             return self.model.model_validate_json(raw)
         except ValidationError as error:
-            errors = field_errors(error.errors(), location="body")
-            fields = ", ".join(".".join(str(part) for part in e["loc"]) for e in errors)
-            raise UnprocessableContent(f"Invalid input: {fields}.", errors=errors) from None
+            raise invalid_input(error.errors(), location="body") from None
 
     def openapi(self) -> dict[str, Any]:
         """The operation's ``requestBody``, for ``openapi_extra``."""
