@@ -380,8 +380,7 @@ class _Builder:
             session = self._session(kind, week, row, try_level, day)
             if session.minutes <= room:
                 return session
-        session = self._session(kind, week, row, 0.0, day)
-        items = list(session.items)
+        items = list(session.items)  # the low-end session, from the loop's last turn
         while items and _total(items) > room:
             items.pop()  # the least relevant item goes first: items are in priority order
         if not items or kind is SessionKind.cardio:
