@@ -4,7 +4,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field
+from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -40,6 +40,30 @@ class Settings(BaseSettings):
         default=30.0,
         ge=0,
         description="How often a worker checks the database for a newer dataset version.",
+    )
+
+    api_key_secret: SecretStr | None = Field(
+        default=None,
+        description="Server secret for the keyed hash (HMAC-SHA256) of API keys; at least 32 "
+        "characters. Required on PostgreSQL. On SQLite, when unset, a random one is kept in a "
+        "file beside the database (mode 0600).",
+        min_length=32,
+    )
+    redis_url: str | None = Field(
+        default=None,
+        description="redis://host:port/db to share rate limits across workers and replicas; "
+        "unset keeps them in each process's memory.",
+    )
+    rate_limit_per_minute: int = Field(
+        default=600, ge=1, description="Requests per minute allowed to each API key."
+    )
+    anonymous_rate_limit_per_minute: int = Field(
+        default=300,
+        ge=1,
+        description="Requests per minute allowed to each client address without a key.",
+    )
+    idempotency_ttl_hours: int = Field(
+        default=24, ge=24, description="How long an Idempotency-Key and its response are kept."
     )
 
 

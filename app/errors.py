@@ -6,11 +6,19 @@ errors add ``errors[]``. Services raise :class:`AppError` subclasses and never k
 
     AppError                      500 internal_error
     ├── BadRequest                400 bad_request
+    ├── Unauthorized              401 unauthorized (with WWW-Authenticate)
+    ├── Forbidden                 403 forbidden (names the missing scope)
     ├── NotFound                  404 not_found
     ├── Conflict                  409 conflict
+    ├── PreconditionFailed        412 precondition_failed (stale If-Match)
     ├── PayloadTooLarge           413 payload_too_large
     ├── UnprocessableContent      422 validation_error (carries errors[])
+    ├── PreconditionRequired      428 precondition_required (If-Match missing)
+    ├── TooManyRequests           429 rate_limited (with Retry-After)
     └── ServiceUnavailable        503 not_ready
+
+Subclasses may narrow ``code`` (a 409 ``duplicate_external_reference``, say) so clients can
+branch on it without parsing the detail.
 
 A 500 never carries exception text: the detail is fixed and the traceback goes to the log,
 tagged with the request id.
@@ -73,18 +81,33 @@ class AppError(Exception):
         *,
         errors: list[dict[str, Any]] | None = None,
         extensions: dict[str, Any] | None = None,
+        headers: dict[str, str] | None = None,
     ) -> None:
-        """``extensions`` are RFC 9457 extension members, added beside the standard ones."""
+        """``extensions`` are RFC 9457 extension members, added beside the standard ones;
+        ``headers`` go on the response (``WWW-Authenticate``, ``Retry-After``)."""
         super().__init__(detail)
         self.detail = detail
         self.errors = errors
         self.extensions = extensions
+        self.headers = headers
 
 
 class BadRequest(AppError):
     status = 400
     code = "bad_request"
     title = "Bad Request"
+
+
+class Unauthorized(AppError):
+    status = 401
+    code = "unauthorized"
+    title = "Unauthorized"
+
+
+class Forbidden(AppError):
+    status = 403
+    code = "forbidden"
+    title = "Forbidden"
 
 
 class NotFound(AppError):
@@ -99,6 +122,12 @@ class Conflict(AppError):
     title = "Conflict"
 
 
+class PreconditionFailed(AppError):
+    status = 412
+    code = "precondition_failed"
+    title = "Precondition Failed"
+
+
 class PayloadTooLarge(AppError):
     status = 413
     code = "payload_too_large"
@@ -109,6 +138,18 @@ class UnprocessableContent(AppError):
     status = 422
     code = "validation_error"
     title = "Unprocessable Content"
+
+
+class PreconditionRequired(AppError):
+    status = 428
+    code = "precondition_required"
+    title = "Precondition Required"
+
+
+class TooManyRequests(AppError):
+    status = 429
+    code = "rate_limited"
+    title = "Too Many Requests"
 
 
 class ServiceUnavailable(AppError):
@@ -181,10 +222,15 @@ def problem_responses(
 
 _STATUS_DESCRIPTIONS = {
     400: "Bad Request.",
-    404: "Not Found.",
+    401: "No valid API key: missing, malformed, unknown, revoked or expired (never which).",
+    403: "The key lacks the scope this operation needs; `detail` names it.",
+    404: "Not Found (also for another organisation's resources).",
     409: "Conflict.",
+    412: "`If-Match` does not match the current `ETag`: fetch again and retry.",
     413: "Request body too large.",
     422: "Invalid input; `errors[]` names each field.",
+    428: "`If-Match` is required: send the `ETag` of the version you are changing.",
+    429: "Rate limit reached: wait `Retry-After` seconds.",
     500: "Internal error; the body never carries exception text.",
     503: "A dependency (the database) is not reachable.",
 }

@@ -89,10 +89,21 @@ def catalogue_database(backend: str, tmp_dir: Path, content: Content) -> Iterato
             engine.dispose()
 
 
+TEST_KEY_SECRET = "test-server-secret-for-api-key-hashes-0123456789"
+
+
 def app_settings(engine: Engine, **overrides: object) -> Settings:
     url = engine.url.render_as_string(hide_password=False)
     return Settings.model_validate(
-        {"database_url": url, "catalogue_refresh_seconds": 0, **overrides}
+        {
+            "database_url": url,
+            "catalogue_refresh_seconds": 0,
+            "api_key_secret": TEST_KEY_SECRET,
+            # The whole suite calls from one address; the rate-limit tests set their own limits.
+            "rate_limit_per_minute": 1_000_000,
+            "anonymous_rate_limit_per_minute": 1_000_000,
+            **overrides,
+        }
     )
 
 

@@ -1,49 +1,35 @@
 from enum import StrEnum
 from functools import partial
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Request, Response
 from fastapi.concurrency import run_in_threadpool
-from pydantic import Field
 
 from app.assessments.dependencies import AssessmentsDep
-from app.assessments.schemas import Triage
 from app.catalogue.dependencies import CatalogueDep
-from app.errors import Problem, problem_responses
+from app.errors import problem_responses
 from app.json_body import JsonBody
 from app.plans import examples
 from app.plans.calendar import plan_to_ical
 from app.plans.dependencies import PlannerDep
-from app.plans.schemas import Plan, PlanRequest
+from app.plans.schemas import (
+    CALENDAR,
+    CALENDAR_RESPONSE,
+    NotEnoughTimeProblem,
+    Plan,
+    PlanRefusal,
+    PlanRequest,
+)
 from app.strict_query import StrictQueryRoute
 
 plan_body = JsonBody(PlanRequest, examples=examples.REQUESTS)
 
 router = APIRouter(prefix="/v1/plans", tags=["plans"], route_class=StrictQueryRoute)
 
-CALENDAR = "text/calendar"
-
 
 class PlanFormat(StrEnum):
     json = "json"
     ics = "ics"
-
-
-class PlanRefusal(Problem):
-    """409: a red flag means no plan; `triage` says why and what to do."""
-
-    triage: Triage
-
-
-class NotEnoughTimeProblem(Problem):
-    minimum_minutes_per_day: float | None = Field(
-        default=None, description="Present when minutes_per_day cannot hold the daily essentials."
-    )
-
-
-_CALENDAR_RESPONSE: dict[str, Any] = {
-    CALENDAR: {"schema": {"type": "string", "description": "RFC 5545 iCalendar"}}
-}
 
 
 @router.post(
@@ -54,7 +40,7 @@ _CALENDAR_RESPONSE: dict[str, Any] = {
         200: {
             "description": "The plan as JSON, or as iCalendar with `format=ics` or "
             "`Accept: text/calendar`.",
-            "content": _CALENDAR_RESPONSE,
+            "content": CALENDAR_RESPONSE,
         },
         **problem_responses(
             400, 409, 413, 422, models={409: PlanRefusal, 422: NotEnoughTimeProblem}

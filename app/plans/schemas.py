@@ -8,13 +8,14 @@ known finding codes, and the two ways of giving the assessment (a discriminated 
 import importlib.resources
 from datetime import date, time
 from enum import StrEnum
-from typing import Annotated, Literal, TypeVar
+from typing import Annotated, Any, Literal, TypeVar
 
 from pydantic import AfterValidator, Field, WithJsonSchema
 
-from app.assessments.schemas import AssessmentAnswers, TriageLevel
+from app.assessments.schemas import AssessmentAnswers, Triage, TriageLevel
 from app.assessments.service import Assessments
 from app.catalogue.schemas import Equipment, SessionKind, Side, Slug, StrictModel, Text
+from app.errors import Problem
 from app.json_types import JsonDate, JsonInt, LocalTime
 
 ItemT = TypeVar("ItemT")
@@ -104,8 +105,9 @@ def _unique(values: list[ItemT]) -> list[ItemT]:
     return values
 
 
-class PlanRequest(StrictModel):
-    assessment: Annotated[FromAnswers | FromResult, Field(discriminator="kind")]
+class PlanOptions(StrictModel):
+    """Everything a plan is personalised by, apart from the assessment."""
+
     pain_now: JsonInt = Field(ge=0, le=10, description="Current pain, 0-10 (NPRS).")
     equipment: Annotated[list[Equipment], AfterValidator(_unique)] = Field(
         max_length=len(Equipment),
@@ -143,6 +145,10 @@ class PlanRequest(StrictModel):
         json_schema_extra={"uniqueItems": True},
         description="Days with sitting work, when the micro-breaks are scheduled.",
     )
+
+
+class PlanRequest(PlanOptions):
+    assessment: Annotated[FromAnswers | FromResult, Field(discriminator="kind")]
 
 
 # --- the plan ----------------------------------------------------------------------------------
@@ -234,3 +240,25 @@ class Plan(StrictModel):
     findings: list[str]
     adjustments: list[Adjustment]
     weeks: list[PlanWeek] = Field(min_length=8, max_length=8)
+
+
+# --- problems and media types the plan routes share ------------------------------------------
+
+CALENDAR = "text/calendar"
+
+
+class PlanRefusal(Problem):
+    """409: a red flag means no plan; `triage` says why and what to do."""
+
+    triage: Triage
+
+
+class NotEnoughTimeProblem(Problem):
+    minimum_minutes_per_day: float | None = Field(
+        default=None, description="Present when minutes_per_day cannot hold the daily essentials."
+    )
+
+
+CALENDAR_RESPONSE: dict[str, Any] = {
+    CALENDAR: {"schema": {"type": "string", "description": "RFC 5545 iCalendar"}}
+}

@@ -1,0 +1,36 @@
+"""OpenAPI examples for the patient routes, built from the stateless routes' own examples."""
+
+from typing import Any
+
+from app.plans.examples import REQUESTS as PLAN_REQUESTS
+
+PATIENT_REQUESTS: dict[str, dict[str, Any]] = {
+    "desk_worker": {
+        "summary": "A patient by the clinic's own reference, with a few bands",
+        "value": {
+            "external_reference": "clinic-7/patient-0042",
+            "attributes": {"age_band": "40-49", "occupation": "desk", "sitting_hours_per_day": 8},
+        },
+    },
+    "reference_only": {
+        "summary": "Only the reference: nothing else is required",
+        "value": {"external_reference": "A-1093"},
+    },
+}
+
+_FROM_LATEST = {
+    key: value
+    for key, value in PLAN_REQUESTS["desk_worker_tight_right_hip"]["value"].items()
+    if key != "assessment"
+}
+
+PLAN_REQUESTS_FOR_PATIENT: dict[str, dict[str, Any]] = {
+    "from_latest_assessment": {
+        "summary": "From the patient's latest stored assessment",
+        "value": _FROM_LATEST,
+    },
+    "from_findings": {
+        "summary": "From findings given in the request",
+        "value": PLAN_REQUESTS["no_equipment_15_minutes"]["value"],
+    },
+}

@@ -1,0 +1,433 @@
+"""Patients and their stored assessments and plans. Every route needs an API key; what a route
+needs beyond that is in its description and in its 403."""
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Query, Request, Response
+from pydantic import BaseModel
+
+from app.assessments.dependencies import AssessmentsDep
+from app.assessments.examples import REQUESTS as ANSWER_EXAMPLES
+from app.assessments.schemas import AssessmentAnswers
+from app.catalogue.dependencies import CatalogueDep
+from app.db import SessionDep, utc_now
+from app.errors import problem_responses
+from app.idempotency.http import IdempotencyKeyHeader, respond_idempotently
+from app.idempotency.service import StoredResponse
+from app.json_body import JsonBody
+from app.pagination import DEFAULT_LIMIT, MAX_LIMIT, Cursor, Page
+from app.patients import examples, service
+from app.patients.dependencies import (
+    AssessablePatient,
+    ChangeablePlan,
+    ExportablePatient,
+    PlannablePatient,
+    ReadableAssessment,
+    ReadablePatient,
+    ReadablePlan,
+    WritablePatient,
+)
+from app.patients.schemas import (
+    ExternalReference,
+    PatientCreate,
+    PatientExport,
+    PatientPlanRequest,
+    PatientPublic,
+    PatientUpdate,
+    PlanStatusChange,
+    StoredAssessment,
+    StoredPlan,
+    StoredPlanSummary,
+)
+from app.plans.calendar import plan_to_ical
+from app.plans.dependencies import PlannerDep
+from app.plans.schemas import CALENDAR_RESPONSE, NotEnoughTimeProblem, Plan, PlanRefusal
+from app.preconditions import IfMatchHeader, if_match, version_etag
+from app.strict_query import StrictQueryRoute
+from app.tenants.security import ReadPatients, WriteAssessments, WritePatients, WritePlans
+
+patient_body = JsonBody(PatientCreate, examples=examples.PATIENT_REQUESTS)
+answers_body = JsonBody(AssessmentAnswers, examples=ANSWER_EXAMPLES)
+plan_body = JsonBody(PatientPlanRequest, examples=examples.PLAN_REQUESTS_FOR_PATIENT)
+
+patients = APIRouter(prefix="/v1/patients", tags=["patients"], route_class=StrictQueryRoute)
+assessments = APIRouter(
+    prefix="/v1/patients/{patient_id}/assessments",
+    tags=["patient-assessments"],
+    route_class=StrictQueryRoute,
+)
+plans = APIRouter(
+    prefix="/v1/patients/{patient_id}/plans", tags=["patient-plans"], route_class=StrictQueryRoute
+)
+
+Limit = Annotated[int, Query(ge=1, le=MAX_LIMIT, description="Items per page.")]
+CursorQuery = Annotated[Cursor | None, Query(description="`next_cursor` of the previous page.")]
+
+_AUTH = (401, 403, 422)
+_ETAG: dict[str, Any] = {
+    "ETag": {"description": "Send back as `If-Match` to change it.", "schema": {"type": "string"}}
+}
+_LOCATION: dict[str, Any] = {
+    "Location": {"description": "The new resource.", "schema": {"type": "string"}}
+}
+_REPLAYED: dict[str, Any] = {
+    "Idempotent-Replayed": {
+        "description": "`true` when this is the stored response to an earlier request with the "
+        "same Idempotency-Key.",
+        "schema": {"type": "string", "enum": ["true"]},
+    }
+}
+
+
+def _private_json(
+    body: bytes | BaseModel, *, status_code: int = 200, etag: str | None = None
+) -> Response:
+    """Patient data: never stored by shared or browser caches."""
+    content = body if isinstance(body, bytes) else body.model_dump_json().encode()
+    headers = {"Cache-Control": "no-store"}
+    if etag:
+        headers["ETag"] = etag
+    return Response(
+        content, status_code=status_code, media_type="application/json", headers=headers
+    )
+
+
+def _created(body: bytes, *, location: str, etag: str | None, patient_id: Any) -> StoredResponse:
+    return StoredResponse(
+        status_code=201,
+        body=body,
+        media_type="application/json",
+        location=location,
+        etag=etag,
+        patient_id=patient_id,
+    )
+
+
+# --- patients ----------------------------------------------------------------------------------
+
+
+@patients.post(
+    "",
+    status_code=201,
+    response_model=PatientPublic,
+    summary="Create a patient",
+    responses={
+        201: {"headers": {**_ETAG, **_LOCATION, **_REPLAYED}},
+        **problem_responses(400, *_AUTH, 409, 413),
+    },
+    openapi_extra=patient_body.openapi(),
+)
+def create_patient(
+    request: Request,
+    principal: WritePatients,
+    session: SessionDep,
+    body: Annotated[bytes, Depends(patient_body)],
+    idempotency_key: IdempotencyKeyHeader = None,
+) -> Response:
+    """A patient is your own `external_reference` (unique in your organisation) plus optional,
+    non-identifying attributes. A reference already in use is a 409."""
+
+    def create() -> StoredResponse:
+        patient = service.create_patient(
+            session, principal.organisation_id, patient_body.parse(body)
+        )
+        return _created(
+            service.patient_public(patient).model_dump_json().encode(),
+            location=request.app.url_path_for("get_patient", patient_id=str(patient.id)),
+            etag=version_etag(patient.version),
+            patient_id=patient.id,
+        )
+
+    return respond_idempotently(request, session, principal, idempotency_key, body, create)
+
+
+@patients.get(
+    "",
+    response_model=Page[PatientPublic],
+    summary="List your patients",
+    responses=problem_responses(*_AUTH),
+)
+def list_patients(
+    principal: ReadPatients,
+    session: SessionDep,
+    limit: Limit = DEFAULT_LIMIT,
+    cursor: CursorQuery = None,
+    external_reference: Annotated[
+        ExternalReference | None, Query(description="Find the patient with this reference.")
+    ] = None,
+) -> Response:
+    """Oldest first; pass `next_cursor` back as `cursor` for the next page."""
+    rows, next_cursor = service.list_patients(
+        session,
+        principal.organisation_id,
+        limit=limit,
+        cursor=cursor,
+        external_reference=external_reference,
+    )
+    page = Page[PatientPublic](
+        items=[service.patient_public(row) for row in rows], next_cursor=next_cursor
+    )
+    return _private_json(page)
+
+
+@patients.get(
+    "/{patient_id}",
+    response_model=PatientPublic,
+    summary="Get a patient",
+    responses={200: {"headers": _ETAG}, **problem_responses(*_AUTH, 404)},
+)
+def get_patient(patient: ReadablePatient) -> Response:
+    return _private_json(service.patient_public(patient), etag=version_etag(patient.version))
+
+
+@patients.patch(
+    "/{patient_id}",
+    response_model=PatientPublic,
+    summary="Update a patient",
+    responses={200: {"headers": _ETAG}, **problem_responses(*_AUTH, 404, 409, 412, 413, 428)},
+)
+def update_patient(
+    patient: WritablePatient,
+    session: SessionDep,
+    changes: PatientUpdate,
+    if_match_header: IfMatchHeader = None,
+) -> Response:
+    """Needs `If-Match` with the ETag you last read: 428 without it, 412 if the patient changed
+    since."""
+    updated = service.update_patient(
+        session, patient, changes, if_match(if_match_header, required=True)
+    )
+    return _private_json(service.patient_public(updated), etag=version_etag(updated.version))
+
+
+@patients.delete(
+    "/{patient_id}",
+    status_code=204,
+    summary="Erase a patient and everything stored for them",
+    responses=problem_responses(*_AUTH, 404, 412),
+)
+def erase_patient(
+    patient: WritablePatient, session: SessionDep, if_match_header: IfMatchHeader = None
+) -> Response:
+    """Deletes the patient, their assessments, plans and stored idempotent responses, for good.
+    `If-Match` is honoured when sent."""
+    service.erase_patient(session, patient, if_match(if_match_header, required=False))
+    return Response(status_code=204)
+
+
+@patients.get(
+    "/{patient_id}/export",
+    response_model=PatientExport,
+    summary="Export everything stored for a patient",
+    responses=problem_responses(*_AUTH, 404),
+)
+def export_patient(patient: ExportablePatient, session: SessionDep) -> Response:
+    """The patient, every stored assessment and every stored plan, as one JSON document."""
+    export = PatientExport(
+        exported_at=utc_now(),
+        patient=service.patient_public(patient),
+        assessments=[
+            service.stored_assessment(a) for a in service.all_assessments(session, patient)
+        ],
+        plans=[
+            StoredPlan.model_validate_json(service.stored_plan_json(p))
+            for p in service.all_plans(session, patient)
+        ],
+    )
+    return _private_json(export)
+
+
+# --- stored assessments ------------------------------------------------------------------------
+
+
+@assessments.post(
+    "",
+    status_code=201,
+    response_model=StoredAssessment,
+    summary="Score and store an assessment",
+    responses={
+        201: {"headers": {**_LOCATION, **_REPLAYED}},
+        **problem_responses(400, *_AUTH, 404, 409, 413),
+    },
+    openapi_extra=answers_body.openapi(),
+)
+def store_assessment(
+    request: Request,
+    patient: AssessablePatient,
+    principal: WriteAssessments,
+    session: SessionDep,
+    catalogue: CatalogueDep,
+    scorer: AssessmentsDep,
+    body: Annotated[bytes, Depends(answers_body)],
+    idempotency_key: IdempotencyKeyHeader = None,
+) -> Response:
+    """Scores the answers exactly as `POST /v1/assessments/score` does and keeps the answers and
+    the result, with the dataset and ruleset versions it was scored with."""
+
+    def create() -> StoredResponse:
+        record = service.store_assessment(
+            session, patient, answers_body.parse(body), assessments=scorer, catalogue=catalogue
+        )
+        return _created(
+            service.stored_assessment(record).model_dump_json().encode(),
+            location=request.app.url_path_for(
+                "get_assessment", patient_id=str(patient.id), assessment_id=str(record.id)
+            ),
+            etag=None,
+            patient_id=patient.id,
+        )
+
+    return respond_idempotently(request, session, principal, idempotency_key, body, create)
+
+
+@assessments.get(
+    "",
+    response_model=Page[StoredAssessment],
+    summary="List a patient's stored assessments",
+    responses=problem_responses(*_AUTH, 404),
+)
+def list_assessments(
+    patient: ReadablePatient,
+    session: SessionDep,
+    limit: Limit = DEFAULT_LIMIT,
+    cursor: CursorQuery = None,
+) -> Response:
+    """Newest first."""
+    rows, next_cursor = service.list_assessments(session, patient, limit=limit, cursor=cursor)
+    page = Page[StoredAssessment](
+        items=[service.stored_assessment(row) for row in rows], next_cursor=next_cursor
+    )
+    return _private_json(page)
+
+
+@assessments.get(
+    "/{assessment_id}",
+    response_model=StoredAssessment,
+    summary="Get a stored assessment",
+    responses=problem_responses(*_AUTH, 404),
+)
+def get_assessment(record: ReadableAssessment) -> Response:
+    return _private_json(service.stored_assessment(record))
+
+
+# --- stored plans ------------------------------------------------------------------------------
+
+
+@plans.post(
+    "",
+    status_code=201,
+    response_model=StoredPlan,
+    summary="Generate and store a plan",
+    responses={
+        201: {"headers": {**_ETAG, **_LOCATION, **_REPLAYED}},
+        **problem_responses(
+            400, *_AUTH, 404, 409, 413, models={409: PlanRefusal, 422: NotEnoughTimeProblem}
+        ),
+    },
+    openapi_extra=plan_body.openapi(),
+)
+def create_plan(
+    request: Request,
+    patient: PlannablePatient,
+    principal: WritePlans,
+    session: SessionDep,
+    catalogue: CatalogueDep,
+    scorer: AssessmentsDep,
+    planner: PlannerDep,
+    body: Annotated[bytes, Depends(plan_body)],
+    idempotency_key: IdempotencyKeyHeader = None,
+) -> Response:
+    """Generates a plan as `POST /v1/plans/preview` does, from the patient's latest stored
+    assessment unless the request gives `assessment`, and stores it as `active`. 409 when there
+    is no stored assessment to plan from, or when it carries a red flag."""
+
+    def create() -> StoredResponse:
+        record = service.create_plan(
+            session,
+            patient,
+            plan_body.parse(body),
+            planner=planner,
+            assessments=scorer,
+            catalogue=catalogue,
+        )
+        return _created(
+            service.stored_plan_json(record),
+            location=request.app.url_path_for(
+                "get_plan", patient_id=str(patient.id), plan_id=str(record.id)
+            ),
+            etag=version_etag(record.version),
+            patient_id=patient.id,
+        )
+
+    return respond_idempotently(request, session, principal, idempotency_key, body, create)
+
+
+@plans.get(
+    "",
+    response_model=Page[StoredPlanSummary],
+    summary="List a patient's stored plans",
+    responses=problem_responses(*_AUTH, 404),
+)
+def list_plans(
+    patient: ReadablePatient,
+    session: SessionDep,
+    limit: Limit = DEFAULT_LIMIT,
+    cursor: CursorQuery = None,
+) -> Response:
+    """Newest first, without the day-by-day plan (get one plan for that)."""
+    rows, next_cursor = service.list_plans(session, patient, limit=limit, cursor=cursor)
+    page = Page[StoredPlanSummary](
+        items=[service.plan_summary(row) for row in rows], next_cursor=next_cursor
+    )
+    return _private_json(page)
+
+
+@plans.get(
+    "/{plan_id}",
+    response_model=StoredPlan,
+    summary="Get a stored plan",
+    responses={200: {"headers": _ETAG}, **problem_responses(*_AUTH, 404)},
+)
+def get_plan(record: ReadablePlan) -> Response:
+    return _private_json(service.stored_plan_json(record), etag=version_etag(record.version))
+
+
+@plans.patch(
+    "/{plan_id}",
+    response_model=StoredPlan,
+    summary="Change a plan's status",
+    responses={200: {"headers": _ETAG}, **problem_responses(*_AUTH, 404, 409, 412, 413, 428)},
+)
+def change_plan_status(
+    record: ChangeablePlan,
+    session: SessionDep,
+    change: PlanStatusChange,
+    if_match_header: IfMatchHeader = None,
+) -> Response:
+    """`active` ⇄ `paused`; either may become `stopped` or `completed`, which are final (409).
+    Needs `If-Match`: 428 without it, 412 if the plan changed since."""
+    updated = service.change_plan_status(
+        session, record, change.status, if_match(if_match_header, required=True)
+    )
+    return _private_json(service.stored_plan_json(updated), etag=version_etag(updated.version))
+
+
+@plans.get(
+    "/{plan_id}/calendar",
+    summary="A stored plan as iCalendar",
+    response_class=Response,
+    responses={
+        200: {"description": "RFC 5545 iCalendar.", "content": CALENDAR_RESPONSE},
+        **problem_responses(*_AUTH, 404),
+    },
+)
+def plan_calendar(record: ReadablePlan) -> Response:
+    """Every session of the stored plan as events in its time zone, for a calendar app."""
+    return Response(
+        plan_to_ical(Plan.model_validate(record.plan)),
+        media_type="text/calendar; charset=utf-8",
+        headers={
+            "Cache-Control": "no-store",
+            "Content-Disposition": 'attachment; filename="hip-spine-plan.ics"',
+        },
+    )

@@ -1,0 +1,140 @@
+"""Patients and their stored records, as the API reads and writes them.
+
+Create and update bodies hold only what a client may set: organisation, ids, versions and
+timestamps are the server's, and sending them is a 422 like any unknown field.
+"""
+
+import uuid
+from enum import StrEnum
+from typing import Annotated
+
+from pydantic import AwareDatetime, Field, StringConstraints
+
+from app.assessments.schemas import AssessmentAnswers, AssessmentResult
+from app.catalogue.schemas import StrictModel
+from app.json_types import JsonInt
+from app.plans.schemas import FromAnswers, FromResult, Plan, PlanOptions
+
+ExternalReference = Annotated[
+    str,
+    StringConstraints(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9][A-Za-z0-9._:/-]*$"),
+]
+
+
+class AgeBand(StrEnum):
+    age_18_29 = "18-29"
+    age_30_39 = "30-39"
+    age_40_49 = "40-49"
+    age_50_59 = "50-59"
+    age_60_69 = "60-69"
+    age_70_plus = "70+"
+
+
+class Occupation(StrEnum):
+    desk = "desk"
+    standing = "standing"
+    manual = "manual"
+    mixed = "mixed"
+    other = "other"
+
+
+class ActivityLevel(StrEnum):
+    sedentary = "sedentary"
+    light = "light"
+    moderate = "moderate"
+    active = "active"
+
+
+class PatientAttributes(StrictModel):
+    """Optional and non-identifying: bands and categories, never names or dates of birth."""
+
+    age_band: AgeBand | None = None
+    occupation: Occupation | None = None
+    activity_level: ActivityLevel | None = None
+    sitting_hours_per_day: JsonInt | None = Field(default=None, ge=0, le=24)
+
+
+class PatientCreate(StrictModel):
+    external_reference: ExternalReference = Field(
+        description="Your own reference for the patient (unique in your organisation); "
+        "not a name or anything that identifies the person elsewhere.",
+        examples=["clinic-7/patient-0042"],
+    )
+    attributes: PatientAttributes = Field(default_factory=PatientAttributes)
+
+
+class PatientUpdate(StrictModel):
+    """Fields present are changed; inside ``attributes``, a null clears that attribute."""
+
+    external_reference: ExternalReference | None = Field(
+        default=None, description="Omit or null to keep it."
+    )
+    attributes: PatientAttributes | None = Field(
+        default=None, description="Only the attributes present are changed."
+    )
+
+
+class PatientPublic(StrictModel):
+    id: uuid.UUID
+    external_reference: str
+    attributes: PatientAttributes
+    created_at: AwareDatetime
+    updated_at: AwareDatetime
+
+
+class StoredAssessment(StrictModel):
+    id: uuid.UUID
+    patient_id: uuid.UUID
+    created_at: AwareDatetime
+    answers: AssessmentAnswers
+    result: AssessmentResult = Field(
+        description="Exactly as scored, with the dataset and ruleset versions it was scored with."
+    )
+
+
+class PlanStatus(StrEnum):
+    active = "active"
+    paused = "paused"
+    stopped = "stopped"
+    completed = "completed"
+
+
+class PatientPlanRequest(PlanOptions):
+    assessment: Annotated[FromAnswers | FromResult, Field(discriminator="kind")] | None = Field(
+        default=None,
+        description="Omit to plan from the patient's latest stored assessment.",
+    )
+
+
+class PlanStatusChange(StrictModel):
+    status: PlanStatus = Field(
+        description="active ⇄ paused; either may become stopped or completed, which are final."
+    )
+
+
+class StoredPlanSummary(StrictModel):
+    id: uuid.UUID
+    patient_id: uuid.UUID
+    assessment_id: uuid.UUID | None = Field(
+        description="The stored assessment it was made from; null when the request gave one."
+    )
+    status: PlanStatus
+    created_at: AwareDatetime
+    updated_at: AwareDatetime
+    start_date: str = Field(description="The plan's first day (YYYY-MM-DD).")
+    dataset_version: str
+    ruleset_version: str
+    generator_version: str
+
+
+class StoredPlan(StoredPlanSummary):
+    plan: Plan = Field(description="Exactly as generated; never changes with the catalogue.")
+
+
+class PatientExport(StrictModel):
+    """Everything stored for one patient (data portability)."""
+
+    exported_at: AwareDatetime
+    patient: PatientPublic
+    assessments: list[StoredAssessment]
+    plans: list[StoredPlan]

@@ -1,0 +1,418 @@
+"""Patients and their stored assessments and plans: every query filters on the caller's
+organisation, so another organisation's rows are indistinguishable from missing ones."""
+
+import json
+import uuid
+from typing import Any, TypeVar
+
+from pydantic import AwareDatetime
+from sqlalchemy import delete, or_, update
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session, SQLModel, col, select
+from sqlmodel.sql.expression import SelectOfScalar
+
+from app.assessments.schemas import AssessmentAnswers
+from app.assessments.service import Assessments
+from app.catalogue.snapshot import CatalogueSnapshot
+from app.db import utc_now
+from app.errors import Conflict, NotFound
+from app.idempotency.models import IdempotencyRecord
+from app.pagination import CursorModel, decode_cursor, encode_cursor
+from app.patients.models import Patient, PatientAssessment, PatientPlan
+from app.patients.schemas import (
+    PatientAttributes,
+    PatientCreate,
+    PatientPlanRequest,
+    PatientPublic,
+    PatientUpdate,
+    PlanStatus,
+    StoredAssessment,
+    StoredPlanSummary,
+)
+from app.plans.schemas import FromResult, PlanRequest
+from app.plans.service import Planner
+from app.preconditions import Precondition, stale
+
+RowT = TypeVar("RowT", PatientAssessment, PatientPlan, Patient)
+RecordT = TypeVar("RecordT", PatientAssessment, PatientPlan)
+
+
+class DuplicateExternalReference(Conflict):
+    code = "duplicate_external_reference"
+
+
+class NoStoredAssessment(Conflict):
+    code = "no_stored_assessment"
+
+
+class InvalidStatusChange(Conflict):
+    code = "invalid_status_change"
+
+
+class RecordCursor(CursorModel):
+    t: AwareDatetime
+    i: uuid.UUID
+
+
+# --- patients ----------------------------------------------------------------------------------
+
+
+def create_patient(session: Session, organisation_id: uuid.UUID, data: PatientCreate) -> Patient:
+    _check_reference_free(session, organisation_id, data.external_reference)
+    patient = Patient(
+        organisation_id=organisation_id,
+        external_reference=data.external_reference,
+        attributes=data.attributes.model_dump(mode="json"),
+    )
+    session.add(patient)
+    _commit_unique_reference(session, data.external_reference)
+    session.refresh(patient)
+    return patient
+
+
+def get_patient(session: Session, organisation_id: uuid.UUID, patient_id: uuid.UUID) -> Patient:
+    patient = session.exec(
+        select(Patient).where(Patient.id == patient_id, Patient.organisation_id == organisation_id)
+    ).first()
+    if patient is None:
+        raise NotFound(f"No patient {patient_id}.")
+    return patient
+
+
+def list_patients(
+    session: Session,
+    organisation_id: uuid.UUID,
+    *,
+    limit: int,
+    cursor: str | None,
+    external_reference: str | None,
+) -> tuple[list[Patient], str | None]:
+    query = select(Patient).where(Patient.organisation_id == organisation_id)
+    if external_reference is not None:
+        query = query.where(Patient.external_reference == external_reference)
+    return _keyset_page(session, query, Patient, limit=limit, cursor=cursor, newest_first=False)
+
+
+def update_patient(
+    session: Session, patient: Patient, data: PatientUpdate, precondition: Precondition
+) -> Patient:
+    if not precondition.allows(patient.version):
+        raise stale()
+    changes: dict[str, Any] = {}
+    if (
+        data.external_reference is not None
+        and data.external_reference != patient.external_reference
+    ):
+        _check_reference_free(session, patient.organisation_id, data.external_reference)
+        changes["external_reference"] = data.external_reference
+    if data.attributes is not None:
+        merged = {
+            **patient.attributes,
+            **data.attributes.model_dump(mode="json", exclude_unset=True),
+        }
+        if merged != patient.attributes:
+            changes["attributes"] = PatientAttributes.model_validate(merged).model_dump(mode="json")
+    if not changes:
+        return patient
+    _compare_and_set(session, Patient, patient.id, patient.version, changes)
+    _commit_unique_reference(session, data.external_reference or patient.external_reference)
+    session.refresh(patient)
+    return patient
+
+
+def erase_patient(session: Session, patient: Patient, precondition: Precondition) -> None:
+    """Delete the patient and everything stored for them, in one transaction. The foreign keys
+    cascade too; the explicit deletes make erasure independent of that configuration."""
+    if not precondition.allows(patient.version):
+        raise stale()
+    for table in (IdempotencyRecord, PatientPlan, PatientAssessment):
+        session.execute(delete(table).where(col(table.patient_id) == patient.id))
+    result = session.execute(
+        delete(Patient).where(
+            col(Patient.id) == patient.id, col(Patient.version) == patient.version
+        )
+    )
+    if getattr(result, "rowcount", 1) != 1:
+        session.rollback()
+        raise stale()
+    session.commit()
+
+
+def patient_public(patient: Patient) -> PatientPublic:
+    return PatientPublic(
+        id=patient.id,
+        external_reference=patient.external_reference,
+        attributes=PatientAttributes.model_validate(patient.attributes),
+        created_at=patient.created_at,
+        updated_at=patient.updated_at,
+    )
+
+
+def _check_reference_free(session: Session, organisation_id: uuid.UUID, reference: str) -> None:
+    taken = session.exec(
+        select(Patient.id).where(
+            Patient.organisation_id == organisation_id, Patient.external_reference == reference
+        )
+    ).first()
+    if taken is not None:
+        raise _duplicate(reference)
+
+
+def _commit_unique_reference(session: Session, reference: str) -> None:
+    """Commit; a concurrent writer that took the same reference first makes this a 409."""
+    try:
+        session.commit()
+    except IntegrityError:
+        session.rollback()
+        raise _duplicate(reference) from None
+
+
+def _duplicate(reference: str) -> DuplicateExternalReference:
+    return DuplicateExternalReference(
+        f"Another patient in your organisation has external_reference '{reference}'.",
+        errors=[
+            {
+                "loc": ["body", "external_reference"],
+                "msg": "Already used by another patient",
+                "type": "duplicate",
+            }
+        ],
+    )
+
+
+# --- assessments -------------------------------------------------------------------------------
+
+
+def store_assessment(
+    session: Session,
+    patient: Patient,
+    answers: AssessmentAnswers,
+    *,
+    assessments: Assessments,
+    catalogue: CatalogueSnapshot,
+) -> PatientAssessment:
+    result = assessments.score(answers, catalogue)
+    record = PatientAssessment(
+        organisation_id=patient.organisation_id,
+        patient_id=patient.id,
+        answers=answers.model_dump(mode="json"),
+        result=result.model_dump(mode="json"),
+    )
+    session.add(record)
+    session.commit()
+    session.refresh(record)
+    return record
+
+
+def get_assessment(
+    session: Session, patient: Patient, assessment_id: uuid.UUID
+) -> PatientAssessment:
+    return _record(session, PatientAssessment, patient, assessment_id, "assessment")
+
+
+def list_assessments(
+    session: Session, patient: Patient, *, limit: int, cursor: str | None
+) -> tuple[list[PatientAssessment], str | None]:
+    return _keyset_page(
+        session, _records(PatientAssessment, patient), PatientAssessment, limit=limit, cursor=cursor
+    )
+
+
+def all_assessments(session: Session, patient: Patient) -> list[PatientAssessment]:
+    return list(
+        session.exec(_newest_first(_records(PatientAssessment, patient), PatientAssessment))
+    )
+
+
+def stored_assessment(record: PatientAssessment) -> StoredAssessment:
+    return StoredAssessment.model_validate(
+        {
+            "id": record.id,
+            "patient_id": record.patient_id,
+            "created_at": record.created_at,
+            "answers": record.answers,
+            "result": record.result,
+        }
+    )
+
+
+# --- plans -------------------------------------------------------------------------------------
+
+
+def create_plan(
+    session: Session,
+    patient: Patient,
+    request: PatientPlanRequest,
+    *,
+    planner: Planner,
+    assessments: Assessments,
+    catalogue: CatalogueSnapshot,
+) -> PatientPlan:
+    assessment_id = None
+    assessment = request.assessment
+    if assessment is None:
+        latest = session.exec(
+            _newest_first(_records(PatientAssessment, patient), PatientAssessment).limit(1)
+        ).first()
+        if latest is None:
+            raise NoStoredAssessment(
+                "This patient has no stored assessment: store one first, or give `assessment` "
+                "in the request."
+            )
+        assessment_id = latest.id
+        assessment = FromResult(
+            kind="result",
+            triage=latest.result["triage"]["level"],
+            findings=[finding["code"] for finding in latest.result["findings"]],
+        )
+    plan_request = PlanRequest.model_validate(
+        {**request.model_dump(exclude={"assessment"}), "assessment": assessment}
+    )
+    plan = planner.preview(plan_request, catalogue=catalogue, assessments=assessments)
+    record = PatientPlan(
+        organisation_id=patient.organisation_id,
+        patient_id=patient.id,
+        assessment_id=assessment_id,
+        status=PlanStatus.active.value,
+        plan=plan.model_dump(mode="json"),
+    )
+    session.add(record)
+    session.commit()
+    session.refresh(record)
+    return record
+
+
+def get_plan(session: Session, patient: Patient, plan_id: uuid.UUID) -> PatientPlan:
+    return _record(session, PatientPlan, patient, plan_id, "plan")
+
+
+def list_plans(
+    session: Session, patient: Patient, *, limit: int, cursor: str | None
+) -> tuple[list[PatientPlan], str | None]:
+    return _keyset_page(
+        session, _records(PatientPlan, patient), PatientPlan, limit=limit, cursor=cursor
+    )
+
+
+def all_plans(session: Session, patient: Patient) -> list[PatientPlan]:
+    return list(session.exec(_newest_first(_records(PatientPlan, patient), PatientPlan)))
+
+
+# Stopped and completed are final: a new plan is generated instead.
+_ALLOWED_STATUS_CHANGES = {
+    PlanStatus.active: {PlanStatus.paused, PlanStatus.stopped, PlanStatus.completed},
+    PlanStatus.paused: {PlanStatus.active, PlanStatus.stopped, PlanStatus.completed},
+    PlanStatus.stopped: set(),
+    PlanStatus.completed: set(),
+}
+
+
+def change_plan_status(
+    session: Session, record: PatientPlan, status: PlanStatus, precondition: Precondition
+) -> PatientPlan:
+    if not precondition.allows(record.version):
+        raise stale()
+    current = PlanStatus(record.status)
+    if status == current:
+        return record
+    if status not in _ALLOWED_STATUS_CHANGES[current]:
+        raise InvalidStatusChange(f"A {current.value} plan cannot become {status.value}.")
+    _compare_and_set(session, PatientPlan, record.id, record.version, {"status": status.value})
+    session.commit()
+    session.refresh(record)
+    return record
+
+
+def plan_summary(record: PatientPlan) -> StoredPlanSummary:
+    plan = record.plan
+    return StoredPlanSummary(
+        id=record.id,
+        patient_id=record.patient_id,
+        assessment_id=record.assessment_id,
+        status=PlanStatus(record.status),
+        created_at=record.created_at,
+        updated_at=record.updated_at,
+        start_date=plan["inputs"]["start_date"],
+        dataset_version=plan["dataset_version"],
+        ruleset_version=plan["ruleset_version"],
+        generator_version=plan["generator_version"],
+    )
+
+
+def stored_plan_json(record: PatientPlan) -> bytes:
+    """The stored plan as JSON, its document spliced in as stored: a plan is about a thousand
+    items, and validating it again on every read would cost far more than the read."""
+    summary = plan_summary(record).model_dump_json()
+    return (
+        summary[:-1] + ',"plan":' + json.dumps(record.plan, separators=(",", ":")) + "}"
+    ).encode()
+
+
+# --- shared ------------------------------------------------------------------------------------
+
+
+def _records(model: type[RecordT], patient: Patient) -> SelectOfScalar[RecordT]:
+    return select(model).where(
+        col(model.organisation_id) == patient.organisation_id,
+        col(model.patient_id) == patient.id,
+    )
+
+
+def _record(
+    session: Session, model: type[RecordT], patient: Patient, record_id: uuid.UUID, noun: str
+) -> RecordT:
+    record = session.exec(_records(model, patient).where(col(model.id) == record_id)).first()
+    if record is None:
+        raise NotFound(f"No {noun} {record_id} for this patient.")
+    return record
+
+
+def _newest_first(query: SelectOfScalar[RecordT], model: type[RecordT]) -> SelectOfScalar[RecordT]:
+    return query.order_by(col(model.created_at).desc(), col(model.id).desc())
+
+
+def _keyset_page(
+    session: Session,
+    query: SelectOfScalar[RowT],
+    model: type[RowT],
+    *,
+    limit: int,
+    cursor: str | None,
+    newest_first: bool = True,
+) -> tuple[list[RowT], str | None]:
+    created, ident = col(model.created_at), col(model.id)
+    if cursor is not None:
+        after = decode_cursor(cursor, RecordCursor)
+        if newest_first:
+            query = query.where(or_(created < after.t, (created == after.t) & (ident < after.i)))
+        else:
+            query = query.where(or_(created > after.t, (created == after.t) & (ident > after.i)))
+    if newest_first:
+        query = query.order_by(created.desc(), ident.desc())
+    else:
+        query = query.order_by(created, ident)
+    rows = list(session.exec(query.limit(limit + 1)))
+    if len(rows) <= limit:
+        return rows, None
+    last = rows[limit - 1]
+    return rows[:limit], encode_cursor(RecordCursor(t=last.created_at, i=last.id))
+
+
+def _compare_and_set(
+    session: Session,
+    model: type[SQLModel],
+    row_id: uuid.UUID,
+    version: int,
+    changes: dict[str, Any],
+) -> None:
+    """Apply ``changes`` only if the row is still at ``version``: the check and the write are
+    one statement, so of two racing updates with the same ETag exactly one wins."""
+    table: Any = model
+    result = session.execute(
+        update(model)
+        .where(col(table.id) == row_id, col(table.version) == version)
+        .values(**changes, version=version + 1, updated_at=utc_now())
+    )
+    if getattr(result, "rowcount", 1) != 1:
+        session.rollback()
+        raise stale()

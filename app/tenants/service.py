@@ -1,0 +1,189 @@
+"""Organisations and keys: create, list, revoke, rotate, authenticate. Owns its commits."""
+
+import os
+import uuid
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from pathlib import Path
+
+from sqlalchemy import make_url
+from sqlmodel import Session, col, select
+
+from app.config import Settings
+from app.db import utc_now
+from app.errors import NotFound
+from app.tenants.keys import (
+    KeyKind,
+    NewKey,
+    Scope,
+    digests_match,
+    generate_key,
+    key_digest,
+    key_prefix,
+    parse_key_id,
+)
+from app.tenants.models import ApiKey, Organisation
+from app.tenants.schemas import Principal
+
+# Compared against when the key id is unknown, so an unknown key costs the same as a wrong one.
+_NO_DIGEST = "0" * 64
+
+
+class MissingKeySecret(RuntimeError):
+    """API_KEY_SECRET is unset on a database that is not an embedded SQLite file."""
+
+
+def server_secret(settings: Settings) -> bytes:
+    """The HMAC secret for API keys: ``API_KEY_SECRET``, or on an SQLite file a random one kept
+    beside the database, created on first use, so the embedded default needs no set-up."""
+    if settings.api_key_secret is not None:
+        return settings.api_key_secret.get_secret_value().encode()
+    url = make_url(settings.database_url)
+    if url.get_backend_name() != "sqlite" or not url.database or url.database == ":memory:":
+        raise MissingKeySecret("set API_KEY_SECRET (32 characters or more) for this database")
+    path = Path(f"{url.database}.key-secret")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        return path.read_bytes().strip()
+    with os.fdopen(descriptor, "w") as file:
+        file.write(generate_key(KeyKind.test).plaintext)
+    return path.read_bytes().strip()
+
+
+@dataclass(frozen=True)
+class IssuedKey:
+    """A new key: ``plaintext`` exists only here, to be shown once."""
+
+    record: ApiKey
+    plaintext: str
+
+
+def create_organisation(session: Session, name: str) -> Organisation:
+    organisation = Organisation(name=name)
+    session.add(organisation)
+    session.commit()
+    session.refresh(organisation)
+    return organisation
+
+
+def list_organisations(session: Session) -> list[Organisation]:
+    return list(session.exec(select(Organisation).order_by(col(Organisation.created_at))))
+
+
+def find_organisation(session: Session, name: str) -> Organisation | None:
+    return session.exec(select(Organisation).where(Organisation.name == name)).first()
+
+
+def create_key(
+    session: Session,
+    *,
+    organisation_id: uuid.UUID,
+    scopes: list[Scope],
+    secret: bytes,
+    kind: KeyKind = KeyKind.live,
+    name: str = "",
+    expires_at: datetime | None = None,
+) -> IssuedKey:
+    if session.get(Organisation, organisation_id) is None:
+        raise NotFound(f"No organisation {organisation_id}.")
+    record, plaintext = _new_key(organisation_id, scopes, secret, kind, name, expires_at)
+    session.add(record)
+    session.commit()
+    session.refresh(record)
+    return IssuedKey(record=record, plaintext=plaintext)
+
+
+def _new_key(
+    organisation_id: uuid.UUID,
+    scopes: list[Scope],
+    secret: bytes,
+    kind: KeyKind,
+    name: str,
+    expires_at: datetime | None,
+) -> tuple[ApiKey, str]:
+    new: NewKey = generate_key(kind)
+    record = ApiKey(
+        id=new.key_id,
+        organisation_id=organisation_id,
+        kind=kind.value,
+        name=name,
+        digest=key_digest(secret, new.plaintext),
+        scopes=sorted(scope.value for scope in scopes),
+        expires_at=expires_at,
+    )
+    return record, new.plaintext
+
+
+def list_keys(session: Session, organisation_id: uuid.UUID) -> list[ApiKey]:
+    query = (
+        select(ApiKey)
+        .where(ApiKey.organisation_id == organisation_id)
+        .order_by(col(ApiKey.created_at), col(ApiKey.id))
+    )
+    return list(session.exec(query))
+
+
+def _key(session: Session, key_id: str) -> ApiKey:
+    record = session.get(ApiKey, _bare_id(key_id))
+    if record is None:
+        raise NotFound(f"No key {key_id}.")
+    return record
+
+
+def _bare_id(key_id: str) -> str:
+    """Accept the key id or its visible prefix (``hs_live_<id>``)."""
+    return key_id.rsplit("_", 1)[-1]
+
+
+def revoke_key(session: Session, key_id: str) -> ApiKey:
+    record = _key(session, key_id)
+    if record.revoked_at is None:
+        record.revoked_at = utc_now()
+        session.add(record)
+        session.commit()
+        session.refresh(record)
+    return record
+
+
+def rotate_key(session: Session, key_id: str, *, secret: bytes, overlap: timedelta) -> IssuedKey:
+    """A new key with the old one's organisation, scopes, kind and expiry; the old key keeps
+    working for ``overlap`` (or until its own expiry, if sooner) while clients switch over."""
+    old = _key(session, key_id)
+    now = utc_now()
+    if not old.usable_at(now):
+        raise NotFound(f"Key {key_id} is revoked or expired; create a new one instead.")
+    record, plaintext = _new_key(
+        old.organisation_id,
+        [Scope(scope) for scope in old.scopes],
+        secret,
+        KeyKind(old.kind),
+        old.name,
+        old.expires_at,
+    )
+    old.expires_at = min(now + overlap, old.expires_at or now + overlap)
+    old.replaced_by = record.id
+    session.add_all([record, old])
+    session.commit()
+    session.refresh(record)
+    return IssuedKey(record=record, plaintext=plaintext)
+
+
+def authenticate(session: Session, presented: str, *, secret: bytes) -> Principal | None:
+    """The principal for a presented key, or None for a malformed, unknown, wrong, revoked or
+    expired one (callers answer all of those the same way)."""
+    key_id = parse_key_id(presented)
+    record = session.get(ApiKey, key_id) if key_id else None
+    matches = digests_match(record.digest if record else _NO_DIGEST, key_digest(secret, presented))
+    if record is None or not matches or not record.usable_at(utc_now()):
+        return None
+    return Principal(
+        organisation_id=record.organisation_id,
+        key_id=record.id,
+        scopes=frozenset(Scope(scope) for scope in record.scopes),
+    )
+
+
+def describe_key(record: ApiKey) -> str:
+    return key_prefix(KeyKind(record.kind), record.id)
