@@ -63,7 +63,20 @@ def _configure_sqlite_connection(dbapi_connection: Any, _record: Any) -> None:
 
 
 def _begin_sqlite_transaction(connection: Connection) -> None:
-    connection.exec_driver_sql("BEGIN")
+    connection.exec_driver_sql(f"BEGIN {connection.get_execution_options().get(_BEGIN, '')}")
+
+
+# A deferred SQLite transaction that reads and then writes must upgrade its lock, and SQLite
+# refuses that at once ("database is locked") while another writer is active, rather than
+# waiting for the busy timeout. Requests that write therefore begin IMMEDIATE, taking the write
+# lock up front and queueing behind each other; reads stay deferred and never wait for writers.
+_BEGIN = "sqlite_begin"
+_WRITE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+
+
+def writing(engine: Engine) -> Engine:
+    """The same engine (and pool), for transactions that will write."""
+    return engine.execution_options(**{_BEGIN: "IMMEDIATE"})
 
 
 def make_engine(url: str) -> Engine:
@@ -88,7 +101,9 @@ def database_reachable(engine: Engine) -> bool:
 
 
 def get_session(request: Request) -> Iterator[Session]:
-    with Session(request.app.state.engine) as session:
+    state = request.app.state
+    engine = state.write_engine if request.method in _WRITE_METHODS else state.engine
+    with Session(engine) as session:
         yield session
 
 

@@ -18,7 +18,7 @@ from app.catalogue.router import guidance_router
 from app.catalogue.router import router as catalogue_router
 from app.catalogue.service import CatalogueCache
 from app.config import Settings, get_settings
-from app.db import make_engine
+from app.db import make_engine, writing
 from app.docs import mount_docs
 from app.errors import problem_responses
 from app.exception_handlers import install_exception_handlers
@@ -26,9 +26,14 @@ from app.health.router import router as health_router
 from app.middleware import RequestContextMiddleware
 from app.observability import configure_logging
 from app.openapi import api_description, build_openapi, operation_id
+from app.patients.router import assessments as patient_assessments_router
+from app.patients.router import patients as patients_router
+from app.patients.router import plans as patient_plans_router
 from app.plans.router import router as plans_router
 from app.plans.service import Planner
+from app.rate_limits import install_rate_limits
 from app.response_cache import PublicResponseCache
+from app.tenants.service import server_secret
 
 logger = logging.getLogger(__name__)
 
@@ -37,6 +42,18 @@ OPENAPI_TAGS = [
     {"name": "guidance", "description": "Self-assessments, habits, FAQ, safety, plan template."},
     {"name": "assessments", "description": "Self-assessment definitions and stateless scoring."},
     {"name": "plans", "description": "Personalised 8-week plans, as JSON or iCalendar."},
+    {
+        "name": "patients",
+        "description": "Your organisation's patients, by your own reference. Needs an API key.",
+    },
+    {
+        "name": "patient-assessments",
+        "description": "A patient's assessments, scored and stored with their versions.",
+    },
+    {
+        "name": "patient-plans",
+        "description": "A patient's stored plans: status, JSON and iCalendar.",
+    },
     {"name": "health", "description": "Liveness and readiness probes."},
 ]
 
@@ -60,6 +77,7 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
             refresher.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await refresher
+            await app.state.rate_limiter.aclose()
             if engine is None:
                 app_engine.dispose()
 
@@ -77,9 +95,11 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
         responses=problem_responses(500),
     )
     app.state.engine = app_engine
+    app.state.write_engine = writing(app_engine)
     app.state.assessments = assessments
     app.state.planner = Planner.load()
     app.state.settings = settings
+    app.state.key_secret = server_secret(settings)
     app.state.cache_control = f"public, max-age={settings.catalogue_max_age_seconds}"
     install_exception_handlers(app)
     # Routes are matched in order; the probes come first, they are called most often.
@@ -89,6 +109,9 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
         guidance_router,
         assessments_router,
         plans_router,
+        patients_router,
+        patient_assessments_router,
+        patient_plans_router,
     ):
         app.include_router(router)
     mount_docs(app)
@@ -99,13 +122,26 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
     app.openapi = openapi  # type: ignore[method-assign]
 
     app.add_middleware(PublicResponseCache, current_version=lambda: _served_version(app))
+    # Outside the response cache, so cached replays count against the limit too; inside CORS,
+    # so preflights are not counted and a 429 still carries the CORS headers a browser needs.
+    install_rate_limits(app, settings, authenticated_prefixes=(patients_router.prefix,))
     if settings.cors_origins:
         app.add_middleware(
             CORSMiddleware,
             allow_origins=settings.cors_origins,
             allow_methods=["GET", "POST", "PATCH", "DELETE"],
             allow_headers=["*"],
-            expose_headers=["ETag", "X-Request-ID", "X-Dataset-Version"],
+            expose_headers=[
+                "ETag",
+                "Location",
+                "X-Request-ID",
+                "X-Dataset-Version",
+                "Idempotent-Replayed",
+                "RateLimit-Limit",
+                "RateLimit-Remaining",
+                "RateLimit-Reset",
+                "Retry-After",
+            ],
         )
     # Added last so it is outermost: every response, CORS preflights and 500s included,
     # carries the request id.

@@ -10,6 +10,7 @@ from fastapi.routing import APIRoute
 
 from app.errors import PROBLEM_JSON
 from app.json_body import body_components
+from app.rate_limits.openapi import document_rate_limits
 
 CONTRACT_PATH = Path(__file__).resolve().parent.parent / "openapi" / "openapi.json"
 
@@ -80,6 +81,7 @@ def build_openapi(app: FastAPI) -> dict[str, Any]:
             separate_input_output_schemas=app.separate_input_output_schemas,
         )
         _declare_problem_media_type(schema)
+        document_rate_limits(schema)
         known = schema.setdefault("components", {}).setdefault("schemas", {})
         for name, component in body_components(app.routes).items():
             known.setdefault(name, component)

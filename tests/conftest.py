@@ -102,6 +102,7 @@ def app_settings(engine: Engine, **overrides: object) -> Settings:
             # The whole suite calls from one address; the rate-limit tests set their own limits.
             "rate_limit_per_minute": 1_000_000,
             "anonymous_rate_limit_per_minute": 1_000_000,
+            "redis_url": None,
             **overrides,
         }
     )

@@ -1,5 +1,6 @@
 """Two organisations with keys of different scopes, made through the tenants service."""
 
+import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import timedelta
@@ -33,8 +34,6 @@ def issue_key(
     scopes: Iterable[Scope] = ALL_SCOPES,
     **options: Any,
 ) -> str:
-    import uuid
-
     issued = tenants.create_key(
         session,
         organisation_id=uuid.UUID(organisation_id),
@@ -48,7 +47,9 @@ def issue_key(
 
 def _tenant(session: Session, name: str) -> Tenant:
     organisation = tenants.create_organisation(session, name)
-    return Tenant(organisation_id=str(organisation.id), key=issue_key(session, str(organisation.id)))
+    return Tenant(
+        organisation_id=str(organisation.id), key=issue_key(session, str(organisation.id))
+    )
 
 
 @pytest.fixture

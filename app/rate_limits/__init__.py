@@ -1,0 +1,35 @@
+"""Rate limits per API key, and per client address for anonymous calls.
+
+:func:`install_rate_limits` wires the limiter and its middleware into the app;
+:func:`app.rate_limits.enforce.enforce_rate_limit` counts authenticated calls per key;
+:func:`app.rate_limits.openapi.document_rate_limits` declares the 429 and the headers.
+"""
+
+from fastapi import FastAPI
+
+from app.config import Settings
+from app.rate_limits.limiter import MemoryRateLimiter, RateLimiter
+from app.rate_limits.middleware import RateLimitMiddleware
+from app.rate_limits.redis_limiter import RedisRateLimiter
+
+__all__ = ["install_rate_limits"]
+
+
+def install_rate_limits(
+    app: FastAPI, settings: Settings, *, authenticated_prefixes: tuple[str, ...]
+) -> None:
+    """Store the limiter at ``app.state.rate_limiter`` (shared through Redis when
+    ``settings.redis_url`` is set, else in this process's memory) and add the middleware.
+
+    The lifespan must ``await app.state.rate_limiter.aclose()`` at shutdown.
+    """
+    limiter: RateLimiter = (
+        RedisRateLimiter(settings.redis_url) if settings.redis_url else MemoryRateLimiter()
+    )
+    app.state.rate_limiter = limiter
+    app.add_middleware(
+        RateLimitMiddleware,
+        limiter=limiter,
+        limit_per_minute=settings.anonymous_rate_limit_per_minute,
+        authenticated_prefixes=authenticated_prefixes,
+    )

@@ -1,0 +1,27 @@
+"""Per-key rate limiting, called by the auth dependency once it knows who is calling."""
+
+from fastapi import Request
+
+from app.errors import TooManyRequests
+from app.rate_limits.limiter import RateLimiter
+from app.rate_limits.middleware import STATE_KEY, too_many_requests_detail
+
+
+async def enforce_rate_limit(request: Request, identity: str, limit_per_minute: int) -> None:
+    """Count one request by ``identity`` (``key:<key_id>``, or ``address:<ip>`` for a failed
+    authentication) and raise a 429 beyond ``limit_per_minute``.
+
+    The decision goes into the request state whatever it is, so the middleware puts the
+    ``RateLimit-*`` headers on the response that follows, success or error. When the shared
+    store is unreachable the limiter allows the request and there are no headers to add.
+    """
+    limiter: RateLimiter = request.app.state.rate_limiter
+    decision = await limiter.hit(identity, limit_per_minute)
+    if decision is None:
+        return
+    request.scope.setdefault("state", {})[STATE_KEY] = decision
+    if not decision.allowed:
+        raise TooManyRequests(
+            too_many_requests_detail(decision),
+            headers={"Retry-After": str(decision.reset_seconds)},
+        )

@@ -1,0 +1,153 @@
+"""Idempotency-Key on the creating POSTs, end to end."""
+
+from datetime import datetime
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import text
+from sqlmodel import Session
+
+from app.patients import service as patients
+from tests.patients.conftest import Tenant
+
+
+def _create(client: TestClient, tenant: Tenant, key: str, reference: str = "P-1") -> Any:
+    return client.post(
+        "/v1/patients",
+        json={"external_reference": reference},
+        headers=tenant.headers(**{"Idempotency-Key": key}),
+    )
+
+
+def _count_patients(client: TestClient, tenant: Tenant) -> int:
+    return len(client.get("/v1/patients", headers=tenant.headers()).json()["items"])
+
+
+def test_a_retry_replays_the_first_response(client: TestClient, clinic: Tenant) -> None:
+    first = _create(client, clinic, "k-1")
+    retry = _create(client, clinic, "k-1")
+    assert first.status_code == retry.status_code == 201
+    assert retry.content == first.content
+    assert retry.headers["idempotent-replayed"] == "true"
+    assert "idempotent-replayed" not in first.headers
+    for header in ("location", "etag", "content-type"):
+        assert retry.headers[header] == first.headers[header]
+    assert _count_patients(client, clinic) == 1
+
+
+def test_the_same_key_with_another_body_is_refused(client: TestClient, clinic: Tenant) -> None:
+    _create(client, clinic, "k-1", "P-1")
+    reused = _create(client, clinic, "k-1", "P-2")
+    assert reused.status_code == 422
+    assert reused.headers["content-type"] == "application/problem+json"
+    assert reused.json()["code"] == "idempotency_key_reused"
+    assert _count_patients(client, clinic) == 1
+
+
+def test_the_same_key_on_another_path_is_refused(client: TestClient, clinic: Tenant) -> None:
+    patient_id = _create(client, clinic, "k-1").json()["id"]
+    other = client.post(
+        f"/v1/patients/{patient_id}/assessments",
+        json={"external_reference": "P-1"},
+        headers=clinic.headers(**{"Idempotency-Key": "k-1"}),
+    )
+    assert other.status_code == 422
+    assert other.json()["code"] == "idempotency_key_reused"
+
+
+def test_an_error_is_stored_and_replayed_too(client: TestClient, clinic: Tenant) -> None:
+    _create(client, clinic, "k-first", "TAKEN")
+    refused = _create(client, clinic, "k-second", "TAKEN")
+    assert refused.status_code == 409
+    # The conflicting patient goes; the retry still gets the first answer, not a new create.
+    patient_id = client.get("/v1/patients", headers=clinic.headers()).json()["items"][0]["id"]
+    client.delete(f"/v1/patients/{patient_id}", headers=clinic.headers())
+    retry = _create(client, clinic, "k-second", "TAKEN")
+    assert retry.status_code == 409
+    assert retry.content == refused.content
+    assert retry.headers["idempotent-replayed"] == "true"
+    assert _count_patients(client, clinic) == 0
+
+
+def test_an_invalid_body_is_stored_like_any_first_response(
+    client: TestClient, clinic: Tenant
+) -> None:
+    headers = clinic.headers(**{"Idempotency-Key": "k-bad"})
+    first = client.post("/v1/patients", json={"external_reference": ""}, headers=headers)
+    retry = client.post("/v1/patients", json={"external_reference": ""}, headers=headers)
+    assert first.status_code == retry.status_code == 422
+    assert retry.headers["idempotent-replayed"] == "true"
+
+
+def test_keys_belong_to_one_organisation(
+    client: TestClient, clinic: Tenant, other_clinic: Tenant
+) -> None:
+    mine = _create(client, clinic, "shared-key")
+    theirs = _create(client, other_clinic, "shared-key")
+    assert theirs.status_code == 201
+    assert "idempotent-replayed" not in theirs.headers
+    assert theirs.json()["id"] != mine.json()["id"]
+
+
+def test_an_expired_key_runs_again(client: TestClient, clinic: Tenant, session: Session) -> None:
+    _create(client, clinic, "k-old", "P-1")
+    session.execute(text("UPDATE idempotency_record SET expires_at = created_at"))
+    again = _create(client, clinic, "k-old", "P-2")
+    assert again.status_code == 201
+    assert "idempotent-replayed" not in again.headers
+    assert _count_patients(client, clinic) == 2
+
+
+def test_records_are_kept_at_least_a_day(
+    client: TestClient, clinic: Tenant, session: Session
+) -> None:
+    _create(client, clinic, "k-ttl")
+    created, expires = session.execute(
+        text("SELECT created_at, expires_at FROM idempotency_record")
+    ).one()
+    if isinstance(expires, str):  # SQLite hands raw SQL back as text
+        created, expires = datetime.fromisoformat(created), datetime.fromisoformat(expires)
+    assert (expires - created).total_seconds() >= 24 * 3600
+
+
+@pytest.mark.parametrize("key", ["x" * 256, "with space", "ünïcode"])
+def test_a_malformed_key_is_a_422(client: TestClient, clinic: Tenant, key: str) -> None:
+    response = client.post(
+        "/v1/patients",
+        json={"external_reference": "P-1"},
+        headers={
+            **{name.encode(): value.encode() for name, value in clinic.headers().items()},
+            b"Idempotency-Key": key.encode(),
+        },
+    )
+    assert response.status_code == 422
+    assert _count_patients(client, clinic) == 0
+
+
+@pytest.fixture
+def failing_create(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    calls: list[int] = []
+    real = patients.create_patient
+
+    def fail_once(*args: Any, **kwargs: Any) -> Any:
+        calls.append(1)
+        if len(calls) == 1:
+            raise RuntimeError("the database went away")
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(patients, "create_patient", fail_once)
+    return calls
+
+
+def test_an_unexpected_failure_releases_the_key(
+    client: TestClient, clinic: Tenant, failing_create: list[int]
+) -> None:
+    with TestClient(client.app, raise_server_exceptions=False) as raw:
+        headers = {**clinic.headers(), "Idempotency-Key": "k-crash"}
+        crashed = raw.post("/v1/patients", json={"external_reference": "P-1"}, headers=headers)
+        assert crashed.status_code == 500
+        retried = raw.post("/v1/patients", json={"external_reference": "P-1"}, headers=headers)
+    assert retried.status_code == 201
+    assert "idempotent-replayed" not in retried.headers
+    assert len(failing_create) == 2

@@ -1,0 +1,182 @@
+"""The middleware through a small app wired like the real one: request ids outermost, the
+project's problem+json handlers, an authenticated prefix whose dependency counts per key."""
+
+import contextlib
+import uuid
+from collections.abc import AsyncIterator, Iterator
+from typing import Annotated
+
+import pytest
+import redis
+from fastapi import Depends, FastAPI, Header, Request
+from fastapi.testclient import TestClient
+from starlette.types import Receive, Scope, Send
+
+from app.config import Settings
+from app.exception_handlers import install_exception_handlers
+from app.middleware import RequestContextMiddleware
+from app.rate_limits import install_rate_limits
+from app.rate_limits.enforce import enforce_rate_limit
+from app.rate_limits.limiter import MemoryRateLimiter
+from app.rate_limits.middleware import RateLimitMiddleware
+from app.rate_limits.redis_limiter import KEY_PREFIX
+
+ANONYMOUS_LIMIT = 3
+KEY_LIMIT = 5
+
+
+async def caller(request: Request, x_api_key: Annotated[str | None, Header()] = None) -> str:
+    """Stands in for the auth dependency: counts per key, or per address without one."""
+    if x_api_key is None:
+        assert request.client is not None
+        await enforce_rate_limit(request, f"address:{request.client.host}", ANONYMOUS_LIMIT)
+        return "anonymous"
+    await enforce_rate_limit(request, f"key:{x_api_key}", KEY_LIMIT)
+    return x_api_key
+
+
+def build_app(redis_url: str | None = None) -> FastAPI:
+    settings = Settings.model_validate(
+        {
+            "redis_url": redis_url,
+            "anonymous_rate_limit_per_minute": ANONYMOUS_LIMIT,
+            "rate_limit_per_minute": KEY_LIMIT,
+        }
+    )
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        yield
+        await app.state.rate_limiter.aclose()
+
+    app = FastAPI(lifespan=lifespan)
+    install_exception_handlers(app)
+
+    @app.get("/healthz")
+    async def healthz() -> dict[str, str]:
+        return {"status": "ok"}
+
+    @app.get("/v1/things")
+    async def things() -> list[str]:
+        return ["a"]
+
+    @app.get("/v1/patients/{patient_id}")
+    async def patient(patient_id: str, who: Annotated[str, Depends(caller)]) -> dict[str, str]:
+        return {"id": patient_id}
+
+    install_rate_limits(app, settings, authenticated_prefixes=("/v1/patients",))
+    app.add_middleware(RequestContextMiddleware, max_body_bytes=65536, access_log=False)
+    return app
+
+
+@pytest.fixture
+def client() -> Iterator[TestClient]:
+    with TestClient(build_app(), client=("10.0.0.1", 123)) as test_client:
+        yield test_client
+
+
+def test_the_request_beyond_the_limit_gets_a_problem_429(client: TestClient) -> None:
+    allowed = [client.get("/v1/things") for _ in range(ANONYMOUS_LIMIT)]
+    assert [r.status_code for r in allowed] == [200] * ANONYMOUS_LIMIT
+    assert [r.headers["RateLimit-Remaining"] for r in allowed] == ["2", "1", "0"]
+    assert {r.headers["RateLimit-Limit"] for r in allowed} == {"3"}
+    assert "Retry-After" not in allowed[0].headers
+
+    refused = client.get("/v1/things", headers={"X-Request-ID": "req-429"})
+    assert refused.status_code == 429
+    assert refused.headers["content-type"] == "application/problem+json"
+    assert refused.headers["X-Request-ID"] == "req-429"
+    assert refused.headers["RateLimit-Remaining"] == "0"
+    assert 59 <= int(refused.headers["Retry-After"]) <= 60
+    assert refused.headers["RateLimit-Reset"] == refused.headers["Retry-After"]
+    body = refused.json()
+    assert body["code"] == "rate_limited"
+    assert body["title"] == "Too Many Requests"
+    assert body["status"] == 429
+    assert body["instance"] == "/v1/things"
+    assert body["request_id"] == "req-429"
+    assert "second" in body["detail"]
+    assert "10.0.0.1" not in body["detail"]
+
+
+def test_health_is_exempt_beyond_the_limit(client: TestClient) -> None:
+    for _ in range(ANONYMOUS_LIMIT + 1):
+        client.get("/v1/things")
+    for _ in range(ANONYMOUS_LIMIT + 2):
+        response = client.get("/healthz")
+        assert response.status_code == 200
+        assert "RateLimit-Limit" not in response.headers
+
+
+def test_addresses_have_separate_buckets(client: TestClient) -> None:
+    for _ in range(ANONYMOUS_LIMIT + 1):
+        client.get("/v1/things")
+    with TestClient(client.app, client=("10.0.0.2", 123)) as other:
+        response = other.get("/v1/things")
+    assert response.status_code == 200
+    assert response.headers["RateLimit-Remaining"] == "2"
+
+
+def test_authenticated_prefix_is_counted_per_key_by_the_dependency(client: TestClient) -> None:
+    responses = [
+        client.get("/v1/patients/p1", headers={"X-API-Key": "k1"}) for _ in range(KEY_LIMIT + 1)
+    ]
+    assert [r.status_code for r in responses] == [200] * KEY_LIMIT + [429]
+    assert [r.headers["RateLimit-Remaining"] for r in responses] == ["4", "3", "2", "1", "0", "0"]
+    assert {r.headers["RateLimit-Limit"] for r in responses} == {"5"}
+    refused = responses[-1]
+    assert refused.headers["content-type"] == "application/problem+json"
+    assert refused.json()["code"] == "rate_limited"
+    assert "k1" not in refused.json()["detail"]
+    assert refused.headers["Retry-After"] == refused.headers["RateLimit-Reset"]
+    # The middleware counted none of those against the address.
+    assert client.get("/v1/things").headers["RateLimit-Remaining"] == "2"
+
+
+def test_anonymous_calls_under_the_prefix_count_per_address(client: TestClient) -> None:
+    statuses = [client.get("/v1/patients/p1").status_code for _ in range(ANONYMOUS_LIMIT + 1)]
+    assert statuses == [200] * ANONYMOUS_LIMIT + [429]
+
+
+def test_a_shared_header_list_is_never_modified() -> None:
+    """Cached replays send the same header list every time; adding to it would pile up."""
+    cached_headers = [(b"content-type", b"text/plain")]
+
+    async def replay(scope: Scope, receive: Receive, send: Send) -> None:
+        await send({"type": "http.response.start", "status": 200, "headers": cached_headers})
+        await send({"type": "http.response.body", "body": b"ok"})
+
+    app = RateLimitMiddleware(
+        replay, limiter=MemoryRateLimiter(), limit_per_minute=10, authenticated_prefixes=()
+    )
+    test_client = TestClient(app)  # no lifespan: the bare ASGI app handles HTTP only
+    for _ in range(2):
+        assert test_client.get("/v1/things").headers["RateLimit-Limit"] == "10"
+    assert cached_headers == [(b"content-type", b"text/plain")]
+
+
+@pytest.fixture
+def redis_address(redis_url: str, redis_client: redis.Redis) -> Iterator[str]:
+    """A client address no other run uses, its counter deleted afterwards."""
+    address = f"test-{uuid.uuid4().hex}"
+    yield address
+    redis_client.delete(f"{KEY_PREFIX}address:{address}")
+
+
+def test_two_replicas_sharing_redis_enforce_one_limit(redis_url: str, redis_address: str) -> None:
+    peer = (redis_address, 123)
+    with (
+        TestClient(build_app(redis_url), client=peer) as one,
+        TestClient(build_app(redis_url), client=peer) as two,
+    ):
+        statuses = [one.get("/v1/things").status_code, two.get("/v1/things").status_code]
+        statuses += [one.get("/v1/things").status_code, two.get("/v1/things").status_code]
+        assert two.get("/healthz").status_code == 200
+    assert statuses == [200, 200, 200, 429]
+
+
+def test_unreachable_redis_lets_requests_through_without_headers() -> None:
+    with TestClient(build_app("redis://127.0.0.1:1/0")) as client:
+        responses = [client.get("/v1/things") for _ in range(ANONYMOUS_LIMIT + 1)]
+    assert [r.status_code for r in responses] == [200] * (ANONYMOUS_LIMIT + 1)
+    assert "RateLimit-Limit" not in responses[-1].headers
