@@ -1,16 +1,20 @@
 """The published contract: operation ids, the API description and problem+json error bodies."""
 
 import json
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
 from fastapi import FastAPI
+from fastapi.dependencies.models import Dependant
 from fastapi.openapi.utils import get_openapi
-from fastapi.routing import APIRoute
+from fastapi.routing import APIRoute, iter_route_contexts
+from starlette.routing import BaseRoute
 
 from app.errors import PROBLEM_JSON
 from app.json_body import body_components
 from app.rate_limits.openapi import document_rate_limits
+from app.tenants.security import RequiredScope
 
 CONTRACT_PATH = Path(__file__).resolve().parent.parent / "openapi" / "openapi.json"
 
@@ -38,6 +42,31 @@ Paths start with `/v1`; fields are only ever added within a major version. The c
 own version, `dataset_version` (also the `X-Dataset-Version` header): it changes whenever any
 exercise or guidance item changes, so an offline app can store `GET /v1/catalogue` and compare
 versions.
+
+## Authentication and scopes
+The catalogue, guidance, scoring and plan preview are public and store nothing. Everything under
+`/v1/patients` needs an API key from your organisation, sent as `Authorization: Bearer <key>` or
+`X-API-Key: <key>`. Keys read `hs_live_…` or `hs_test_…`; they are shown once when made
+(`hipspine create-key`), stored only as a keyed hash, and can expire, be revoked and be rotated
+with an overlap. A missing, malformed, unknown, revoked or expired key is the same `401` with
+`WWW-Authenticate`. Each operation names the scope it needs (`x-required-scope`); a key without
+it gets `403` naming the scope. Your organisation comes from the key, never from the path or
+body: another organisation's patient, assessment or plan is a `404`, exactly like a missing one.
+Patient responses carry `Cache-Control: no-store`.
+
+## Safe retries and concurrent edits
+Send `Idempotency-Key` (any unique printable value, a UUID say) on a creating `POST`: the first
+response, success or error, is kept for 24 hours and a retry with the same key and body gets it
+again with `Idempotent-Replayed: true` (nothing is created twice). The same key with another body
+is a `422` (`idempotency_key_reused`); a retry while the first is still running is a `409`
+(`idempotency_key_in_progress`): retry after a moment. Patients and plans carry a strong `ETag`;
+`PATCH` needs `If-Match` with it: `428` without, `412` when someone changed it since (fetch
+again and reapply your change).
+
+## Rate limits
+Each key, and each client address for calls without a key, may make a set number of requests a
+minute. Responses carry `RateLimit-Limit`, `RateLimit-Remaining` and `RateLimit-Reset` (seconds);
+beyond the limit the answer is `429` with `Retry-After`. Health probes are not limited.
 
 ## Caching
 Catalogue and guidance responses carry a strong `ETag` and `Cache-Control: public`. Send the
@@ -80,13 +109,53 @@ def build_openapi(app: FastAPI) -> dict[str, Any]:
             servers=app.servers,
             separate_input_output_schemas=app.separate_input_output_schemas,
         )
+        routes = list(api_routes(app.routes))
         _declare_problem_media_type(schema)
         document_rate_limits(schema)
+        _document_security(routes, schema)
         known = schema.setdefault("components", {}).setdefault("schemas", {})
-        for name, component in body_components(app.routes).items():
+        for name, component in body_components(route for _, route in routes).items():
             known.setdefault(name, component)
         app.openapi_schema = schema
     return app.openapi_schema
+
+
+def api_routes(routes: Sequence[BaseRoute]) -> Iterator[tuple[str, APIRoute]]:
+    """Every API route with its full path, through included routers."""
+    for context in iter_route_contexts(routes):
+        route = context.original_route
+        if isinstance(route, APIRoute):
+            yield context.path_format or route.path_format, route
+
+
+def _document_security(routes: list[tuple[str, APIRoute]], schema: dict[str, Any]) -> None:
+    """Name each operation's scope (``x-required-scope`` and its description) and declare the
+    ``WWW-Authenticate`` challenge on every 401."""
+    for path, route in routes:
+        scope = _required_scope(route.dependant)
+        if scope is None or not route.include_in_schema:
+            continue
+        for method in route.methods:
+            operation = schema["paths"][path][method.lower()]
+            operation["x-required-scope"] = scope
+            note = f"Needs an API key with the scope `{scope}`."
+            operation["description"] = f"{operation.get('description', '')}\n\n{note}".strip()
+            operation["responses"]["401"]["headers"] = {
+                "WWW-Authenticate": {
+                    "description": "The authentication scheme to use.",
+                    "schema": {"type": "string"},
+                }
+            }
+
+
+def _required_scope(dependant: Dependant) -> str | None:
+    for dependency in dependant.dependencies:
+        if isinstance(dependency.call, RequiredScope):
+            return dependency.call.scope.value
+        found = _required_scope(dependency)
+        if found is not None:
+            return found
+    return None
 
 
 def _declare_problem_media_type(schema: dict[str, Any]) -> None:

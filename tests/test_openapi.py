@@ -1,5 +1,7 @@
 """The committed contract is exactly what the app serves, and follows the conventions."""
 
+import json
+import re
 from typing import Any
 
 import pytest
@@ -71,6 +73,44 @@ def test_description_explains_the_conventions(schema: dict[str, Any]) -> None:
         "## Pagination",
         "## Caching",
         "## Versioning",
+        "## Authentication and scopes",
+        "## Safe retries and concurrent edits",
+        "## Rate limits",
         "not medical advice",
     ):
         assert topic in description
+
+
+def test_every_schema_reference_resolves(schema: dict[str, Any]) -> None:
+    names = set(re.findall(r'"#/components/schemas/([^"]+)"', json.dumps(schema)))
+    assert names <= set(schema["components"]["schemas"])
+
+
+def test_patient_operations_need_a_key_and_name_their_scope(schema: dict[str, Any]) -> None:
+    schemes = schema["components"]["securitySchemes"]
+    assert schemes["bearer"] == {
+        "type": "http",
+        "scheme": "bearer",
+        "bearerFormat": schemes["bearer"]["bearerFormat"],
+        "description": schemes["bearer"]["description"],
+    }
+    assert (schemes["api_key"]["in"], schemes["api_key"]["name"]) == ("header", "X-API-Key")
+    tenant_operations = [
+        operation for path, _, operation in operations(schema) if path.startswith("/v1/patients")
+    ]
+    assert len(tenant_operations) == 14
+    for operation in tenant_operations:
+        assert operation["security"] == [{"bearer": []}, {"api_key": []}]
+        assert operation["x-required-scope"] in operation["description"]
+        assert "WWW-Authenticate" in operation["responses"]["401"]["headers"]
+        assert {"401", "403", "429"} <= operation["responses"].keys()
+    public = [op for path, _, op in operations(schema) if not path.startswith("/v1/patients")]
+    assert not any("security" in operation for operation in public)
+
+
+def test_creating_posts_take_an_idempotency_key(schema: dict[str, Any]) -> None:
+    for path, method, operation in operations(schema):
+        if path.startswith("/v1/patients") and method == "post":
+            names = [parameter["name"] for parameter in operation["parameters"]]
+            assert "Idempotency-Key" in names, path
+            assert "Idempotent-Replayed" in operation["responses"]["201"]["headers"]
