@@ -135,7 +135,7 @@ def _document_security(routes: list[tuple[str, APIRoute]], schema: dict[str, Any
         scope = _required_scope(route.dependant)
         if scope is None or not route.include_in_schema:
             continue
-        for method in route.methods:
+        for method in route.methods or ():
             operation = schema["paths"][path][method.lower()]
             operation["x-required-scope"] = scope
             note = f"Needs an API key with the scope `{scope}`."
