@@ -65,6 +65,9 @@ class Settings(BaseSettings):
     idempotency_ttl_hours: int = Field(
         default=24, ge=24, description="How long an Idempotency-Key and its response are kept."
     )
+    idempotency_purge_seconds: float = Field(
+        default=3600, ge=0, description="How often a worker deletes expired idempotency records."
+    )
 
 
 @lru_cache

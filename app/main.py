@@ -3,7 +3,7 @@
 import asyncio
 import contextlib
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from functools import partial
 from typing import Any
 
@@ -11,6 +11,7 @@ import anyio
 from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 from sqlalchemy import Engine
+from sqlmodel import Session
 
 from app.assessments.router import router as assessments_router
 from app.assessments.service import Assessments
@@ -23,6 +24,7 @@ from app.docs import mount_docs
 from app.errors import problem_responses
 from app.exception_handlers import install_exception_handlers
 from app.health.router import router as health_router
+from app.idempotency.service import purge_expired
 from app.middleware import RequestContextMiddleware
 from app.observability import configure_logging
 from app.openapi import api_description, build_openapi, operation_id
@@ -68,15 +70,24 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
         app.state.catalogue = await anyio.to_thread.run_sync(
             partial(CatalogueCache, app_engine, check=app.state.assessments.check_against)
         )
-        refresher = asyncio.create_task(
-            _keep_catalogue_fresh(app.state.catalogue, settings.catalogue_refresh_seconds)
+        # Pick up a dataset another replica loaded, without a restart.
+        refresher = _repeat(
+            app.state.catalogue.refresh,
+            settings.catalogue_refresh_seconds,
+            "catalogue refresh failed; serving the previous version",
+        )
+        purger = _repeat(
+            partial(_purge_idempotency_records, app_engine),
+            settings.idempotency_purge_seconds,
+            "purging expired idempotency records failed; retrying next time",
         )
         try:
             yield
         finally:
-            refresher.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await refresher
+            for task in (refresher, purger):
+                task.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await task
             await app.state.rate_limiter.aclose()
             if engine is None:
                 app_engine.dispose()
@@ -158,13 +169,23 @@ def _served_version(app: FastAPI) -> str | None:
     return None if cache is None else cache.snapshot.version
 
 
-async def _keep_catalogue_fresh(cache: CatalogueCache, every_seconds: float) -> None:
-    """Pick up a newly loaded dataset without a restart (another replica may have loaded it)."""
-    if every_seconds <= 0:
-        return
-    while True:
-        await asyncio.sleep(every_seconds)
-        try:
-            await anyio.to_thread.run_sync(cache.refresh)
-        except Exception:
-            logger.exception("catalogue refresh failed; serving the previous version")
+def _repeat(job: Callable[[], object], every_seconds: float, failure: str) -> asyncio.Task[None]:
+    """Run ``job`` in a worker thread every ``every_seconds`` (never when 0) until cancelled; a
+    failure is logged and the next run still happens."""
+
+    async def loop() -> None:
+        if every_seconds <= 0:
+            return
+        while True:
+            await asyncio.sleep(every_seconds)
+            try:
+                await anyio.to_thread.run_sync(job)
+            except Exception:
+                logger.exception(failure)
+
+    return asyncio.create_task(loop())
+
+
+def _purge_idempotency_records(engine: Engine) -> None:
+    with Session(writing(engine)) as session:
+        purge_expired(session)

@@ -8,6 +8,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import text
 from sqlmodel import Session
 
+from app.idempotency.service import purge_expired
 from app.patients import service as patients
 from tests.patients.conftest import Tenant
 
@@ -151,3 +152,14 @@ def test_an_unexpected_failure_releases_the_key(
     assert retried.status_code == 201
     assert "idempotent-replayed" not in retried.headers
     assert len(failing_create) == 2
+
+
+def test_expired_records_are_purged(client: TestClient, clinic: Tenant, session: Session) -> None:
+    _create(client, clinic, "k-expired", "P-1")
+    _create(client, clinic, "k-current", "P-2")
+    session.execute(
+        text("UPDATE idempotency_record SET expires_at = created_at WHERE key = 'k-expired'")
+    )
+    assert purge_expired(session) == 1
+    kept = session.execute(text("SELECT key FROM idempotency_record")).scalars().all()
+    assert kept == ["k-current"]
