@@ -17,7 +17,7 @@ sync: | $(UV)
 
 ## Serve the API on the embedded SQLite default, with migrations applied and the catalogue loaded.
 run: sync
-	$(UV) run --locked hipspine prestart
+	$(UV) run --locked hipspine prestart --dev-key
 	$(UV) run --locked uvicorn app.main:create_app --factory --host $(HOST) --port $(PORT) --no-access-log
 
 ## The whole suite: lint, types, the contract, tests (PostgreSQL too when TEST_DATABASE_URL is set).

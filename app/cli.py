@@ -2,8 +2,10 @@
 
 hipspine migrate            apply Alembic migrations up to head
 hipspine load-catalogue     upsert the content files into the database (idempotent)
-hipspine prestart           both of the above; run before starting the server. On the embedded
-                            default database it also prints a local development API key
+hipspine prestart [--dev-key]
+                            both of the above; run before starting the server. With --dev-key
+                            (as `make run` does), on the embedded default database only, it also
+                            prints a local development API key
 hipspine openapi [--check]  write openapi/openapi.json, or fail if it is out of date
 hipspine create-org NAME    create an organisation; prints its id
 hipspine list-orgs          every organisation: id, name, created
@@ -69,10 +71,12 @@ def load() -> None:
     print(f"catalogue {content.version}: {state} ({len(content.exercises)} exercises)")
 
 
-def prestart() -> None:
+def prestart(*, dev_key: bool) -> None:
     migrate()
     load()
-    if get_settings().database_url == DEFAULT_SQLITE_URL:
+    # Opt-in as well as default-only: a container also runs on the default SQLite path, and must
+    # not print an all-scope key into its logs.
+    if dev_key and get_settings().database_url == DEFAULT_SQLITE_URL:
         print_dev_key()
 
 
@@ -236,7 +240,11 @@ def _parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", required=True)
     commands.add_parser("migrate", help="apply migrations up to head")
     commands.add_parser("load-catalogue", help="upsert the content files (idempotent)")
-    commands.add_parser("prestart", help="migrate, then load the catalogue (and the dev key)")
+    commands.add_parser("prestart", help="migrate, then load the catalogue").add_argument(
+        "--dev-key",
+        action="store_true",
+        help="on the embedded default database, also print a local development API key",
+    )
     contract = commands.add_parser("openapi", help="write or check openapi/openapi.json")
     contract.add_argument("--check", action="store_true", help="fail if the file is stale")
 
@@ -280,7 +288,7 @@ def _run(args: argparse.Namespace) -> int:
         case "load-catalogue":
             load()
         case "prestart":
-            prestart()
+            prestart(dev_key=args.dev_key)
         case "openapi":
             return openapi(check=args.check)
         case "create-org":

@@ -67,6 +67,9 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
 
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        # Here rather than at build time, so building the app (for its OpenAPI document, say)
+        # needs no secret and creates no file.
+        app.state.key_secret = server_secret(settings)
         app.state.catalogue = await anyio.to_thread.run_sync(
             partial(CatalogueCache, app_engine, check=app.state.assessments.check_against)
         )
@@ -110,7 +113,6 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
     app.state.assessments = assessments
     app.state.planner = Planner.load()
     app.state.settings = settings
-    app.state.key_secret = server_secret(settings)
     app.state.cache_control = f"public, max-age={settings.catalogue_max_age_seconds}"
     install_exception_handlers(app)
     # Routes are matched in order; the probes come first, they are called most often.

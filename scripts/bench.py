@@ -29,13 +29,22 @@ import urllib.error
 import urllib.request
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import ExitStack, contextmanager
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from importlib.metadata import version
 from pathlib import Path
 from typing import Any
 
+from sqlmodel import Session
+
 from app.assessments.examples import REQUESTS as ASSESSMENT_EXAMPLES
+from app.config import Settings
+from app.db import make_engine
+from app.patients import service as patients
+from app.patients.schemas import PatientCreate
 from app.plans.examples import REQUESTS as PLAN_EXAMPLES
+from app.tenants import service as tenants
+from app.tenants.keys import KeyKind, Scope
+from app.tenants.service import server_secret
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 LUA_REPORT = PROJECT_ROOT / "scripts" / "wrk_report.lua"
@@ -54,7 +63,16 @@ APP_SETTINGS_ENV = (
     "MAX_BODY_BYTES",
     "CATALOGUE_MAX_AGE_SECONDS",
     "CATALOGUE_REFRESH_SECONDS",
+    "API_KEY_SECRET",
+    "REDIS_URL",
+    "RATE_LIMIT_PER_MINUTE",
+    "ANONYMOUS_RATE_LIMIT_PER_MINUTE",
+    "IDEMPOTENCY_TTL_HOURS",
+    "IDEMPOTENCY_PURGE_SECONDS",
 )
+# A benchmark measures throughput, not refusals: the limits are set out of reach, while the
+# in-memory limiter still counts every request, as it would in production.
+UNREACHABLE_RATE_LIMIT = str(10**9)
 
 
 class BenchError(Exception):
@@ -78,12 +96,33 @@ class Target:
     path: str
     method: str = "GET"
     json_body: Any = None  # sent as application/json when not None
+    # Calls a tenant route: the path may name {patient_id}; the key goes in Authorization.
+    tenant: bool = False
+    auth_headers: tuple[tuple[str, str], ...] = ()
 
     def body_bytes(self) -> bytes | None:
         return None if self.json_body is None else json.dumps(self.json_body).encode()
 
     def headers(self) -> dict[str, str]:
-        return {} if self.json_body is None else {"Content-Type": "application/json"}
+        content = {} if self.json_body is None else {"Content-Type": "application/json"}
+        return {**content, **dict(self.auth_headers)}
+
+    def for_tenant(self, fixture: "TenantFixture | None") -> "Target":
+        if not self.tenant:
+            return self
+        if fixture is None:
+            raise BenchError(f"{self.name} needs the app's database")
+        return replace(
+            self,
+            path=self.path.format(patient_id=fixture.patient_id),
+            auth_headers=(("Authorization", f"Bearer {fixture.key}"),),
+        )
+
+
+@dataclass(frozen=True)
+class TenantFixture:
+    key: str
+    patient_id: str
 
 
 SERVERS = (
@@ -118,6 +157,7 @@ TARGETS = (
     Target("app GET /healthz", "app", "/healthz"),
     Target("app, access log on: GET /v1/exercises", "app-logged", "/v1/exercises"),
     Target("app, access log on: GET /v1/catalogue", "app-logged", "/v1/catalogue"),
+    Target("app GET /v1/patients/{id} (API key)", "app", "/v1/patients/{patient_id}", tenant=True),
     Target(
         "app POST /v1/assessments/score",
         "app",
@@ -196,6 +236,7 @@ def free_port() -> int:
 def server_environment(database_url: str) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if k.upper() not in APP_SETTINGS_ENV}
     env["DATABASE_URL"] = database_url
+    env["RATE_LIMIT_PER_MINUTE"] = env["ANONYMOUS_RATE_LIMIT_PER_MINUTE"] = UNREACHABLE_RATE_LIMIT
     env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(PROJECT_ROOT), env.get("PYTHONPATH")]))
     return env
 
@@ -215,6 +256,29 @@ def prepare_database(workdir: Path, env: Mapping[str, str]) -> None:
     if result.returncode != 0:
         raise BenchError(f"hipspine prestart failed:\n{result.stdout}{result.stderr}")
     print(result.stdout.strip() or "database ready", flush=True)
+
+
+def prepare_tenant(database_url: str) -> TenantFixture:
+    """An organisation, a key and a patient, made with the app's own services; the key hash
+    uses the same server secret the app will (the file beside the SQLite database)."""
+    settings = Settings.model_validate({"database_url": database_url, "api_key_secret": None})
+    engine = make_engine(database_url)
+    try:
+        with Session(engine) as session:
+            organisation = tenants.create_organisation(session, "Benchmark clinic")
+            key = tenants.create_key(
+                session,
+                organisation_id=organisation.id,
+                scopes=list(Scope),
+                secret=server_secret(settings),
+                kind=KeyKind.test,
+            ).plaintext
+            patient = patients.create_patient(
+                session, organisation.id, PatientCreate(external_reference="BENCH-1")
+            )
+            return TenantFixture(key=key, patient_id=str(patient.id))
+    finally:
+        engine.dispose()
 
 
 # --- servers -------------------------------------------------------------------------------
@@ -510,8 +574,11 @@ def run(options: Options) -> list[Result]:
     with tempfile.TemporaryDirectory(prefix="hipspine-bench-") as tmp, ExitStack() as stack:
         workdir = Path(tmp)
         env = server_environment(f"sqlite:///{workdir / 'bench.db'}")
+        tenant = None
         if any(s.uses_database for s in servers):
             prepare_database(workdir, env)
+            tenant = prepare_tenant(env["DATABASE_URL"])
+        targets = [target.for_tenant(tenant) for target in targets]
         base_urls: dict[str, str] = {}
         for server in servers:
             print(f"starting {server.name}: {server.app}", flush=True)

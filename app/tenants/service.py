@@ -1,6 +1,7 @@
 """Organisations and keys: create, list, revoke, rotate, authenticate. Owns its commits."""
 
 import os
+import secrets
 import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -41,14 +42,26 @@ def server_secret(settings: Settings) -> bytes:
     url = make_url(settings.database_url)
     if url.get_backend_name() != "sqlite" or not url.database or url.database == ":memory:":
         raise MissingKeySecret("set API_KEY_SECRET (32 characters or more) for this database")
-    path = Path(f"{url.database}.key-secret")
-    path.parent.mkdir(parents=True, exist_ok=True)
-    try:
-        descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    except FileExistsError:
+    return _shared_secret_file(Path(f"{url.database}.key-secret"))
+
+
+def _shared_secret_file(path: Path) -> bytes:
+    """The secret in ``path``, created (mode 0600) if missing. The file is written in full
+    under a temporary name and linked into place, so workers starting together all read the
+    one complete secret that won, never a half-written or empty one."""
+    if path.exists():
         return path.read_bytes().strip()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    draft = path.with_name(f"{path.name}.{os.getpid()}.{secrets.token_hex(4)}")
+    descriptor = os.open(draft, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     with os.fdopen(descriptor, "w") as file:
-        file.write(generate_key(KeyKind.test).plaintext)
+        file.write(secrets.token_urlsafe(48))
+    try:
+        os.link(draft, path)
+    except FileExistsError:
+        pass  # another worker's secret won
+    finally:
+        draft.unlink()
     return path.read_bytes().strip()
 
 
@@ -154,6 +167,8 @@ def rotate_key(session: Session, key_id: str, *, secret: bytes, overlap: timedel
     now = utc_now()
     if not old.usable_at(now):
         raise NotFound(f"Key {key_id} is revoked or expired; create a new one instead.")
+    if old.replaced_by is not None:
+        raise NotFound(f"Key {key_id} was already rotated; rotate hs_…_{old.replaced_by} instead.")
     record, plaintext = _new_key(
         old.organisation_id,
         [Scope(scope) for scope in old.scopes],
