@@ -1,6 +1,7 @@
 """The key lifecycle on SQLite and PostgreSQL: create, authenticate, revoke, expire, rotate; the
 key itself is never stored nor logged; and where the server secret comes from."""
 
+import concurrent.futures
 import logging
 import stat
 import uuid
@@ -217,6 +218,15 @@ def test_a_revoked_or_expired_key_cannot_be_rotated(
             service.rotate_key(session, key.record.id, secret=SECRET, overlap=timedelta(hours=1))
 
 
+def test_a_rotated_key_cannot_be_rotated_again(
+    session: Session, organisation: Organisation
+) -> None:
+    old = issue(session, organisation)
+    new = service.rotate_key(session, old.record.id, secret=SECRET, overlap=timedelta(hours=1))
+    with pytest.raises(NotFound, match=new.record.id):
+        service.rotate_key(session, old.record.id, secret=SECRET, overlap=timedelta(hours=1))
+
+
 def _lifecycle(session: Session, organisation: Organisation) -> list[IssuedKey]:
     """Create, use, rotate and revoke keys; the keys that existed in plaintext."""
     first, second = issue(session, organisation), issue(session, organisation)
@@ -292,6 +302,15 @@ def test_on_sqlite_a_server_secret_is_created_beside_the_database(tmp_path: Path
     assert len(secret) >= 32
     assert server_secret(settings) == secret
     assert server_secret(_settings(f"sqlite:///{tmp_path / 'other.db'}")) != secret
+
+
+def test_workers_starting_together_share_one_complete_secret(tmp_path: Path) -> None:
+    settings = _settings(f"sqlite:///{tmp_path / 'app.db'}")
+    with concurrent.futures.ThreadPoolExecutor(max_workers=8) as pool:
+        secrets = list(pool.map(lambda _: server_secret(settings), range(16)))
+    assert len(set(secrets)) == 1
+    assert len(secrets[0]) >= 32
+    assert sorted(path.name for path in tmp_path.iterdir()) == ["app.db.key-secret"]
 
 
 @pytest.mark.parametrize(
