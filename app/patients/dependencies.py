@@ -45,14 +45,16 @@ def _assessment(
     return service.get_assessment(session, patient, assessment_id)
 
 
-def _plan(plan_id: PlanId, patient: ReadablePatient, session: SessionDep) -> PatientPlan:
+def _readable_plan(plan_id: PlanId, patient: ReadablePatient, session: SessionDep) -> PatientPlan:
     return service.get_plan(session, patient, plan_id)
 
 
-def _plan_to_change(plan_id: PlanId, patient: PlannablePatient, session: SessionDep) -> PatientPlan:
+def _changeable_plan(
+    plan_id: PlanId, patient: PlannablePatient, session: SessionDep
+) -> PatientPlan:
     return service.get_plan(session, patient, plan_id)
 
 
 ReadableAssessment = Annotated[PatientAssessment, Depends(_assessment)]
-ReadablePlan = Annotated[PatientPlan, Depends(_plan)]
-ChangeablePlan = Annotated[PatientPlan, Depends(_plan_to_change)]
+ReadablePlan = Annotated[PatientPlan, Depends(_readable_plan)]
+ChangeablePlan = Annotated[PatientPlan, Depends(_changeable_plan)]

@@ -63,7 +63,8 @@ plans = APIRouter(
 Limit = Annotated[int, Query(ge=1, le=MAX_LIMIT, description="Items per page.")]
 CursorQuery = Annotated[Cursor | None, Query(description="`next_cursor` of the previous page.")]
 
-_AUTH = (401, 403, 422)
+# Every patient route can answer these: no key, no scope, invalid input.
+_KEYED = (401, 403, 422)
 _ETAG: dict[str, Any] = {
     "ETag": {"description": "Send back as `If-Match` to change it.", "schema": {"type": "string"}}
 }
@@ -113,7 +114,7 @@ def _created(body: bytes, *, location: str, etag: str | None, patient_id: Any) -
     summary="Create a patient",
     responses={
         201: {"headers": {**_ETAG, **_LOCATION, **_REPLAYED}},
-        **problem_responses(400, *_AUTH, 409, 413),
+        **problem_responses(400, *_KEYED, 409, 413),
     },
     openapi_extra=patient_body.openapi(),
 )
@@ -145,7 +146,7 @@ def create_patient(
     "",
     response_model=Page[PatientPublic],
     summary="List your patients",
-    responses=problem_responses(*_AUTH),
+    responses=problem_responses(*_KEYED),
 )
 def list_patients(
     principal: ReadPatients,
@@ -174,7 +175,7 @@ def list_patients(
     "/{patient_id}",
     response_model=PatientPublic,
     summary="Get a patient",
-    responses={200: {"headers": _ETAG}, **problem_responses(*_AUTH, 404)},
+    responses={200: {"headers": _ETAG}, **problem_responses(*_KEYED, 404)},
 )
 def get_patient(patient: ReadablePatient) -> Response:
     return _private_json(service.patient_public(patient), etag=version_etag(patient.version))
@@ -184,7 +185,7 @@ def get_patient(patient: ReadablePatient) -> Response:
     "/{patient_id}",
     response_model=PatientPublic,
     summary="Update a patient",
-    responses={200: {"headers": _ETAG}, **problem_responses(*_AUTH, 404, 409, 412, 413, 428)},
+    responses={200: {"headers": _ETAG}, **problem_responses(*_KEYED, 404, 409, 412, 413, 428)},
 )
 def update_patient(
     patient: WritablePatient,
@@ -204,7 +205,7 @@ def update_patient(
     "/{patient_id}",
     status_code=204,
     summary="Erase a patient and everything stored for them",
-    responses=problem_responses(*_AUTH, 404, 412),
+    responses=problem_responses(*_KEYED, 404, 412),
 )
 def erase_patient(
     patient: WritablePatient, session: SessionDep, if_match_header: IfMatchHeader = None
@@ -219,7 +220,7 @@ def erase_patient(
     "/{patient_id}/export",
     response_model=PatientExport,
     summary="Export everything stored for a patient",
-    responses=problem_responses(*_AUTH, 404),
+    responses=problem_responses(*_KEYED, 404),
 )
 def export_patient(patient: ExportablePatient, session: SessionDep) -> Response:
     """The patient, every stored assessment and every stored plan, as one JSON document."""
@@ -247,7 +248,7 @@ def export_patient(patient: ExportablePatient, session: SessionDep) -> Response:
     summary="Score and store an assessment",
     responses={
         201: {"headers": {**_LOCATION, **_REPLAYED}},
-        **problem_responses(400, *_AUTH, 404, 409, 413),
+        **problem_responses(400, *_KEYED, 404, 409, 413),
     },
     openapi_extra=answers_body.openapi(),
 )
@@ -284,7 +285,7 @@ def store_assessment(
     "",
     response_model=Page[StoredAssessment],
     summary="List a patient's stored assessments",
-    responses=problem_responses(*_AUTH, 404),
+    responses=problem_responses(*_KEYED, 404),
 )
 def list_assessments(
     patient: ReadablePatient,
@@ -304,7 +305,7 @@ def list_assessments(
     "/{assessment_id}",
     response_model=StoredAssessment,
     summary="Get a stored assessment",
-    responses=problem_responses(*_AUTH, 404),
+    responses=problem_responses(*_KEYED, 404),
 )
 def get_assessment(record: ReadableAssessment) -> Response:
     return _private_json(service.stored_assessment(record))
@@ -321,7 +322,7 @@ def get_assessment(record: ReadableAssessment) -> Response:
     responses={
         201: {"headers": {**_ETAG, **_LOCATION, **_REPLAYED}},
         **problem_responses(
-            400, *_AUTH, 404, 409, 413, models={409: PlanRefusal, 422: NotEnoughTimeProblem}
+            400, *_KEYED, 404, 409, 413, models={409: PlanRefusal, 422: NotEnoughTimeProblem}
         ),
     },
     openapi_extra=plan_body.openapi(),
@@ -366,7 +367,7 @@ def create_plan(
     "",
     response_model=Page[StoredPlanSummary],
     summary="List a patient's stored plans",
-    responses=problem_responses(*_AUTH, 404),
+    responses=problem_responses(*_KEYED, 404),
 )
 def list_plans(
     patient: ReadablePatient,
@@ -386,7 +387,7 @@ def list_plans(
     "/{plan_id}",
     response_model=StoredPlan,
     summary="Get a stored plan",
-    responses={200: {"headers": _ETAG}, **problem_responses(*_AUTH, 404)},
+    responses={200: {"headers": _ETAG}, **problem_responses(*_KEYED, 404)},
 )
 def get_plan(record: ReadablePlan) -> Response:
     return _private_json(service.stored_plan_json(record), etag=version_etag(record.version))
@@ -396,7 +397,7 @@ def get_plan(record: ReadablePlan) -> Response:
     "/{plan_id}",
     response_model=StoredPlan,
     summary="Change a plan's status",
-    responses={200: {"headers": _ETAG}, **problem_responses(*_AUTH, 404, 409, 412, 413, 428)},
+    responses={200: {"headers": _ETAG}, **problem_responses(*_KEYED, 404, 409, 412, 413, 428)},
 )
 def change_plan_status(
     record: ChangeablePlan,
@@ -418,7 +419,7 @@ def change_plan_status(
     response_class=Response,
     responses={
         200: {"description": "RFC 5545 iCalendar.", "content": CALENDAR_RESPONSE},
-        **problem_responses(*_AUTH, 404),
+        **problem_responses(*_KEYED, 404),
     },
 )
 def plan_calendar(record: ReadablePlan) -> Response:
