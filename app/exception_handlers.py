@@ -8,6 +8,7 @@ from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException
 
 from app.errors import PROBLEM_JSON, AppError, invalid_input, problem_body
+from app.routing import allowed_methods
 
 # Starlette raises HTTPException for routing-level errors; give each a stable code.
 _HTTP_CODES = {
@@ -74,13 +75,16 @@ async def _http_error(request: Request, exc: Exception) -> JSONResponse:
     code, title, detail = _HTTP_CODES.get(
         exc.status_code, ("http_error", "HTTP Error", "The request failed.")
     )
+    headers = dict(exc.headers) if exc.headers else {}
+    if exc.status_code == 405:
+        headers["Allow"] = ", ".join(allowed_methods(request.app.routes, request.url.path))
     return problem_response(
         request,
         status=exc.status_code,
         code=code,
         title=title,
         detail=detail,
-        headers=dict(exc.headers) if exc.headers else None,
+        headers=headers or None,
     )
 
 

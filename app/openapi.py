@@ -1,19 +1,18 @@
 """The published contract: operation ids, the API description and problem+json error bodies."""
 
 import json
-from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
 from fastapi import FastAPI
 from fastapi.dependencies.models import Dependant
 from fastapi.openapi.utils import get_openapi
-from fastapi.routing import APIRoute, iter_route_contexts
-from starlette.routing import BaseRoute
+from fastapi.routing import APIRoute
 
 from app.errors import PROBLEM_JSON
 from app.json_body import body_components
 from app.rate_limits.openapi import document_rate_limits
+from app.routing import api_routes
 from app.tenants.security import RequiredScope
 
 CONTRACT_PATH = Path(__file__).resolve().parent.parent / "openapi" / "openapi.json"
@@ -118,14 +117,6 @@ def build_openapi(app: FastAPI) -> dict[str, Any]:
             known.setdefault(name, component)
         app.openapi_schema = schema
     return app.openapi_schema
-
-
-def api_routes(routes: Sequence[BaseRoute]) -> Iterator[tuple[str, APIRoute]]:
-    """Every API route with its full path, through included routers."""
-    for context in iter_route_contexts(routes):
-        route = context.original_route
-        if isinstance(route, APIRoute):
-            yield context.path_format or route.path_format, route
 
 
 def _document_security(routes: list[tuple[str, APIRoute]], schema: dict[str, Any]) -> None:

@@ -66,6 +66,22 @@ class TestProblemDetails:
         assert response.json()["code"] == "method_not_allowed"
         assert "GET" in response.headers["allow"]
 
+    @pytest.mark.parametrize(
+        ("path", "allow"),
+        [
+            ("/v1/patients", "GET, HEAD, POST"),
+            ("/v1/patients/3f0c2a8e-58a1-4a8f-9d59-2f4bbd7f1e10", "DELETE, GET, HEAD, PATCH"),
+            ("/v1/plans/preview", "POST"),
+        ],
+    )
+    def test_allow_names_every_method_the_path_serves(
+        self, client: TestClient, path: str, allow: str
+    ) -> None:
+        response = client.request("PUT", path)
+
+        assert response.status_code == 405
+        assert response.headers["allow"] == allow
+
     def test_unknown_query_parameter_on_a_route_without_parameters(
         self, client: TestClient
     ) -> None:
