@@ -9,7 +9,7 @@ import re
 from datetime import date, time
 from typing import Annotated, Any
 
-from pydantic import BeforeValidator, PlainSerializer, WithJsonSchema
+from pydantic import BeforeValidator, Field, PlainSerializer, WithJsonSchema
 
 
 def _json_number_only(value: Any) -> Any:
@@ -19,6 +19,9 @@ def _json_number_only(value: Any) -> Any:
 
 
 JsonInt = Annotated[int, BeforeValidator(_json_number_only)]
+# Bounds on an optional JsonInt only reach the JSON Schema as minimum/maximum when they come
+# before the validator; so an optional bounded integer is spelled with this.
+HoursInDay = Annotated[int, Field(ge=0, le=24), BeforeValidator(_json_number_only)]
 
 
 _LOCAL_TIME = re.compile(r"([01][0-9]|2[0-3]):[0-5][0-9]")

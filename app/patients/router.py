@@ -185,7 +185,7 @@ def get_patient(patient: ReadablePatient) -> Response:
     "/{patient_id}",
     response_model=PatientPublic,
     summary="Update a patient",
-    responses={200: {"headers": _ETAG}, **problem_responses(*_KEYED, 404, 409, 412, 413, 428)},
+    responses={200: {"headers": _ETAG}, **problem_responses(400, *_KEYED, 404, 409, 412, 413, 428)},
 )
 def update_patient(
     patient: WritablePatient,
@@ -397,7 +397,7 @@ def get_plan(record: ReadablePlan) -> Response:
     "/{plan_id}",
     response_model=StoredPlan,
     summary="Change a plan's status",
-    responses={200: {"headers": _ETAG}, **problem_responses(*_KEYED, 404, 409, 412, 413, 428)},
+    responses={200: {"headers": _ETAG}, **problem_responses(400, *_KEYED, 404, 409, 412, 413, 428)},
 )
 def change_plan_status(
     record: ChangeablePlan,

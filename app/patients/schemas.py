@@ -12,7 +12,7 @@ from pydantic import AwareDatetime, Field, StringConstraints
 
 from app.assessments.schemas import AssessmentAnswers, AssessmentResult
 from app.catalogue.schemas import StrictModel
-from app.json_types import JsonInt
+from app.json_types import HoursInDay
 from app.plans.schemas import FromAnswers, FromResult, Plan, PlanOptions
 
 ExternalReference = Annotated[
@@ -51,7 +51,7 @@ class PatientAttributes(StrictModel):
     age_band: AgeBand | None = None
     occupation: Occupation | None = None
     activity_level: ActivityLevel | None = None
-    sitting_hours_per_day: JsonInt | None = Field(default=None, ge=0, le=24)
+    sitting_hours_per_day: HoursInDay | None = None
 
 
 class PatientCreate(StrictModel):
