@@ -6,6 +6,7 @@ catalogue list's time. A :class:`QueryParser` validates each distinct raw query 
 the OpenAPI document through ``openapi_extra``.
 """
 
+from collections.abc import Sequence
 from functools import lru_cache
 from typing import Any, Generic, TypeVar
 from urllib.parse import parse_qsl
@@ -18,6 +19,22 @@ from app.errors import UnprocessableContent, field_errors
 QueryModelT = TypeVar("QueryModelT", bound=BaseModel)
 
 
+def reject_repeated(pairs: Sequence[tuple[str, str]]) -> None:
+    """422 for a parameter given twice: no route takes lists in the query, and silently
+    keeping one of the values would answer a different question than the one asked."""
+    names = [name for name, _ in pairs]
+    if len(set(names)) == len(names):
+        return
+    repeated = sorted({name for name in names if names.count(name) > 1})
+    raise UnprocessableContent(
+        f"Repeated query parameter(s): {', '.join(repeated)}.",
+        errors=[
+            {"loc": ["query", name], "msg": "Give this parameter once", "type": "repeated"}
+            for name in repeated
+        ],
+    )
+
+
 class QueryParser(Generic[QueryModelT]):
     def __init__(self, model: type[QueryModelT], *, cache_size: int = 4096) -> None:
         self.model = model
@@ -28,16 +45,8 @@ class QueryParser(Generic[QueryModelT]):
 
     def _validate(self, raw: bytes) -> QueryModelT:
         pairs = parse_qsl(raw.decode("latin-1"), keep_blank_values=True)
+        reject_repeated(pairs)
         params = dict(pairs)
-        if len(params) != len(pairs):
-            repeated = sorted({name for name, _ in pairs if [n for n, _ in pairs].count(name) > 1})
-            raise UnprocessableContent(
-                f"Repeated query parameter(s): {', '.join(repeated)}.",
-                errors=[
-                    {"loc": ["query", name], "msg": "Give this parameter once", "type": "repeated"}
-                    for name in repeated
-                ],
-            )
         try:
             return self.model.model_validate(params)
         except ValidationError as error:

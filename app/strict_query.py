@@ -1,7 +1,8 @@
 """Reject query parameters a route does not declare.
 
 FastAPI ignores unknown query parameters; a misspelt filter (``?categroy=strength``) would then
-silently return everything. :class:`StrictQueryRoute` knows each route's declared parameter names
+silently return everything. A parameter given twice is refused too, rather than one value kept.
+:class:`StrictQueryRoute` knows each route's declared parameter names
 (computed once, when the route is built) and answers 422 naming the strays before the endpoint
 runs. A route class rather than an app-wide dependency: dependency resolution on every request
 costs more than the check itself.
@@ -16,7 +17,7 @@ from fastapi.routing import APIRoute
 from pydantic import BaseModel
 
 from app.errors import UnprocessableContent
-from app.query_params import QueryParser
+from app.query_params import QueryParser, reject_repeated
 
 Handler = Callable[[Request], Coroutine[Any, Any, Response]]
 
@@ -31,6 +32,7 @@ class StrictQueryRoute(APIRoute):
                 unknown = sorted(set(request.query_params.keys()) - allowed)
                 if unknown:
                     raise _unknown(unknown)
+                reject_repeated(request.query_params.multi_items())
             return await handler(request)
 
         return reject_unknown_query_params

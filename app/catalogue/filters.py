@@ -41,7 +41,11 @@ class ExerciseQuery(BaseModel):
         description="Exercises whose shortest bout at the default dose fits in this many minutes.",
     )
     q: (
-        Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
+        # The pattern says in the schema what stripping enforces: not only whitespace.
+        Annotated[
+            str,
+            StringConstraints(strip_whitespace=True, min_length=1, max_length=100, pattern=r"\S"),
+        ]
         | None
     ) = Field(default=None, description="Words that must all appear in the name, summary or steps.")
     cursor: Cursor | None = None

@@ -34,3 +34,19 @@ PLAN_REQUESTS_FOR_PATIENT: dict[str, dict[str, Any]] = {
         "value": PLAN_REQUESTS["no_equipment_15_minutes"]["value"],
     },
 }
+
+PATIENT_CHANGES: dict[str, dict[str, Any]] = {
+    "set_activity": {
+        "summary": "Set one attribute, clear another; the rest stay",
+        "value": {"attributes": {"activity_level": "light", "occupation": None}},
+    },
+    "new_reference": {
+        "summary": "Change the reference",
+        "value": {"external_reference": "clinic-7/patient-0042b"},
+    },
+}
+
+STATUS_CHANGES: dict[str, dict[str, Any]] = {
+    "pause": {"summary": "Pause an active plan", "value": {"status": "paused"}},
+    "complete": {"summary": "Mark it completed (final)", "value": {"status": "completed"}},
+}

@@ -49,6 +49,10 @@ from app.tenants.security import ReadPatients, WriteAssessments, WritePatients, 
 patient_body = JsonBody(PatientCreate, examples=examples.PATIENT_REQUESTS)
 answers_body = JsonBody(AssessmentAnswers, examples=ANSWER_EXAMPLES)
 plan_body = JsonBody(PatientPlanRequest, examples=examples.PLAN_REQUESTS_FOR_PATIENT)
+# Bodies are read raw and validated in the handler, so the key, its scope and the path's ids are
+# checked first: a caller without access learns nothing from how its body is judged.
+patient_changes_body = JsonBody(PatientUpdate, examples=examples.PATIENT_CHANGES)
+status_body = JsonBody(PlanStatusChange, examples=examples.STATUS_CHANGES)
 
 patients = APIRouter(prefix="/v1/patients", tags=["patients"], route_class=StrictQueryRoute)
 assessments = APIRouter(
@@ -186,17 +190,21 @@ def get_patient(patient: ReadablePatient) -> Response:
     response_model=PatientPublic,
     summary="Update a patient",
     responses={200: {"headers": _ETAG}, **problem_responses(400, *_KEYED, 404, 409, 412, 413, 428)},
+    openapi_extra=patient_changes_body.openapi(),
 )
 def update_patient(
     patient: WritablePatient,
     session: SessionDep,
-    changes: PatientUpdate,
+    body: Annotated[bytes, Depends(patient_changes_body)],
     if_match_header: IfMatchHeader = None,
 ) -> Response:
     """Needs `If-Match` with the ETag you last read: 428 without it, 412 if the patient changed
     since."""
     updated = service.update_patient(
-        session, patient, changes, if_match(if_match_header, required=True)
+        session,
+        patient,
+        patient_changes_body.parse(body),
+        if_match(if_match_header, required=True),
     )
     return _private_json(service.patient_public(updated), etag=version_etag(updated.version))
 
@@ -398,17 +406,18 @@ def get_plan(record: ReadablePlan) -> Response:
     response_model=StoredPlan,
     summary="Change a plan's status",
     responses={200: {"headers": _ETAG}, **problem_responses(400, *_KEYED, 404, 409, 412, 413, 428)},
+    openapi_extra=status_body.openapi(),
 )
 def change_plan_status(
     record: ChangeablePlan,
     session: SessionDep,
-    change: PlanStatusChange,
+    body: Annotated[bytes, Depends(status_body)],
     if_match_header: IfMatchHeader = None,
 ) -> Response:
     """`active` ⇄ `paused`; either may become `stopped` or `completed`, which are final (409).
     Needs `If-Match`: 428 without it, 412 if the plan changed since."""
     updated = service.change_plan_status(
-        session, record, change.status, if_match(if_match_header, required=True)
+        session, record, status_body.parse(body).status, if_match(if_match_header, required=True)
     )
     return _private_json(service.stored_plan_json(updated), etag=version_etag(updated.version))
 

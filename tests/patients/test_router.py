@@ -405,3 +405,20 @@ def test_erasure_honours_if_match(client: TestClient, clinic: Tenant) -> None:
     assert client.delete(url, headers=clinic.headers(**{"If-Match": '"v9"'})).status_code == 412
     assert client.get(url, headers=clinic.headers()).status_code == 200
     assert client.delete(url, headers=clinic.headers(**{"If-Match": '"v1"'})).status_code == 204
+
+
+def test_a_repeated_query_parameter_is_refused(client: TestClient, clinic: Tenant) -> None:
+    create_patient(client, clinic, "A-1")
+    response = client.get(
+        "/v1/patients?external_reference=zzz&external_reference=A-1", headers=clinic.headers()
+    )
+    assert response.status_code == 422
+    assert response.json()["errors"][0]["type"] == "repeated"
+
+
+def test_the_key_is_checked_before_the_body(client: TestClient, clinic: Tenant) -> None:
+    url = f"/v1/patients/{create_patient(client, clinic)['id']}"
+    for method in ("PATCH", "POST"):
+        target = url if method == "PATCH" else "/v1/patients"
+        response = client.request(method, target, content=b"{not json")
+        assert response.status_code == 401, method
