@@ -124,6 +124,14 @@ def _same_slot(slot: KeySlot) -> tuple[Any, ...]:
     )
 
 
+def forget_patient(session: Session, patient_id: uuid.UUID) -> None:
+    """Delete every stored response about the patient, inside the caller's transaction (an
+    erasure, which commits it with the rest)."""
+    session.execute(
+        delete(IdempotencyRecord).where(col(IdempotencyRecord.patient_id) == patient_id)
+    )
+
+
 def purge_expired(session: Session) -> int:
     result = session.execute(
         delete(IdempotencyRecord).where(col(IdempotencyRecord.expires_at) < utc_now())

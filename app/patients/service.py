@@ -16,7 +16,7 @@ from app.assessments.service import Assessments
 from app.catalogue.snapshot import CatalogueSnapshot
 from app.db import utc_now
 from app.errors import Conflict, NotFound
-from app.idempotency.models import IdempotencyRecord
+from app.idempotency import service as idempotency
 from app.pagination import CursorModel, decode_cursor, encode_cursor
 from app.patients.models import Patient, PatientAssessment, PatientPlan
 from app.patients.schemas import (
@@ -125,7 +125,8 @@ def erase_patient(session: Session, patient: Patient, precondition: Precondition
     cascade too; the explicit deletes make erasure independent of that configuration."""
     if not precondition.allows(patient.version):
         raise stale()
-    for table in (IdempotencyRecord, PatientPlan, PatientAssessment):
+    idempotency.forget_patient(session, patient.id)
+    for table in (PatientPlan, PatientAssessment):
         session.execute(delete(table).where(col(table.patient_id) == patient.id))
     result = session.execute(
         delete(Patient).where(
