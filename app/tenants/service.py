@@ -138,16 +138,13 @@ def list_keys(session: Session, organisation_id: uuid.UUID) -> list[ApiKey]:
     return list(session.exec(query))
 
 
-def _key(session: Session, key_id: str) -> ApiKey:
-    record = session.get(ApiKey, _bare_id(key_id))
-    if record is None:
-        raise NotFound(f"No key {key_id}.")
+def _key(session: Session, name: str) -> ApiKey:
+    """The key named by its id or by its whole visible prefix (``hs_live_<id>``); a prefix of
+    the wrong kind names no key."""
+    record = session.get(ApiKey, name.rsplit("_", 1)[-1])
+    if record is None or name not in (record.id, describe_key(record)):
+        raise NotFound(f"No key {name}.")
     return record
-
-
-def _bare_id(key_id: str) -> str:
-    """Accept the key id or its visible prefix (``hs_live_<id>``)."""
-    return key_id.rsplit("_", 1)[-1]
 
 
 def revoke_key(session: Session, key_id: str) -> ApiKey:

@@ -218,6 +218,17 @@ def test_a_revoked_or_expired_key_cannot_be_rotated(
             service.rotate_key(session, key.record.id, secret=SECRET, overlap=timedelta(hours=1))
 
 
+def test_a_key_is_named_by_its_id_or_its_own_prefix(
+    session: Session, organisation: Organisation
+) -> None:
+    issued = issue(session, organisation)
+    wrong_kind = describe_key(issued.record).replace("hs_live_", "hs_test_")
+    for name in (wrong_kind, f"x{issued.record.id}", "hs_live_"):
+        with pytest.raises(NotFound):
+            service.revoke_key(session, name)
+    assert service.revoke_key(session, describe_key(issued.record)).revoked_at is not None
+
+
 def test_a_rotated_key_cannot_be_rotated_again(
     session: Session, organisation: Organisation
 ) -> None:
