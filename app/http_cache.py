@@ -65,6 +65,23 @@ def public_content(
     )
 
 
+def private_content(
+    body: bytes,
+    *,
+    status_code: int = 200,
+    media_type: str = "application/json",
+    etag: str | None = None,
+    headers: Mapping[str, str] | None = None,
+) -> Response:
+    """Personal data: never stored by a shared or a browser cache."""
+    all_headers = {
+        "Cache-Control": "no-store",
+        **({"ETag": etag} if etag else {}),
+        **(headers or {}),
+    }
+    return Response(body, status_code=status_code, media_type=media_type, headers=all_headers)
+
+
 def conditional_json(
     request: Request,
     *,

@@ -9,6 +9,7 @@ from sqlmodel import Session
 
 from app.errors import AppError
 from app.exception_handlers import app_error_response
+from app.http_cache import private_content
 from app.idempotency import service
 from app.idempotency.service import StoredResponse
 from app.tenants.schemas import Principal
@@ -75,13 +76,13 @@ def _problem(request: Request, error: AppError) -> StoredResponse:
 
 
 def _response(stored: StoredResponse, *, replayed: bool = False) -> Response:
-    headers = {"Cache-Control": "no-store"}
-    if stored.location:
-        headers["Location"] = stored.location
-    if stored.etag:
-        headers["ETag"] = stored.etag
+    headers = {"Location": stored.location} if stored.location else {}
     if replayed:
         headers["Idempotent-Replayed"] = "true"
-    return Response(
-        stored.body, status_code=stored.status_code, media_type=stored.media_type, headers=headers
+    return private_content(
+        stored.body,
+        status_code=stored.status_code,
+        media_type=stored.media_type,
+        etag=stored.etag,
+        headers=headers,
     )

@@ -12,6 +12,7 @@ from app.assessments.schemas import AssessmentAnswers
 from app.catalogue.dependencies import CatalogueDep
 from app.db import SessionDep, utc_now
 from app.errors import problem_responses
+from app.http_cache import private_content
 from app.idempotency.http import IdempotencyKeyHeader, respond_idempotently
 from app.idempotency.service import StoredResponse
 from app.json_body import JsonBody
@@ -84,17 +85,9 @@ _REPLAYED: dict[str, Any] = {
 }
 
 
-def _private_json(
-    body: bytes | BaseModel, *, status_code: int = 200, etag: str | None = None
-) -> Response:
-    """Patient data: never stored by shared or browser caches."""
+def _private_json(body: bytes | BaseModel, *, etag: str | None = None) -> Response:
     content = body if isinstance(body, bytes) else body.model_dump_json().encode()
-    headers = {"Cache-Control": "no-store"}
-    if etag:
-        headers["ETag"] = etag
-    return Response(
-        content, status_code=status_code, media_type="application/json", headers=headers
-    )
+    return private_content(content, etag=etag)
 
 
 def _created(body: bytes, *, location: str, etag: str | None, patient_id: Any) -> StoredResponse:
