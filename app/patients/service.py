@@ -1,8 +1,10 @@
 """Patients and their stored assessments and plans: every query filters on the caller's
 organisation, so another organisation's rows are indistinguishable from missing ones."""
 
+import contextlib
 import json
 import uuid
+from collections.abc import Iterator
 from typing import Any, TypeVar
 
 from pydantic import AwareDatetime
@@ -58,14 +60,14 @@ class RecordCursor(CursorModel):
 
 
 def create_patient(session: Session, organisation_id: uuid.UUID, data: PatientCreate) -> Patient:
-    _check_reference_free(session, organisation_id, data.external_reference)
     patient = Patient(
         organisation_id=organisation_id,
         external_reference=data.external_reference,
         attributes=data.attributes.model_dump(mode="json"),
     )
-    session.add(patient)
-    _commit_unique_reference(session, data.external_reference)
+    with _unique_reference(session, data.external_reference):
+        session.add(patient)
+        session.commit()
     session.refresh(patient)
     return patient
 
@@ -103,7 +105,6 @@ def update_patient(
         data.external_reference is not None
         and data.external_reference != patient.external_reference
     ):
-        _check_reference_free(session, patient.organisation_id, data.external_reference)
         changes["external_reference"] = data.external_reference
     if data.attributes is not None:
         merged = {
@@ -114,8 +115,9 @@ def update_patient(
             changes["attributes"] = PatientAttributes.model_validate(merged).model_dump(mode="json")
     if not changes:
         return patient
-    _compare_and_set(session, Patient, patient.id, patient.version, changes)
-    _commit_unique_reference(session, data.external_reference or patient.external_reference)
+    with _unique_reference(session, changes.get("external_reference", patient.external_reference)):
+        _compare_and_set(session, Patient, patient.id, patient.version, changes)
+        session.commit()
     session.refresh(patient)
     return patient
 
@@ -128,14 +130,14 @@ def erase_patient(session: Session, patient: Patient, precondition: Precondition
     idempotency.forget_patient(session, patient.id)
     for table in (PatientPlan, PatientAssessment):
         session.execute(delete(table).where(col(table.patient_id) == patient.id))
-    result = session.execute(
-        delete(Patient).where(
-            col(Patient.id) == patient.id, col(Patient.version) == patient.version
-        )
+    _one_row_or_stale(
+        session,
+        session.execute(
+            delete(Patient).where(
+                col(Patient.id) == patient.id, col(Patient.version) == patient.version
+            )
+        ),
     )
-    if getattr(result, "rowcount", 1) != 1:
-        session.rollback()
-        raise stale()
     session.commit()
 
 
@@ -149,20 +151,12 @@ def patient_public(patient: Patient) -> PatientPublic:
     )
 
 
-def _check_reference_free(session: Session, organisation_id: uuid.UUID, reference: str) -> None:
-    taken = session.exec(
-        select(Patient.id).where(
-            Patient.organisation_id == organisation_id, Patient.external_reference == reference
-        )
-    ).first()
-    if taken is not None:
-        raise _duplicate(reference)
-
-
-def _commit_unique_reference(session: Session, reference: str) -> None:
-    """Commit; a concurrent writer that took the same reference first makes this a 409."""
+@contextlib.contextmanager
+def _unique_reference(session: Session, reference: str) -> Iterator[None]:
+    """The database's unique constraint is the one check: whether the reference was taken
+    before or by a concurrent writer, the write fails, is rolled back and becomes a 409."""
     try:
-        session.commit()
+        yield
     except IntegrityError:
         session.rollback()
         raise _duplicate(reference) from None
@@ -414,6 +408,11 @@ def _compare_and_set(
         .where(col(table.id) == row_id, col(table.version) == version)
         .values(**changes, version=version + 1, updated_at=utc_now())
     )
+    _one_row_or_stale(session, result)
+
+
+def _one_row_or_stale(session: Session, result: Any) -> None:
+    """A write guarded by the row's version touched no row: someone changed it first."""
     if getattr(result, "rowcount", 1) != 1:
         session.rollback()
         raise stale()
