@@ -8,7 +8,6 @@ nobody more than read access to ``data/`` gives anyway. The CLI never calls this
 database.
 """
 
-import os
 from pathlib import Path
 
 from sqlalchemy import make_url
@@ -44,12 +43,6 @@ def ensure_dev_key(session: Session, *, path: Path, secret: bytes) -> str:
         kind=KeyKind.test,
         name="make run",
     )
-    _write_private(path, issued.plaintext)
-    return issued.plaintext
-
-
-def _write_private(path: Path, text: str) -> None:
     path.unlink(missing_ok=True)  # so the new file gets mode 0600 whatever the old one had
-    descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    with os.fdopen(descriptor, "w", encoding="utf-8") as file:
-        file.write(f"{text}\n")
+    service.create_private_file(path, f"{issued.plaintext}\n")
+    return issued.plaintext

@@ -53,9 +53,7 @@ def _shared_secret_file(path: Path) -> bytes:
         return path.read_bytes().strip()
     path.parent.mkdir(parents=True, exist_ok=True)
     draft = path.with_name(f"{path.name}.{os.getpid()}.{secrets.token_hex(4)}")
-    descriptor = os.open(draft, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    with os.fdopen(descriptor, "w") as file:
-        file.write(secrets.token_urlsafe(48))
+    create_private_file(draft, secrets.token_urlsafe(48))
     try:
         os.link(draft, path)
     except FileExistsError:
@@ -63,6 +61,13 @@ def _shared_secret_file(path: Path) -> bytes:
     finally:
         draft.unlink()
     return path.read_bytes().strip()
+
+
+def create_private_file(path: Path, text: str) -> None:
+    """A new file only its owner can read (mode 0600 from the start, never widened)."""
+    descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(descriptor, "w", encoding="utf-8") as file:
+        file.write(text)
 
 
 @dataclass(frozen=True)
@@ -99,8 +104,7 @@ def create_key(
     name: str = "",
     expires_at: datetime | None = None,
 ) -> IssuedKey:
-    if session.get(Organisation, organisation_id) is None:
-        raise NotFound(f"No organisation {organisation_id}.")
+    _require_organisation(session, organisation_id)
     record, plaintext = _new_key(organisation_id, scopes, secret, kind, name, expires_at)
     session.add(record)
     session.commit()
@@ -130,12 +134,18 @@ def _new_key(
 
 
 def list_keys(session: Session, organisation_id: uuid.UUID) -> list[ApiKey]:
+    _require_organisation(session, organisation_id)
     query = (
         select(ApiKey)
         .where(ApiKey.organisation_id == organisation_id)
         .order_by(col(ApiKey.created_at), col(ApiKey.id))
     )
     return list(session.exec(query))
+
+
+def _require_organisation(session: Session, organisation_id: uuid.UUID) -> None:
+    if session.get(Organisation, organisation_id) is None:
+        raise NotFound(f"No organisation {organisation_id}.")
 
 
 def _key(session: Session, name: str) -> ApiKey:
