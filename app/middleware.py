@@ -92,7 +92,8 @@ class RequestContextMiddleware:
             code, title, detail = error.code, error.title, error.detail
         else:
             code, title, detail = "internal_error", "Internal Server Error", _INTERNAL_DETAIL
-        body = json.dumps(
+        await send_problem(
+            send,
             problem_body(
                 status=status,
                 code=code,
@@ -100,20 +101,28 @@ class RequestContextMiddleware:
                 detail=detail,
                 instance=scope["path"],
                 request_id=request_id,
-            )
-        ).encode()
-        await send(
-            {
-                "type": "http.response.start",
-                "status": status,
-                "headers": [
-                    (b"content-type", PROBLEM_JSON.encode()),
-                    (b"content-length", str(len(body)).encode()),
-                    (b"connection", b"close"),
-                ],
-            }
+            ),
+            headers=[(b"connection", b"close")],
         )
-        await send({"type": "http.response.body", "body": body})
+
+
+async def send_problem(
+    send: Send, body: dict[str, object], *, headers: list[tuple[bytes, bytes]]
+) -> None:
+    """A problem+json response from a pure-ASGI layer, where no exception handler runs."""
+    content = json.dumps(body).encode()
+    await send(
+        {
+            "type": "http.response.start",
+            "status": body["status"],
+            "headers": [
+                (b"content-type", PROBLEM_JSON.encode()),
+                (b"content-length", str(len(content)).encode()),
+                *headers,
+            ],
+        }
+    )
+    await send({"type": "http.response.body", "body": content})
 
 
 _INTERNAL_DETAIL = (

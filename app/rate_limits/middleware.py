@@ -8,11 +8,10 @@ which records its decision in the request state; this layer only turns that deci
 headers. The probes are exempt: an orchestrator must never be refused.
 """
 
-import json
-
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from app.errors import PROBLEM_JSON, TooManyRequests, problem_body
+from app.errors import TooManyRequests, problem_body
+from app.middleware import send_problem
 from app.rate_limits.limiter import RateLimitDecision, RateLimiter
 
 EXEMPT_PATHS = frozenset({"/healthz", "/readyz"})
@@ -72,7 +71,8 @@ def too_many_requests_detail(decision: RateLimitDecision) -> str:
 
 
 async def _send_too_many_requests(scope: Scope, send: Send, decision: RateLimitDecision) -> None:
-    body = json.dumps(
+    await send_problem(
+        send,
         problem_body(
             status=TooManyRequests.status,
             code=TooManyRequests.code,
@@ -80,15 +80,6 @@ async def _send_too_many_requests(scope: Scope, send: Send, decision: RateLimitD
             detail=too_many_requests_detail(decision),
             instance=scope["path"],
             request_id=scope["state"].get("request_id", ""),
-        )
-    ).encode()
-    headers = [
-        (b"content-type", PROBLEM_JSON.encode()),
-        (b"content-length", str(len(body)).encode()),
-        (b"retry-after", str(decision.reset_seconds).encode()),
-        *decision.headers(),
-    ]
-    await send(
-        {"type": "http.response.start", "status": TooManyRequests.status, "headers": headers}
+        ),
+        headers=[(b"retry-after", str(decision.reset_seconds).encode()), *decision.headers()],
     )
-    await send({"type": "http.response.body", "body": body})
