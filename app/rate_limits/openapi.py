@@ -2,7 +2,7 @@
 
 from typing import Any
 
-from app.errors import PROBLEM_JSON
+from app.errors import PROBLEM_JSON, problem_responses
 from app.rate_limits.middleware import EXEMPT_PATHS
 
 _HEADERS: dict[str, dict[str, Any]] = {
@@ -25,7 +25,7 @@ _HEADERS: dict[str, dict[str, Any]] = {
     },
 }
 _RATE_LIMIT_HEADERS = ("RateLimit-Limit", "RateLimit-Remaining", "RateLimit-Reset")
-_TOO_MANY_REQUESTS = "Rate limit reached: wait `Retry-After` seconds."
+_TOO_MANY_REQUESTS = problem_responses(429)[429]["description"]
 
 
 def document_rate_limits(schema: dict[str, Any]) -> None:
