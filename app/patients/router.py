@@ -1,6 +1,7 @@
 """Patients and their stored assessments and plans. Every route needs an API key; what a route
 needs beyond that is in its description and in its 403."""
 
+import uuid
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Request, Response
@@ -90,7 +91,9 @@ def _private_json(body: bytes | BaseModel, *, etag: str | None = None) -> Respon
     return private_content(content, etag=etag)
 
 
-def _created(body: bytes, *, location: str, etag: str | None, patient_id: Any) -> StoredResponse:
+def _created(
+    body: bytes, *, location: str, etag: str | None, patient_id: uuid.UUID
+) -> StoredResponse:
     return StoredResponse(
         status_code=201,
         body=body,
