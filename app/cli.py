@@ -31,9 +31,9 @@ from sqlmodel import Session, select
 
 from app.catalogue.content import load_content
 from app.catalogue.service import load_catalogue
-from app.config import DEFAULT_SQLITE_URL, PROJECT_ROOT, get_settings
-from app.db import make_engine, utc_now
-from app.errors import NotFound
+from app.core.config import DEFAULT_SQLITE_URL, PROJECT_ROOT, get_settings
+from app.core.db import make_engine, utc_now
+from app.core.errors import NotFound
 from app.tenants import service
 from app.tenants.dev_key import dev_key_path, ensure_dev_key
 from app.tenants.keys import KeyKind, Scope, key_prefix, parse_scopes
@@ -89,8 +89,8 @@ def print_dev_key() -> None:
 
 
 def openapi(*, check: bool) -> int:
+    from app.http.openapi import CONTRACT_PATH, render_contract
     from app.main import create_app
-    from app.openapi import CONTRACT_PATH, render_contract
 
     rendered = render_contract(create_app())
     if check:

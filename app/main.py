@@ -18,23 +18,24 @@ from app.assessments.service import Assessments
 from app.catalogue.router import guidance_router
 from app.catalogue.router import router as catalogue_router
 from app.catalogue.service import CatalogueCache
-from app.config import Settings, get_settings
-from app.db import make_engine, writing
-from app.docs import mount_docs
-from app.errors import problem_responses
-from app.exception_handlers import install_exception_handlers
+from app.core.config import Settings, get_settings
+from app.core.db import make_engine, writing
+from app.core.logging import configure_logging
 from app.health.router import router as health_router
+from app.http.docs import mount_docs
+from app.http.middleware import RequestContextMiddleware
+from app.http.openapi import api_description, build_openapi, operation_id
+from app.http.problems import install_exception_handlers, problem_responses
+from app.http.response_cache import PublicResponseCache
 from app.idempotency.service import purge_expired
-from app.middleware import RequestContextMiddleware
-from app.observability import configure_logging
-from app.openapi import api_description, build_openapi, operation_id
 from app.patients.router import assessments as patient_assessments_router
 from app.patients.router import patients as patients_router
 from app.patients.router import plans as patient_plans_router
 from app.plans.router import router as plans_router
 from app.plans.service import Planner
 from app.rate_limits import install_rate_limits
-from app.response_cache import PublicResponseCache
+from app.rate_limits.openapi import document_rate_limits
+from app.tenants.openapi import document_security
 from app.tenants.service import server_secret
 
 logger = logging.getLogger(__name__)
@@ -130,7 +131,7 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
     mount_docs(app)
 
     def openapi() -> dict[str, Any]:
-        return build_openapi(app)
+        return build_openapi(app, extensions=(document_rate_limits, document_security))
 
     app.openapi = openapi  # type: ignore[method-assign]
 

@@ -37,8 +37,8 @@ from typing import Any
 from sqlmodel import Session
 
 from app.assessments.examples import REQUESTS as ASSESSMENT_EXAMPLES
-from app.config import Settings
-from app.db import make_engine
+from app.core.config import Settings
+from app.core.db import make_engine
 from app.patients import service as patients
 from app.patients.schemas import PatientCreate
 from app.plans.examples import REQUESTS as PLAN_EXAMPLES
@@ -51,7 +51,7 @@ LUA_REPORT = PROJECT_ROOT / "scripts" / "wrk_report.lua"
 HOST = "127.0.0.1"  # the benchmark only ever talks to loopback
 JSON_MARKER = "BENCH_JSON "
 
-# Settings the app reads from the environment (app.config.Settings), dropped from the servers'
+# Settings the app reads from the environment (app.core.config.Settings), dropped from the servers'
 # environment so a developer's shell cannot skew the run; DATABASE_URL is then set explicitly.
 APP_SETTINGS_ENV = (
     "DATABASE_URL",

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Vendor the Swagger UI and ReDoc browser bundles into app/docs_assets/.
+# Vendor the Swagger UI and ReDoc browser bundles into app/http/docs_assets/.
 #
 # /docs and /redoc are served entirely from our own origin (no CDN), so they work offline and
 # under a strict Content-Security-Policy. The copied files are committed to the repository:
@@ -19,7 +19,7 @@ SWAGGER_UI_VERSION="5.35.0"
 REDOC_VERSION="2.5.4"
 
 repo_root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-dest="$repo_root/app/docs_assets"
+dest="$repo_root/app/http/docs_assets"
 
 work="$(mktemp -d)"
 trap 'rm -rf "$work"' EXIT
@@ -73,7 +73,7 @@ sed -i "s|\"$redoc_logo\"|\"data:,\"|" "$stage/redoc.standalone.js"
     (cd "$stage" && sha256sum swagger-ui-bundle.js swagger-ui.css redoc.standalone.js)
 } >"$stage/VERSIONS"
 
-# app/docs_assets/ is owned by this script: replace it as a whole so no stale file survives.
+# app/http/docs_assets/ is owned by this script: replace it as a whole so no stale file survives.
 rm -rf "$dest"
 mkdir -p "$dest"
 cp "$stage"/* "$dest"/

@@ -22,8 +22,9 @@ from sqlmodel import Session
 
 from app.catalogue.content import Content, load_content
 from app.catalogue.service import load_catalogue
-from app.config import PROJECT_ROOT, Settings
-from app.db import get_session, make_engine
+from app.core.config import PROJECT_ROOT, Settings
+from app.core.db import make_engine
+from app.http.dependencies import get_session
 from app.main import create_app
 
 IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}

@@ -19,8 +19,8 @@ from app import cli
 from app.catalogue.content import Content
 from app.catalogue.models import Exercise
 from app.cli import main
-from app.config import get_settings
-from app.db import make_engine, utc_now
+from app.core.config import get_settings
+from app.core.db import make_engine, utc_now
 from app.tenants import service
 from app.tenants.dev_key import dev_key_path
 from app.tenants.keys import Scope

@@ -10,7 +10,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from app.config import PROJECT_ROOT
+from app.core.config import PROJECT_ROOT
 
 DOCKERFILE = PROJECT_ROOT / "Dockerfile"
 PRESTART = PROJECT_ROOT / "scripts" / "prestart.sh"

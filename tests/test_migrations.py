@@ -7,7 +7,7 @@ from alembic import command
 from alembic.script import ScriptDirectory
 from sqlalchemy import inspect
 
-from app.db import make_engine
+from app.core.db import make_engine
 from tests.conftest import alembic_config, empty_database
 
 

@@ -20,7 +20,7 @@ from schemathesis.generation.case import Case
 from sqlmodel import Session
 
 from app.catalogue.snapshot import ExerciseCursor
-from app.pagination import CURSOR_FORMAT, encode_cursor
+from app.http.pagination import CURSOR_FORMAT, encode_cursor
 from app.tenants.service import create_organisation
 from tests.patients.conftest import issue_key
 

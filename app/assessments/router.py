@@ -6,10 +6,10 @@ from app.assessments import examples
 from app.assessments.dependencies import AssessmentsDep
 from app.assessments.schemas import AssessmentAnswers, AssessmentDefinitions, AssessmentResult
 from app.catalogue.dependencies import CatalogueDep
-from app.errors import problem_responses
-from app.http_cache import NOT_MODIFIED, public_content
-from app.json_body import JsonBody
-from app.strict_query import StrictQueryRoute
+from app.http.body import JsonBody
+from app.http.conditional import NOT_MODIFIED, public_content
+from app.http.problems import problem_responses
+from app.http.query import StrictQueryRoute
 
 answers_body = JsonBody(AssessmentAnswers, examples=examples.REQUESTS)
 

@@ -21,7 +21,7 @@ from app.assessments.schemas import (
     TriageLevel,
 )
 from app.catalogue.schemas import Category, Difficulty, Slug, StrictModel, Target, Text
-from app.versioning import content_version
+from app.core.versioning import content_version
 
 DATA_FILE = Path(__file__).resolve().parent / "data" / "ruleset.yaml"
 FORMAT_VERSION = 1

@@ -12,7 +12,7 @@ from typing import Annotated, Literal
 from pydantic import Field, StrictBool, StringConstraints
 
 from app.catalogue.schemas import Dose, Side, Slug, StrictModel, Target, Text
-from app.json_types import JsonInt
+from app.core.types import JsonInt
 
 FindingCode = Annotated[str, StringConstraints(pattern=r"^[a-z_]+(\.[a-z_]+)*$", max_length=80)]
 RuleId = Annotated[str, StringConstraints(pattern=r"^[A-Z]+-[0-9]+$", max_length=16)]

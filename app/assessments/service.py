@@ -17,8 +17,8 @@ from app.assessments.schemas import (
     TestDefinition,
 )
 from app.catalogue.snapshot import CatalogueSnapshot
-from app.http_cache import Representation
-from app.memo import BytesMemo
+from app.core.memo import BytesMemo
+from app.http.conditional import Representation
 
 SCORE_CACHE_ENTRIES = 4096
 

@@ -12,7 +12,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field
 
 from app.catalogue.schemas import ExercisePublic, Guidance
-from app.versioning import content_version
+from app.core.versioning import content_version
 
 DATA_DIR = Path(__file__).resolve().parent / "data"
 FORMAT_VERSION = 1

@@ -6,8 +6,8 @@ from app.catalogue.filters import ExerciseQuery
 from app.catalogue.schemas import ExercisePublic, Slug
 from app.catalogue.service import CatalogueCache
 from app.catalogue.snapshot import CatalogueSnapshot
-from app.errors import NotFound
-from app.query_params import QueryParser
+from app.core.errors import NotFound
+from app.http.query import QueryParser
 
 
 async def current_catalogue(request: Request) -> CatalogueSnapshot:

@@ -7,7 +7,7 @@ from typing import Annotated
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 from app.catalogue.schemas import Category, Difficulty, Equipment, ExercisePublic, Position, Target
-from app.pagination import DEFAULT_LIMIT, MAX_LIMIT, Cursor
+from app.http.pagination import DEFAULT_LIMIT, MAX_LIMIT, Cursor
 
 
 class EquipmentFilter(StrEnum):

@@ -11,7 +11,7 @@ from typing import Any
 from sqlalchemy import JSON, Column, DateTime, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
-from app import db  # noqa: F401  (sets the constraint naming convention before tables exist)
+from app.core import db  # noqa: F401  (sets the constraint naming convention before tables exist)
 
 
 class Exercise(SQLModel, table=True):

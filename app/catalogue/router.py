@@ -12,10 +12,10 @@ from app.catalogue.schemas import (
     SelfAssessmentList,
 )
 from app.catalogue.snapshot import CatalogueSnapshot
-from app.errors import problem_responses
-from app.http_cache import NOT_MODIFIED, Representation, public_content
-from app.pagination import Page
-from app.strict_query import StrictQueryRoute
+from app.http.conditional import NOT_MODIFIED, Representation, public_content
+from app.http.pagination import Page
+from app.http.problems import problem_responses
+from app.http.query import StrictQueryRoute
 
 router = APIRouter(
     route_class=StrictQueryRoute, prefix="/v1", tags=["catalogue"], responses=NOT_MODIFIED

@@ -22,8 +22,8 @@ from app.catalogue.schemas import (
     SafetyGuidance,
     SelfAssessmentList,
 )
-from app.http_cache import Representation
-from app.pagination import CursorModel, Page, decode_cursor, encode_cursor
+from app.http.conditional import Representation
+from app.http.pagination import CursorModel, Page, decode_cursor, encode_cursor
 
 PAGE_CACHE_SIZE = 2048
 _PAGE_ADAPTER = TypeAdapter(Page[ExercisePublic])

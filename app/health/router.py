@@ -1,9 +1,10 @@
 from fastapi import APIRouter, Request
 from pydantic import BaseModel, Field
 
-from app.db import database_reachable
-from app.errors import ServiceUnavailable, problem_responses
-from app.strict_query import StrictQueryRoute
+from app.core.db import database_reachable
+from app.core.errors import ServiceUnavailable
+from app.http.problems import problem_responses
+from app.http.query import StrictQueryRoute
 
 router = APIRouter(route_class=StrictQueryRoute, tags=["health"], responses=problem_responses(422))
 

@@ -7,9 +7,9 @@ from typing import Annotated, Any
 from fastapi import Header, Request, Response
 from sqlmodel import Session
 
-from app.errors import AppError
-from app.exception_handlers import app_error_response
-from app.http_cache import private_content
+from app.core.errors import AppError
+from app.http.conditional import private_content
+from app.http.problems import app_error_response
 from app.idempotency import service
 from app.idempotency.service import StoredResponse
 from app.tenants.schemas import Principal

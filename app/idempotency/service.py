@@ -17,8 +17,8 @@ from sqlalchemy import delete
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
-from app.db import utc_now
-from app.errors import Conflict, UnprocessableContent
+from app.core.db import utc_now
+from app.core.errors import Conflict, UnprocessableContent
 from app.idempotency.models import IdempotencyRecord
 
 # A claim older than this whose response never arrived (the worker died) may be taken over.

@@ -6,7 +6,7 @@ from typing import Annotated
 
 from fastapi import Depends, Path
 
-from app.db import SessionDep
+from app.http.dependencies import SessionDep
 from app.patients import service
 from app.patients.models import Patient, PatientAssessment, PatientPlan
 from app.tenants.keys import Scope

@@ -8,7 +8,7 @@ from typing import Any
 from sqlalchemy import JSON, Column, Index, UniqueConstraint, Uuid
 from sqlmodel import Field, SQLModel
 
-from app.db import UtcDateTime, utc_now
+from app.core.db import UtcDateTime, utc_now
 
 
 class Patient(SQLModel, table=True):

@@ -11,13 +11,15 @@ from app.assessments.dependencies import AssessmentsDep
 from app.assessments.examples import REQUESTS as ANSWER_EXAMPLES
 from app.assessments.schemas import AssessmentAnswers
 from app.catalogue.dependencies import CatalogueDep
-from app.db import SessionDep, utc_now
-from app.errors import problem_responses
-from app.http_cache import private_content
+from app.core.db import utc_now
+from app.http.body import JsonBody
+from app.http.conditional import IfMatchHeader, if_match, private_content, version_etag
+from app.http.dependencies import SessionDep
+from app.http.pagination import DEFAULT_LIMIT, MAX_LIMIT, Cursor, Page
+from app.http.problems import problem_responses
+from app.http.query import StrictQueryRoute
 from app.idempotency.http import IdempotencyKeyHeader, respond_idempotently
 from app.idempotency.service import StoredResponse
-from app.json_body import JsonBody
-from app.pagination import DEFAULT_LIMIT, MAX_LIMIT, Cursor, Page
 from app.patients import examples, service
 from app.patients.dependencies import (
     AssessablePatient,
@@ -44,8 +46,6 @@ from app.patients.schemas import (
 from app.plans.calendar import plan_to_ical
 from app.plans.dependencies import PlannerDep
 from app.plans.schemas import CALENDAR_RESPONSE, NotEnoughTimeProblem, Plan, PlanRefusal
-from app.preconditions import IfMatchHeader, if_match, version_etag
-from app.strict_query import StrictQueryRoute
 from app.tenants.security import ReadPatients, WriteAssessments, WritePatients, WritePlans
 
 patient_body = JsonBody(PatientCreate, examples=examples.PATIENT_REQUESTS)

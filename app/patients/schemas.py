@@ -12,7 +12,7 @@ from pydantic import AwareDatetime, Field, StringConstraints
 
 from app.assessments.schemas import AssessmentAnswers, AssessmentResult
 from app.catalogue.schemas import StrictModel
-from app.json_types import HoursInDay
+from app.core.types import HoursInDay
 from app.plans.schemas import FromAnswers, FromResult, Plan, PlanOptions
 
 ExternalReference = Annotated[

@@ -16,10 +16,11 @@ from sqlmodel.sql.expression import SelectOfScalar
 from app.assessments.schemas import AssessmentAnswers
 from app.assessments.service import Assessments
 from app.catalogue.snapshot import CatalogueSnapshot
-from app.db import utc_now
-from app.errors import Conflict, NotFound
+from app.core.db import utc_now
+from app.core.errors import Conflict, NotFound
+from app.http.conditional import Precondition, stale
+from app.http.pagination import CursorModel, decode_cursor, encode_cursor
 from app.idempotency import service as idempotency
-from app.pagination import CursorModel, decode_cursor, encode_cursor
 from app.patients.models import Patient, PatientAssessment, PatientPlan
 from app.patients.schemas import (
     PatientAttributes,
@@ -33,7 +34,6 @@ from app.patients.schemas import (
 )
 from app.plans.schemas import FromResult, PlanRequest
 from app.plans.service import Planner
-from app.preconditions import Precondition, stale
 
 RowT = TypeVar("RowT", PatientAssessment, PatientPlan, Patient)
 RecordT = TypeVar("RecordT", PatientAssessment, PatientPlan)

@@ -29,6 +29,7 @@ from app.catalogue.schemas import (
     StrictModel,
     Target,
 )
+from app.core.versioning import content_hash, content_version
 from app.plans.schemas import (
     Adjustment,
     Cardio,
@@ -44,7 +45,6 @@ from app.plans.schemas import (
     WeekSummary,
     Why,
 )
-from app.versioning import content_hash, content_version
 
 SETTINGS_FILE = Path(__file__).resolve().parent / "data" / "generator.yaml"
 WEEKS = 8

@@ -7,8 +7,9 @@ from fastapi.concurrency import run_in_threadpool
 
 from app.assessments.dependencies import AssessmentsDep
 from app.catalogue.dependencies import CatalogueDep
-from app.errors import problem_responses
-from app.json_body import JsonBody
+from app.http.body import JsonBody
+from app.http.problems import problem_responses
+from app.http.query import StrictQueryRoute
 from app.plans import examples
 from app.plans.calendar import plan_to_ical
 from app.plans.dependencies import PlannerDep
@@ -20,7 +21,6 @@ from app.plans.schemas import (
     PlanRefusal,
     PlanRequest,
 )
-from app.strict_query import StrictQueryRoute
 
 plan_body = JsonBody(PlanRequest, examples=examples.REQUESTS)
 

@@ -15,8 +15,8 @@ from pydantic import AfterValidator, Field, WithJsonSchema
 from app.assessments.schemas import AssessmentAnswers, Triage, TriageLevel
 from app.assessments.service import Assessments
 from app.catalogue.schemas import Equipment, SessionKind, Side, Slug, StrictModel, Text
-from app.errors import Problem
-from app.json_types import JsonDate, JsonInt, LocalTime
+from app.core.types import JsonDate, JsonInt, LocalTime
+from app.http.problems import Problem
 
 ItemT = TypeVar("ItemT")
 

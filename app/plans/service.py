@@ -6,8 +6,8 @@ from dataclasses import dataclass, field
 from app.assessments.schemas import Triage
 from app.assessments.service import Assessments
 from app.catalogue.snapshot import CatalogueSnapshot
-from app.errors import Conflict, UnprocessableContent
-from app.memo import BytesMemo
+from app.core.errors import Conflict, UnprocessableContent
+from app.core.memo import BytesMemo
 from app.plans import generator
 from app.plans.schemas import FromAnswers, Plan, PlanRequest
 

@@ -7,7 +7,7 @@
 
 from fastapi import FastAPI
 
-from app.config import Settings
+from app.core.config import Settings
 from app.rate_limits.limiter import MemoryRateLimiter, RateLimiter
 from app.rate_limits.middleware import RateLimitMiddleware
 from app.rate_limits.redis_limiter import RedisRateLimiter

@@ -2,7 +2,7 @@
 
 from fastapi import Request
 
-from app.errors import TooManyRequests
+from app.core.errors import TooManyRequests
 from app.rate_limits.limiter import RateLimiter
 from app.rate_limits.middleware import STATE_KEY, too_many_requests_detail
 

@@ -10,8 +10,9 @@ headers. The probes are exempt: an orchestrator must never be refused.
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from app.errors import TooManyRequests, problem_body
-from app.middleware import send_problem
+from app.core.errors import TooManyRequests
+from app.http.middleware import send_problem
+from app.http.problems import problem_body
 from app.rate_limits.limiter import RateLimitDecision, RateLimiter
 
 EXEMPT_PATHS = frozenset({"/healthz", "/readyz"})

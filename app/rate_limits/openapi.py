@@ -1,8 +1,9 @@
 """Declare the rate limit in the OpenAPI document, so generated clients know about the 429."""
 
+from collections.abc import Sequence
 from typing import Any
 
-from app.errors import PROBLEM_JSON, problem_responses
+from app.http.problems import PROBLEM_JSON, problem_responses
 from app.rate_limits.middleware import EXEMPT_PATHS
 
 _HEADERS: dict[str, dict[str, Any]] = {
@@ -28,7 +29,7 @@ _RATE_LIMIT_HEADERS = ("RateLimit-Limit", "RateLimit-Remaining", "RateLimit-Rese
 _TOO_MANY_REQUESTS = problem_responses(429)[429]["description"]
 
 
-def document_rate_limits(schema: dict[str, Any]) -> None:
+def document_rate_limits(schema: dict[str, Any], _routes: Sequence[object] = ()) -> None:
     """Give every operation but the probes a 429 (problem+json, with ``Retry-After``) and the
     ``RateLimit-*`` headers on its 2xx and 429 responses; the header objects are shared
     components. Expects ``#/components/schemas/Problem`` to exist (every error refers to it)."""

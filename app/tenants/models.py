@@ -6,7 +6,7 @@ from datetime import datetime
 from sqlalchemy import JSON, Column, Uuid
 from sqlmodel import Field, SQLModel
 
-from app.db import UtcDateTime, utc_now
+from app.core.db import UtcDateTime, utc_now
 
 
 class Organisation(SQLModel, table=True):

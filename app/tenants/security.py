@@ -12,8 +12,8 @@ from fastapi import Depends, Request, Security
 from fastapi.concurrency import run_in_threadpool
 from fastapi.security import APIKeyHeader, HTTPAuthorizationCredentials, HTTPBearer
 
-from app.db import SessionDep
-from app.errors import Forbidden, Unauthorized
+from app.core.errors import Forbidden, Unauthorized
+from app.http.dependencies import SessionDep
 from app.rate_limits.enforce import enforce_rate_limit
 from app.tenants import service
 from app.tenants.keys import MAX_KEY_LENGTH, Scope

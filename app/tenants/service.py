@@ -10,9 +10,9 @@ from pathlib import Path
 from sqlalchemy import make_url
 from sqlmodel import Session, col, select
 
-from app.config import Settings
-from app.db import utc_now
-from app.errors import NotFound
+from app.core.config import Settings
+from app.core.db import utc_now
+from app.core.errors import NotFound
 from app.tenants.keys import (
     KeyKind,
     NewKey,

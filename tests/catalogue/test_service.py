@@ -10,7 +10,7 @@ from app.catalogue.content import Content
 from app.catalogue.models import Dataset, Exercise, GuidanceItem
 from app.catalogue.schemas import Dose, Range
 from app.catalogue.service import CatalogueCache, load_catalogue, read_snapshot
-from app.db import make_engine
+from app.core.db import make_engine
 from tests.conftest import alembic_config
 
 

@@ -2,7 +2,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from app.catalogue.content import Content
-from app.db import make_engine
+from app.core.db import make_engine
 
 
 class TestHealth:

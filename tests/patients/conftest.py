@@ -10,7 +10,7 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlmodel import Session
 
-from app.db import utc_now
+from app.core.db import utc_now
 from app.tenants import service as tenants
 from app.tenants.keys import KeyKind, Scope
 from tests.conftest import TEST_KEY_SECRET

@@ -9,7 +9,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import Engine
 from sqlmodel import Session
 
-from app.db import get_session
+from app.http.dependencies import get_session
 from app.main import create_app
 from tests.conftest import app_settings, require
 from tests.patients.conftest import Tenant, issue_key

@@ -12,9 +12,9 @@ from fastapi import Depends, FastAPI, Header, Request
 from fastapi.testclient import TestClient
 from starlette.types import Receive, Scope, Send
 
-from app.config import Settings
-from app.exception_handlers import install_exception_handlers
-from app.middleware import RequestContextMiddleware
+from app.core.config import Settings
+from app.http.middleware import RequestContextMiddleware
+from app.http.problems import install_exception_handlers
 from app.rate_limits import install_rate_limits
 from app.rate_limits.enforce import enforce_rate_limit
 from app.rate_limits.limiter import MemoryRateLimiter

@@ -13,9 +13,9 @@ import pytest
 from sqlalchemy import func, inspect, text
 from sqlmodel import Session, select
 
-from app.config import Settings
-from app.db import utc_now
-from app.errors import NotFound
+from app.core.config import Settings
+from app.core.db import utc_now
+from app.core.errors import NotFound
 from app.tenants import service
 from app.tenants.keys import KeyKind, Scope, key_digest, parse_key_id
 from app.tenants.models import ApiKey, Organisation

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from app.http_cache import matches_if_none_match
+from app.http.conditional import matches_if_none_match
 
 _VERSION_HEADER = b"x-dataset-version"
 

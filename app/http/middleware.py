@@ -17,8 +17,9 @@ from starlette.datastructures import MutableHeaders
 from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from app.errors import PROBLEM_JSON, PayloadTooLarge, problem_body
-from app.observability import request_id_var
+from app.core.errors import PayloadTooLarge
+from app.core.logging import request_id_var
+from app.http.problems import PROBLEM_JSON, problem_body
 
 _SAFE_REQUEST_ID = re.compile(r"[A-Za-z0-9._-]{1,128}")
 

@@ -3,15 +3,13 @@
 Alembic owns the schema: nothing here creates tables.
 """
 
-from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Any
 
-from fastapi import Depends, Request
 from sqlalchemy import Connection, DateTime, Dialect, Engine, TypeDecorator, event, make_url, text
 from sqlalchemy.exc import SQLAlchemyError
-from sqlmodel import Session, SQLModel, create_engine
+from sqlmodel import SQLModel, create_engine
 
 # Set before any table model is imported, so every constraint gets a stable, predictable name
 # from the first migration on (Alembic can then drop and alter them on every backend).
@@ -71,7 +69,6 @@ def _begin_sqlite_transaction(connection: Connection) -> None:
 # waiting for the busy timeout. Requests that write therefore begin IMMEDIATE, taking the write
 # lock up front and queueing behind each other; reads stay deferred and never wait for writers.
 _BEGIN = "sqlite_begin"
-_WRITE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 
 
 def writing(engine: Engine) -> Engine:
@@ -98,13 +95,3 @@ def database_reachable(engine: Engine) -> bool:
     except SQLAlchemyError:
         return False
     return True
-
-
-def get_session(request: Request) -> Iterator[Session]:
-    state = request.app.state
-    engine = state.write_engine if request.method in _WRITE_METHODS else state.engine
-    with Session(engine) as session:
-        yield session
-
-
-SessionDep = Annotated[Session, Depends(get_session)]

@@ -2,7 +2,7 @@
 
 FastAPI's built-in pages load their JavaScript and CSS from a CDN, ReDoc pulls Google Fonts and
 both fetch a favicon from fastapi.tiangolo.com. Here every asset comes from our own origin
-(``app/docs_assets/``, vendored by ``scripts/vendor-docs-assets.sh``), so the docs:
+(``app/http/docs_assets/``, vendored by ``scripts/vendor-docs-assets.sh``), so the docs:
 
 * work offline and on networks that block CDNs;
 * leak no visitor traffic to third parties;
@@ -44,7 +44,7 @@ _INLINE_SCRIPT = re.compile(r"<script>(.*?)</script>", re.DOTALL)
 def mount_docs(app: FastAPI) -> None:
     """Serve the vendored docs assets and the ``/docs`` and ``/redoc`` pages that use them.
 
-    Mounts ``app/docs_assets/`` at ``/docs-assets`` (route name ``docs-assets``) and adds the
+    Mounts ``app/http/docs_assets/`` at ``/docs-assets`` (route name ``docs-assets``) and adds the
     two pages, plus Swagger UI's OAuth2 redirect page when the app defines one, all hidden from
     the OpenAPI schema. Does nothing when the app has no OpenAPI schema (``openapi_url=None``),
     as FastAPI itself does.

@@ -14,7 +14,7 @@ from pydantic import (
     WithJsonSchema,
 )
 
-from app.errors import UnprocessableContent
+from app.core.errors import UnprocessableContent
 
 CURSOR_FORMAT = "opaque-cursor"
 CURSOR_PATTERN = r"^[A-Za-z0-9_-]+$"

@@ -1,12 +1,22 @@
-"""Strong ETags and conditional GETs for content served from pre-serialised bytes."""
+"""Conditional requests: strong ETags and ``If-None-Match`` for content served from
+pre-serialised bytes, and version ETags with ``If-Match`` for stored resources.
+
+A stored resource's strong ETag is its row version, ``"v<version>"``: the version is bumped on
+every change, so equal ETags mean byte-identical representations. Services turn ``If-Match``
+into the versions an update may apply to and make the check part of the ``UPDATE`` itself, so
+two clients racing with the same ETag cannot both win.
+"""
 
 import hashlib
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import Request, Response
+from fastapi import Header, Request, Response
 from pydantic import BaseModel
+
+from app.core.errors import PreconditionFailed, PreconditionRequired
 
 NOT_MODIFIED: dict[int | str, dict[str, Any]] = {
     304: {"description": "Not Modified: your copy, named by `If-None-Match`, is current."}
@@ -95,3 +105,60 @@ def conditional_json(
     if matches_if_none_match(request.headers.get("if-none-match"), etag):
         return Response(status_code=304, headers=all_headers)
     return Response(content=body, media_type=media_type, headers=all_headers)
+
+
+# --- If-Match on stored resources ------------------------------------------------------------
+
+
+_VERSION_ETAG = re.compile(r'"v([0-9]{1,18})"')
+
+IfMatchHeader = Annotated[
+    str | None,
+    Header(
+        alias="If-Match",
+        max_length=512,
+        description="The `ETag` you last read (`*` for any version). Required on updates: "
+        "428 when missing, 412 when the resource has changed since.",
+    ),
+]
+
+
+def version_etag(version: int) -> str:
+    return f'"v{version}"'
+
+
+@dataclass(frozen=True)
+class Precondition:
+    """The versions a change may apply to; ``None`` means any (``If-Match: *``)."""
+
+    versions: frozenset[int] | None
+
+    def allows(self, version: int) -> bool:
+        return self.versions is None or version in self.versions
+
+
+def if_match(header: str | None, *, required: bool) -> Precondition:
+    if header is None or not header.strip():
+        if required:
+            raise PreconditionRequired(
+                "Send `If-Match` with the `ETag` you last read, so a concurrent change is not "
+                "overwritten."
+            )
+        return Precondition(versions=None)
+    candidates = [candidate.strip() for candidate in header.split(",")]
+    if "*" in candidates:
+        return Precondition(versions=None)
+    # Weak or foreign tags never match strongly (RFC 9110 8.8.3.2); they fail like stale ones.
+    return Precondition(
+        versions=frozenset(
+            int(match[1])
+            for candidate in candidates
+            if (match := _VERSION_ETAG.fullmatch(candidate))
+        )
+    )
+
+
+def stale() -> PreconditionFailed:
+    return PreconditionFailed(
+        "The resource has changed since that `ETag` was read: fetch it again and retry."
+    )

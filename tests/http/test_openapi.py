@@ -8,7 +8,7 @@ import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
-from app.openapi import CONTRACT_PATH, render_contract
+from app.http.openapi import CONTRACT_PATH, render_contract
 
 
 def operations(schema: dict[str, Any]) -> list[tuple[str, str, dict[str, Any]]]:

@@ -1,4 +1,4 @@
-"""Errors as RFC 9457 problem details.
+"""The application's errors; ``app.http.problems`` renders them as RFC 9457 problem details.
 
 Every error the API returns is ``application/problem+json`` with ``type``, ``title``,
 ``status``, ``detail``, ``instance`` and a stable machine-readable ``code``; validation
@@ -26,48 +26,6 @@ tagged with the request id.
 
 from collections.abc import Mapping, Sequence
 from typing import Any, ClassVar
-
-from pydantic import BaseModel, ConfigDict, Field
-
-PROBLEM_JSON = "application/problem+json"
-PROBLEM_TYPE_BASE = "https://hipspine.example/problems/"
-
-
-class FieldError(BaseModel):
-    """One invalid input: where it was, what was wrong."""
-
-    loc: list[str | int] = Field(examples=[["query", "category"]])
-    msg: str = Field(examples=["Input should be 'mobility', 'strength' or 'cardio'"])
-    type: str = Field(examples=["enum"])
-
-
-class Problem(BaseModel):
-    """RFC 9457 problem details plus a stable ``code``."""
-
-    model_config = ConfigDict(
-        json_schema_extra={
-            "examples": [
-                {
-                    "type": f"{PROBLEM_TYPE_BASE}not_found",
-                    "title": "Not Found",
-                    "status": 404,
-                    "detail": "No exercise with slug 'hip-twirl'.",
-                    "instance": "/v1/exercises/hip-twirl",
-                    "code": "not_found",
-                    "request_id": "0b6f1f1c9b7c4a5e8f0d2a1b3c4d5e6f",
-                }
-            ]
-        }
-    )
-
-    type: str
-    title: str
-    status: int
-    detail: str
-    instance: str
-    code: str
-    request_id: str
-    errors: list[FieldError] | None = None
 
 
 class AppError(Exception):
@@ -178,59 +136,3 @@ def invalid_input(
     return UnprocessableContent(
         f"Invalid input: {fields}." if fields else "Invalid input.", errors=errors
     )
-
-
-def problem_body(
-    *,
-    status: int,
-    code: str,
-    title: str,
-    detail: str,
-    instance: str,
-    request_id: str,
-    errors: list[dict[str, Any]] | None = None,
-    extensions: dict[str, Any] | None = None,
-) -> dict[str, Any]:
-    body: dict[str, Any] = {
-        **(extensions or {}),
-        "type": f"{PROBLEM_TYPE_BASE}{code}",
-        "title": title,
-        "status": status,
-        "detail": detail,
-        "instance": instance,
-        "code": code,
-        "request_id": request_id,
-    }
-    if errors is not None:
-        body["errors"] = errors
-    return body
-
-
-def problem_responses(
-    *statuses: int, models: dict[int, type[Problem]] | None = None
-) -> dict[int | str, dict[str, Any]]:
-    """The ``responses=`` entry declaring each error status a route can return; ``models``
-    names the Problem subclass for statuses whose body carries extension members."""
-    return {
-        status: {
-            "model": (models or {}).get(status, Problem),
-            "description": _STATUS_DESCRIPTIONS[status],
-        }
-        for status in statuses
-    }
-
-
-_STATUS_DESCRIPTIONS = {
-    400: "Bad Request.",
-    401: "No valid API key: missing, malformed, unknown, revoked or expired (never which).",
-    403: "The key lacks the scope this operation needs; `detail` names it.",
-    404: "Not Found (also for another organisation's resources).",
-    409: "Conflict.",
-    412: "`If-Match` does not match the current `ETag`: fetch again and retry.",
-    413: "Request body too large.",
-    422: "Invalid input; `errors[]` names each field.",
-    428: "`If-Match` is required: send the `ETag` of the version you are changing.",
-    429: "Rate limit reached: wait `Retry-After` seconds.",
-    500: "Internal error; the body never carries exception text.",
-    503: "A dependency (the database) is not reachable.",
-}

@@ -4,8 +4,8 @@ import pytest
 from fastapi import Depends, FastAPI
 from pydantic import BaseModel, ConfigDict
 
-from app.errors import UnprocessableContent
-from app.json_body import JsonBody, body_components
+from app.core.errors import UnprocessableContent
+from app.http.body import JsonBody, body_components
 
 
 class Inner(BaseModel):

@@ -1,21 +1,19 @@
 """The published contract: operation ids, the API description and problem+json error bodies."""
 
 import json
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
 from fastapi import FastAPI
-from fastapi.dependencies.models import Dependant
 from fastapi.openapi.utils import get_openapi
 from fastapi.routing import APIRoute
 
-from app.errors import PROBLEM_JSON
-from app.json_body import body_components
-from app.rate_limits.openapi import document_rate_limits
-from app.routing import api_routes
-from app.tenants.security import RequiredScope
+from app.http.body import body_components
+from app.http.problems import PROBLEM_JSON
+from app.http.routing import api_routes
 
-CONTRACT_PATH = Path(__file__).resolve().parent.parent / "openapi" / "openapi.json"
+CONTRACT_PATH = Path(__file__).resolve().parents[2] / "openapi" / "openapi.json"
 
 _DESCRIPTION = """
 JSON API for the hip-spine connection: an exercise catalogue and guidance taken from the guide
@@ -97,7 +95,12 @@ def operation_id(route: APIRoute) -> str:
     return f"{route.tags[0]}-{route.name}"
 
 
-def build_openapi(app: FastAPI) -> dict[str, Any]:
+# A domain's addition to the contract (its security, its rate-limit headers): called with the
+# schema FastAPI generated and every API route with its full path, it edits the schema in place.
+ContractExtension = Callable[[dict[str, Any], list[tuple[str, APIRoute]]], None]
+
+
+def build_openapi(app: FastAPI, *, extensions: Sequence[ContractExtension] = ()) -> dict[str, Any]:
     if app.openapi_schema is None:
         schema = get_openapi(
             title=app.title,
@@ -110,43 +113,13 @@ def build_openapi(app: FastAPI) -> dict[str, Any]:
         )
         routes = list(api_routes(app.routes))
         _declare_problem_media_type(schema)
-        document_rate_limits(schema)
-        _document_security(routes, schema)
+        for extend in extensions:
+            extend(schema, routes)
         known = schema.setdefault("components", {}).setdefault("schemas", {})
         for name, component in body_components(route for _, route in routes).items():
             known.setdefault(name, component)
         app.openapi_schema = schema
     return app.openapi_schema
-
-
-def _document_security(routes: list[tuple[str, APIRoute]], schema: dict[str, Any]) -> None:
-    """Name each operation's scope (``x-required-scope`` and its description) and declare the
-    ``WWW-Authenticate`` challenge on every 401."""
-    for path, route in routes:
-        scope = _required_scope(route.dependant)
-        if scope is None or not route.include_in_schema:
-            continue
-        for method in route.methods or ():
-            operation = schema["paths"][path][method.lower()]
-            operation["x-required-scope"] = scope
-            note = f"Needs an API key with the scope `{scope}`."
-            operation["description"] = f"{operation.get('description', '')}\n\n{note}".strip()
-            operation["responses"]["401"]["headers"] = {
-                "WWW-Authenticate": {
-                    "description": "The authentication scheme to use.",
-                    "schema": {"type": "string"},
-                }
-            }
-
-
-def _required_scope(dependant: Dependant) -> str | None:
-    for dependency in dependant.dependencies:
-        if isinstance(dependency.call, RequiredScope):
-            return dependency.call.scope.value
-        found = _required_scope(dependency)
-        if found is not None:
-            return found
-    return None
 
 
 def _declare_problem_media_type(schema: dict[str, Any]) -> None:
@@ -161,4 +134,4 @@ def _declare_problem_media_type(schema: dict[str, Any]) -> None:
 
 def render_contract(app: FastAPI) -> str:
     """The committed form of the contract: sorted keys, two-space indent, final newline."""
-    return json.dumps(build_openapi(app), indent=2, sort_keys=True, ensure_ascii=False) + "\n"
+    return json.dumps(app.openapi(), indent=2, sort_keys=True, ensure_ascii=False) + "\n"

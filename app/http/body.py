@@ -15,7 +15,7 @@ from fastapi.routing import APIRoute
 from pydantic import BaseModel, ValidationError
 from starlette.routing import BaseRoute
 
-from app.errors import invalid_input
+from app.core.errors import invalid_input
 
 ModelT = TypeVar("ModelT", bound=BaseModel)
 COMPONENTS_REF = "#/components/schemas/{model}"

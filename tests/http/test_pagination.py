@@ -1,7 +1,7 @@
 import pytest
 
-from app.errors import UnprocessableContent
-from app.pagination import CursorModel, decode_cursor, encode_cursor
+from app.core.errors import UnprocessableContent
+from app.http.pagination import CursorModel, decode_cursor, encode_cursor
 
 
 class Position(CursorModel):

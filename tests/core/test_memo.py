@@ -1,4 +1,4 @@
-from app.memo import BytesMemo
+from app.core.memo import BytesMemo
 
 
 def test_repeat_key_reuses_the_bytes_without_making_them_again() -> None:

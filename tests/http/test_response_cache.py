@@ -3,7 +3,7 @@
 from fastapi import FastAPI, Response
 from fastapi.testclient import TestClient
 
-from app.response_cache import PublicResponseCache
+from app.http.response_cache import PublicResponseCache
 
 
 def make_client(version: dict[str, str]) -> tuple[TestClient, list[str]]:

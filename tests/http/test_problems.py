@@ -9,8 +9,8 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine
 
+from app.core.logging import JsonFormatter
 from app.main import create_app
-from app.observability import JsonFormatter
 from tests.conftest import app_settings
 
 PROBLEM_JSON = "application/problem+json"

@@ -1,6 +1,6 @@
 import pytest
 
-from app.http_cache import matches_if_none_match, strong_etag
+from app.http.conditional import matches_if_none_match, strong_etag
 
 
 def test_strong_etag_is_quoted_and_content_derived() -> None:

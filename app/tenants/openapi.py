@@ -1,0 +1,38 @@
+"""The tenants' part of the contract: which scope each operation needs, and the 401 challenge."""
+
+from typing import Any
+
+from fastapi.dependencies.models import Dependant
+from fastapi.routing import APIRoute
+
+from app.tenants.security import RequiredScope
+
+
+def document_security(schema: dict[str, Any], routes: list[tuple[str, APIRoute]]) -> None:
+    """Name each operation's scope (``x-required-scope`` and its description) and declare the
+    ``WWW-Authenticate`` challenge on every 401."""
+    for path, route in routes:
+        scope = _required_scope(route.dependant)
+        if scope is None or not route.include_in_schema:
+            continue
+        for method in route.methods or ():
+            operation = schema["paths"][path][method.lower()]
+            operation["x-required-scope"] = scope
+            note = f"Needs an API key with the scope `{scope}`."
+            operation["description"] = f"{operation.get('description', '')}\n\n{note}".strip()
+            operation["responses"]["401"]["headers"] = {
+                "WWW-Authenticate": {
+                    "description": "The authentication scheme to use.",
+                    "schema": {"type": "string"},
+                }
+            }
+
+
+def _required_scope(dependant: Dependant) -> str | None:
+    for dependency in dependant.dependencies:
+        if isinstance(dependency.call, RequiredScope):
+            return dependency.call.scope.value
+        found = _required_scope(dependency)
+        if found is not None:
+            return found
+    return None
