@@ -51,6 +51,8 @@ def alembic_config() -> Config:
 
 @contextlib.contextmanager
 def _session() -> Iterator[Session]:
+    """A session on the configured database. The services only flush: each command that writes
+    commits, before it prints what it made, so nothing is shown that was not kept."""
     engine = make_engine(get_settings().database_url)
     try:
         with Session(engine) as session:
@@ -85,6 +87,7 @@ def print_dev_key() -> None:
     secret = server_secret(settings)
     with _session() as session:
         key = ensure_dev_key(session, path=dev_key_path(settings.database_url), secret=secret)
+        session.commit()
     print(f"Local development API key (for /docs → Authorize): {key}")
 
 
@@ -107,7 +110,9 @@ def openapi(*, check: bool) -> int:
 
 def create_org(name: str) -> None:
     with _session() as session:
-        print(service.create_organisation(session, name).id)
+        organisation = service.create_organisation(session, name)
+        session.commit()
+        print(organisation.id)
 
 
 def list_orgs() -> None:
@@ -139,6 +144,7 @@ def create_key(
             name=name,
             expires_at=expires_at,
         )
+        session.commit()
         _show_once(issued, f"expires {_when(issued.record.expires_at)}")
 
 
@@ -162,6 +168,7 @@ def list_keys(organisation_id: uuid.UUID) -> None:
 def revoke_key(key: str) -> None:
     with _session() as session:
         record = service.revoke_key(session, key)
+        session.commit()
         print(f"revoked {describe_key(record)} at {_when(record.revoked_at)}")
 
 
@@ -171,6 +178,7 @@ def rotate_key(key: str, *, overlap_hours: int) -> None:
         issued = service.rotate_key(
             session, key, secret=secret, overlap=timedelta(hours=overlap_hours)
         )
+        session.commit()
         old = session.exec(select(ApiKey).where(ApiKey.replaced_by == issued.record.id)).one()
         _show_once(
             issued,

@@ -190,5 +190,5 @@ def _repeat(job: Callable[[], object], every_seconds: float, failure: str) -> as
 
 
 def _purge_idempotency_records(engine: Engine) -> None:
-    with Session(writing(engine)) as session:
+    with Session(writing(engine)) as session, session.begin():
         purge_expired(session)

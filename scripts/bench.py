@@ -276,6 +276,7 @@ def prepare_tenant(database_url: str) -> TenantFixture:
             patient = patients.create_patient(
                 session, organisation.id, PatientCreate(external_reference="BENCH-1")
             )
+            session.commit()  # the services only flush
             return TenantFixture(key=key, patient_id=str(patient.id))
     finally:
         engine.dispose()

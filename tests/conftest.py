@@ -10,6 +10,7 @@ import contextlib
 import os
 import uuid
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -26,6 +27,9 @@ from app.core.config import PROJECT_ROOT, Settings
 from app.core.db import make_engine
 from app.http.dependencies import get_session
 from app.main import create_app
+from app.tenants import service as tenants
+from app.tenants.keys import KeyKind, Scope
+from tests.live_server import serve
 
 IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
 POSTGRES_URL = os.environ.get("TEST_DATABASE_URL")
@@ -139,7 +143,58 @@ def app(engine: Engine) -> FastAPI:
 
 @pytest.fixture
 def client(app: FastAPI, session: Session) -> Iterator[TestClient]:
-    app.dependency_overrides[get_session] = lambda: session
+    """The app, each request's unit of work a savepoint in the test's transaction: released
+    when the request succeeds, rolled back when it fails (as the real session dependency
+    commits or rolls back), and never disturbing what the test itself wrote."""
+
+    def request_session() -> Iterator[Session]:
+        with session.begin_nested():
+            yield session
+
+    app.dependency_overrides[get_session] = request_session
     with TestClient(app) as test_client:
         yield test_client
     app.dependency_overrides.clear()
+
+
+# --- real commits ------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def committing_engine(backend: str, tmp_path: Path, content: Content) -> Iterator[Engine]:
+    """A database of the test's own, migrated, with the catalogue: for tests whose requests
+    must commit for real and see each other's commits (not the rolled-back test transaction)."""
+    with catalogue_database(backend, tmp_path, content) as engine:
+        yield engine
+
+
+def committed_key(engine: Engine, organisation: str = "Committing Clinic") -> str:
+    """An all-scopes key of a new organisation, committed."""
+    with Session(engine) as session:
+        created = tenants.create_organisation(session, organisation)
+        key = tenants.create_key(
+            session,
+            organisation_id=created.id,
+            scopes=list(Scope),
+            secret=TEST_KEY_SECRET.encode(),
+            kind=KeyKind.test,
+        ).plaintext
+        session.commit()
+    return key
+
+
+@dataclass(frozen=True)
+class LiveApp:
+    """The app behind a real socket, on its own database, with a key."""
+
+    url: str
+    headers: dict[str, str]
+    engine: Engine
+
+
+@pytest.fixture
+def live_app(committing_engine: Engine) -> Iterator[LiveApp]:
+    key = committed_key(committing_engine)
+    app = create_app(app_settings(committing_engine), engine=committing_engine)
+    with serve(app) as url:
+        yield LiveApp(url, {"Authorization": f"Bearer {key}"}, committing_engine)

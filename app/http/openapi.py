@@ -55,8 +55,8 @@ Patient responses carry `Cache-Control: no-store`.
 Send `Idempotency-Key` (any unique printable value, a UUID say) on a creating `POST`: the first
 response, success or error, is kept for 24 hours and a retry with the same key and body gets it
 again with `Idempotent-Replayed: true` (nothing is created twice). The same key with another body
-is a `422` (`idempotency_key_reused`); a retry while the first is still running is a `409`
-(`idempotency_key_in_progress`): retry after a moment. Patients and plans carry a strong `ETag`;
+is a `422` (`idempotency_key_reused`); a retry sent while the first is still running waits for it
+and gets its response. Patients and plans carry a strong `ETag`;
 `PATCH` needs `If-Match` with it: `428` without, `412` when someone changed it since (fetch
 again and reapply your change).
 

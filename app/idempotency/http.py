@@ -1,8 +1,9 @@
 """``Idempotency-Key`` on creating POSTs: the header, and running a create under it."""
 
+import uuid
 from collections.abc import Callable
 from datetime import timedelta
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import Header, Request, Response
 from sqlmodel import Session
@@ -23,13 +24,10 @@ IdempotencyKeyHeader = Annotated[
         pattern=r"^[\x21-\x7e]+$",
         description="A unique value per intended create (a UUID, say). A retry with the same "
         "key and body replays the first response, success or error, with "
-        "`Idempotent-Replayed: true`; keys are kept at least 24 hours per organisation.",
+        "`Idempotent-Replayed: true`; a retry sent while the first is still running waits for "
+        "it. Keys are kept at least 24 hours per organisation.",
     ),
 ]
-
-IDEMPOTENCY_RESPONSES: dict[int | str, dict[str, Any]] = {
-    409: {"description": "A request with this Idempotency-Key is still being processed."},
-}
 
 
 def respond_idempotently(
@@ -39,40 +37,62 @@ def respond_idempotently(
     key: str | None,
     body: bytes,
     create: Callable[[], StoredResponse],
+    *,
+    patient_id: uuid.UUID | None = None,
 ) -> Response:
-    """Run ``create`` once per key: its response, or the error it raised as problem+json, is
-    stored and replayed. Without a key, ``create`` simply runs."""
+    """Run ``create`` once per key, in the request's transaction: its response, or the error it
+    raised as problem+json, is stored on the key's record and replayed to retries. An error
+    keeps none of the work's writes; ``patient_id`` names the patient an error is about (the
+    path's), so erasing the patient erases the stored error too. Without a key, ``create``
+    simply runs. Anything but an ``AppError`` propagates: the request's transaction then rolls
+    back, claim included, and a retry runs afresh."""
     if key is None:
-        return _response(create())
+        return _response(_run(request, session, create, patient_id))
     settings = request.app.state.settings
-    slot = service.KeySlot(organisation_id=principal.organisation_id, key=key)
-    replay = service.claim(
+    claimed = service.claim(
         session,
-        slot,
+        service.KeySlot(organisation_id=principal.organisation_id, key=key),
         request_fingerprint=service.fingerprint(request.method, request.url.path, body),
         ttl=timedelta(hours=settings.idempotency_ttl_hours),
     )
-    if replay is not None:
-        return _response(replay, replayed=True)
-    try:
-        outcome = create()
-    except AppError as error:
-        session.rollback()
-        outcome = _problem(request, error)
-    except BaseException:
-        service.release(session, slot)
-        raise
-    service.complete(session, slot, outcome)
+    if isinstance(claimed, StoredResponse):
+        return _response(claimed, replayed=True)
+    outcome = _run(request, session, create, patient_id)
+    service.complete(session, claimed, outcome)
     return _response(outcome)
 
 
-def _problem(request: Request, error: AppError) -> StoredResponse:
+def stored_problem(
+    request: Request, error: AppError, *, patient_id: uuid.UUID | None
+) -> StoredResponse:
+    """``error`` as the problem+json response to store, naming the patient it is about."""
     rendered = app_error_response(request, error)
     return StoredResponse(
         status_code=rendered.status_code,
         body=bytes(rendered.body),
         media_type=rendered.media_type or "",
+        patient_id=patient_id,
     )
+
+
+def _run(
+    request: Request,
+    session: Session,
+    create: Callable[[], StoredResponse],
+    patient_id: uuid.UUID | None,
+) -> StoredResponse:
+    """``create``'s response, its writes inside a savepoint that only a success releases."""
+    work = session.begin_nested()
+    try:
+        outcome = create()
+    except AppError as error:
+        work.rollback()
+        return stored_problem(request, error, patient_id=patient_id)
+    if outcome.status_code >= 400:
+        work.rollback()
+    else:
+        work.commit()
+    return outcome
 
 
 def _response(stored: StoredResponse, *, replayed: bool = False) -> Response:

@@ -1,10 +1,18 @@
 """Idempotency keys for creating POSTs (after the IETF httpapi Idempotency-Key draft).
 
-The first request with a key claims it (a row, committed before the work starts); the response
-it ends with, success or error, is stored on that row and replayed to every retry with the same
-key and the same request. A retry while the first is still running gets 409; the same key with a
-different request gets 422. Keys are per organisation and kept ``ttl``; rows that name a patient
-go when the patient is erased.
+A key is claimed by inserting its record in the request's own transaction, before the work;
+the work's writes and the response it ends with (success or error) are added to the same
+transaction, which commits once. A record is therefore never seen without its response, and
+a response is never kept without its writes:
+
+- a retry arriving while the first request runs blocks on the key's unique index (PostgreSQL)
+  or on the write lock (SQLite, whose writing transactions begin IMMEDIATE) until the first
+  commits, then replays its response; if the first rolls back, the retry does the work;
+- a request that dies or loses its database before the commit leaves nothing behind, so its
+  retry runs afresh.
+
+The same key with a different request gets 422. Keys are per organisation and kept ``ttl``;
+records that name a patient go when the patient is erased.
 """
 
 import hashlib
@@ -13,16 +21,13 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import delete
+from sqlalchemy import delete, or_
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
 from app.core.db import utc_now
 from app.core.errors import Conflict, UnprocessableContent
 from app.idempotency.models import IdempotencyRecord
-
-# A claim older than this whose response never arrived (the worker died) may be taken over.
-ABANDONED_AFTER = timedelta(minutes=2)
 
 
 @dataclass(frozen=True)
@@ -63,43 +68,25 @@ def claim(
     *,
     request_fingerprint: str,
     ttl: timedelta,
-) -> StoredResponse | None:
-    """None when this request now owns ``key`` and must do the work; otherwise the stored
-    response to replay. Raises 409 while the first request runs, 422 for a different request."""
+) -> IdempotencyRecord | StoredResponse:
+    """The new record this request now owns (flushed, not committed: pass it to
+    :func:`complete`), or the committed response to replay. Raises 422 when the key was used
+    for a different request."""
     for _ in range(2):  # a lost race to insert is followed by one read of the winner's row
-        record = _find(session, slot)
-        if record is None:
-            if _insert(session, slot, request_fingerprint, ttl):
-                return None
-            continue
-        if record.fingerprint != request_fingerprint:
-            raise KeyReused(
-                "This Idempotency-Key was used for a different request; use a new key.",
-                errors=[
-                    {
-                        "loc": ["header", "Idempotency-Key"],
-                        "msg": "Already used with a different method, path or body",
-                        "type": "idempotency_key_reused",
-                    }
-                ],
-            )
-        if record.status_code is not None:
-            return _stored(record)
-        if utc_now() - record.created_at < ABANDONED_AFTER:
-            raise KeyInProgress(
-                "A request with this Idempotency-Key is still being processed; retry shortly."
-            )
-        record.created_at = utc_now()
-        session.add(record)
-        session.commit()
-        return None
-    raise KeyInProgress("A request with this Idempotency-Key is being processed; retry shortly.")
+        stored = _completed(session, slot)
+        if stored is not None:
+            if stored.fingerprint != request_fingerprint:
+                raise _reused()
+            return _stored(stored)
+        record = _insert(session, slot, request_fingerprint, ttl)
+        if record is not None:
+            return record
+    # The winner's record went between its commit and this read (its patient was erased).
+    raise KeyInProgress("A request with this Idempotency-Key was just processed; retry it.")
 
 
-def complete(session: Session, slot: KeySlot, response: StoredResponse) -> None:
-    record = _find(session, slot)
-    if record is None:  # the patient it named was erased meanwhile: nothing left to keep
-        return
+def complete(session: Session, record: IdempotencyRecord, response: StoredResponse) -> None:
+    """Store the response on the claimed record, in the request's transaction."""
     record.status_code = response.status_code
     record.body = response.body
     record.media_type = response.media_type
@@ -107,14 +94,37 @@ def complete(session: Session, slot: KeySlot, response: StoredResponse) -> None:
     record.etag = response.etag
     record.patient_id = response.patient_id
     session.add(record)
-    session.commit()
+    session.flush()
 
 
-def release(session: Session, slot: KeySlot) -> None:
-    """Forget a claim whose request failed unexpectedly, so a retry can run again."""
-    session.rollback()
-    session.execute(delete(IdempotencyRecord).where(*_same_slot(slot)))
-    session.commit()
+def forget_patient(session: Session, patient_id: uuid.UUID) -> None:
+    """Delete every stored response about the patient, inside the caller's transaction (an
+    erasure, which commits it with the rest). The foreign key cascades too; this makes erasure
+    independent of that configuration."""
+    session.execute(
+        delete(IdempotencyRecord).where(col(IdempotencyRecord.patient_id) == patient_id)
+    )
+
+
+def purge_expired(session: Session) -> int:
+    """Delete expired records, in the caller's transaction; the number deleted."""
+    result = session.execute(
+        delete(IdempotencyRecord).where(col(IdempotencyRecord.expires_at) < utc_now())
+    )
+    return int(getattr(result, "rowcount", 0) or 0)
+
+
+def _reused() -> KeyReused:
+    return KeyReused(
+        "This Idempotency-Key was used for a different request; use a new key.",
+        errors=[
+            {
+                "loc": ["header", "Idempotency-Key"],
+                "msg": "Already used with a different method, path or body",
+                "type": "idempotency_key_reused",
+            }
+        ],
+    )
 
 
 def _same_slot(slot: KeySlot) -> tuple[Any, ...]:
@@ -124,55 +134,51 @@ def _same_slot(slot: KeySlot) -> tuple[Any, ...]:
     )
 
 
-def forget_patient(session: Session, patient_id: uuid.UUID) -> None:
-    """Delete every stored response about the patient, inside the caller's transaction (an
-    erasure, which commits it with the rest)."""
-    session.execute(
-        delete(IdempotencyRecord).where(col(IdempotencyRecord.patient_id) == patient_id)
-    )
-
-
-def purge_expired(session: Session) -> int:
-    result = session.execute(
-        delete(IdempotencyRecord).where(col(IdempotencyRecord.expires_at) < utc_now())
-    )
-    session.commit()
-    return int(getattr(result, "rowcount", 0) or 0)
-
-
-def _find(session: Session, slot: KeySlot) -> IdempotencyRecord | None:
+def _completed(session: Session, slot: KeySlot) -> IdempotencyRecord | None:
     query = (
         select(IdempotencyRecord)
-        .where(*_same_slot(slot), col(IdempotencyRecord.expires_at) > utc_now())
-        # Another request may have completed the row since this session last read it.
+        .where(
+            *_same_slot(slot),
+            col(IdempotencyRecord.expires_at) > utc_now(),
+            col(IdempotencyRecord.status_code).is_not(None),
+        )
+        # A concurrent request may have committed the row since this session last read it.
         .execution_options(populate_existing=True)
     )
     return session.exec(query).first()
 
 
-def _insert(session: Session, slot: KeySlot, request_fingerprint: str, ttl: timedelta) -> bool:
-    # An expired row with the same key would block the insert: drop it first.
+def _insert(
+    session: Session, slot: KeySlot, request_fingerprint: str, ttl: timedelta
+) -> IdempotencyRecord | None:
+    """The new, flushed record; None when another transaction committed the key first."""
+    # An expired record would block the insert, and so would one without a response (left by
+    # a version of this service that committed the claim before the work): both are void.
     session.execute(
         delete(IdempotencyRecord).where(
-            *_same_slot(slot), col(IdempotencyRecord.expires_at) <= utc_now()
+            *_same_slot(slot),
+            or_(
+                col(IdempotencyRecord.expires_at) <= utc_now(),
+                col(IdempotencyRecord.status_code).is_(None),
+            ),
         )
     )
     now = utc_now()
-    session.add(
-        IdempotencyRecord(
-            organisation_id=slot.organisation_id,
-            key=slot.key,
-            fingerprint=request_fingerprint,
-            created_at=now,
-            expires_at=now + ttl,
-        )
+    record = IdempotencyRecord(
+        organisation_id=slot.organisation_id,
+        key=slot.key,
+        fingerprint=request_fingerprint,
+        created_at=now,
+        expires_at=now + ttl,
     )
     try:
-        session.commit()
+        # A savepoint, so losing the race leaves the request's transaction usable. On
+        # PostgreSQL the insert waits here while another transaction holds the same key.
+        with session.begin_nested():
+            session.add(record)
     except IntegrityError:
-        session.rollback()
-        return False
-    return True
+        return None
+    return record
 
 
 def _stored(record: IdempotencyRecord) -> StoredResponse:

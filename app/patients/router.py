@@ -18,7 +18,7 @@ from app.http.dependencies import SessionDep
 from app.http.pagination import DEFAULT_LIMIT, MAX_LIMIT, Cursor, Page
 from app.http.problems import problem_responses
 from app.http.query import StrictQueryRoute
-from app.idempotency.http import IdempotencyKeyHeader, respond_idempotently
+from app.idempotency.http import IdempotencyKeyHeader, respond_idempotently, stored_problem
 from app.idempotency.service import StoredResponse
 from app.patients import examples, service
 from app.patients.dependencies import (
@@ -129,9 +129,13 @@ def create_patient(
     non-identifying attributes. A reference already in use is a 409."""
 
     def create() -> StoredResponse:
-        patient = service.create_patient(
-            session, principal.organisation_id, patient_body.parse(body)
-        )
+        try:
+            patient = service.create_patient(
+                session, principal.organisation_id, patient_body.parse(body)
+            )
+        except service.DuplicateExternalReference as taken:
+            # The 409 names the patient holding the reference: erasing them erases it too.
+            return stored_problem(request, taken, patient_id=taken.holder_id)
         return _created(
             service.patient_public(patient).model_dump_json().encode(),
             location=request.app.url_path_for("get_patient", patient_id=str(patient.id)),
@@ -282,7 +286,9 @@ def store_assessment(
             patient_id=patient.id,
         )
 
-    return respond_idempotently(request, session, principal, idempotency_key, body, create)
+    return respond_idempotently(
+        request, session, principal, idempotency_key, body, create, patient_id=patient.id
+    )
 
 
 @assessments.get(
@@ -364,7 +370,9 @@ def create_plan(
             patient_id=patient.id,
         )
 
-    return respond_idempotently(request, session, principal, idempotency_key, body, create)
+    return respond_idempotently(
+        request, session, principal, idempotency_key, body, create, patient_id=patient.id
+    )
 
 
 @plans.get(

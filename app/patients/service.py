@@ -1,5 +1,6 @@
 """Patients and their stored assessments and plans: every query filters on the caller's
-organisation, so another organisation's rows are indistinguishable from missing ones."""
+organisation, so another organisation's rows are indistinguishable from missing ones. Writes
+are flushed, never committed: the request's unit of work commits them."""
 
 import contextlib
 import json
@@ -40,7 +41,22 @@ RecordT = TypeVar("RecordT", PatientAssessment, PatientPlan)
 
 
 class DuplicateExternalReference(Conflict):
+    """The reference is taken; ``holder_id`` is the patient holding it, whom the 409 names."""
+
     code = "duplicate_external_reference"
+
+    def __init__(self, reference: str, *, holder_id: uuid.UUID | None) -> None:
+        super().__init__(
+            f"Another patient in your organisation has external_reference '{reference}'.",
+            errors=[
+                {
+                    "loc": ["body", "external_reference"],
+                    "msg": "Already used by another patient",
+                    "type": "duplicate",
+                }
+            ],
+        )
+        self.holder_id = holder_id
 
 
 class NoStoredAssessment(Conflict):
@@ -65,10 +81,8 @@ def create_patient(session: Session, organisation_id: uuid.UUID, data: PatientCr
         external_reference=data.external_reference,
         attributes=data.attributes.model_dump(mode="json"),
     )
-    with _unique_reference(session, data.external_reference):
+    with _unique_reference(session, organisation_id, data.external_reference):
         session.add(patient)
-        session.commit()
-    session.refresh(patient)
     return patient
 
 
@@ -115,30 +129,29 @@ def update_patient(
             changes["attributes"] = PatientAttributes.model_validate(merged).model_dump(mode="json")
     if not changes:
         return patient
-    with _unique_reference(session, changes.get("external_reference", patient.external_reference)):
+    reference = changes.get("external_reference", patient.external_reference)
+    with _unique_reference(session, patient.organisation_id, reference):
         _compare_and_set(session, Patient, patient.id, patient.version, changes)
-        session.commit()
     session.refresh(patient)
     return patient
 
 
 def erase_patient(session: Session, patient: Patient, precondition: Precondition) -> None:
-    """Delete the patient and everything stored for them, in one transaction. The foreign keys
-    cascade too; the explicit deletes make erasure independent of that configuration."""
+    """Delete the patient and everything stored for them, in the request's transaction. The
+    foreign keys cascade too; the explicit deletes make erasure independent of that
+    configuration."""
     if not precondition.allows(patient.version):
         raise stale()
     idempotency.forget_patient(session, patient.id)
     for table in (PatientPlan, PatientAssessment):
         session.execute(delete(table).where(col(table.patient_id) == patient.id))
     _one_row_or_stale(
-        session,
         session.execute(
             delete(Patient).where(
                 col(Patient.id) == patient.id, col(Patient.version) == patient.version
             )
         ),
     )
-    session.commit()
 
 
 def patient_public(patient: Patient) -> PatientPublic:
@@ -152,27 +165,24 @@ def patient_public(patient: Patient) -> PatientPublic:
 
 
 @contextlib.contextmanager
-def _unique_reference(session: Session, reference: str) -> Iterator[None]:
+def _unique_reference(
+    session: Session, organisation_id: uuid.UUID, reference: str
+) -> Iterator[None]:
     """The database's unique constraint is the one check: whether the reference was taken
-    before or by a concurrent writer, the write fails, is rolled back and becomes a 409."""
+    before or by a concurrent writer, the write fails and becomes a 409. The write runs in a
+    savepoint, so the refusal undoes it alone and the request's transaction stays usable."""
     try:
-        yield
+        with session.begin_nested():
+            yield
+            session.flush()
     except IntegrityError:
-        session.rollback()
-        raise _duplicate(reference) from None
-
-
-def _duplicate(reference: str) -> DuplicateExternalReference:
-    return DuplicateExternalReference(
-        f"Another patient in your organisation has external_reference '{reference}'.",
-        errors=[
-            {
-                "loc": ["body", "external_reference"],
-                "msg": "Already used by another patient",
-                "type": "duplicate",
-            }
-        ],
-    )
+        holder_id = session.exec(
+            select(Patient.id).where(
+                Patient.organisation_id == organisation_id,
+                Patient.external_reference == reference,
+            )
+        ).first()
+        raise DuplicateExternalReference(reference, holder_id=holder_id) from None
 
 
 # --- assessments -------------------------------------------------------------------------------
@@ -194,8 +204,7 @@ def store_assessment(
         result=result.model_dump(mode="json"),
     )
     session.add(record)
-    session.commit()
-    session.refresh(record)
+    session.flush()
     return record
 
 
@@ -272,8 +281,7 @@ def create_plan(
         plan=plan.model_dump(mode="json"),
     )
     session.add(record)
-    session.commit()
-    session.refresh(record)
+    session.flush()
     return record
 
 
@@ -313,7 +321,6 @@ def change_plan_status(
     if status not in _ALLOWED_STATUS_CHANGES[current]:
         raise InvalidStatusChange(f"A {current.value} plan cannot become {status.value}.")
     _compare_and_set(session, PatientPlan, record.id, record.version, {"status": status.value})
-    session.commit()
     session.refresh(record)
     return record
 
@@ -408,11 +415,11 @@ def _compare_and_set(
         .where(col(table.id) == row_id, col(table.version) == version)
         .values(**changes, version=version + 1, updated_at=utc_now())
     )
-    _one_row_or_stale(session, result)
+    _one_row_or_stale(result)
 
 
-def _one_row_or_stale(session: Session, result: Any) -> None:
-    """A write guarded by the row's version touched no row: someone changed it first."""
+def _one_row_or_stale(result: Any) -> None:
+    """A write guarded by the row's version touched no row: someone changed it first (the
+    request's transaction then rolls back whatever else it wrote)."""
     if getattr(result, "rowcount", 1) != 1:
-        session.rollback()
         raise stale()

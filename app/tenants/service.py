@@ -1,4 +1,5 @@
-"""Organisations and keys: create, list, revoke, rotate, authenticate. Owns its commits."""
+"""Organisations and keys: create, list, revoke, rotate, authenticate. Writes are flushed, never
+committed: the caller (the command line) commits them."""
 
 import os
 import secrets
@@ -81,8 +82,7 @@ class IssuedKey:
 def create_organisation(session: Session, name: str) -> Organisation:
     organisation = Organisation(name=name)
     session.add(organisation)
-    session.commit()
-    session.refresh(organisation)
+    session.flush()
     return organisation
 
 
@@ -107,8 +107,7 @@ def create_key(
     _require_organisation(session, organisation_id)
     record, plaintext = _new_key(organisation_id, scopes, secret, kind, name, expires_at)
     session.add(record)
-    session.commit()
-    session.refresh(record)
+    session.flush()
     return IssuedKey(record=record, plaintext=plaintext)
 
 
@@ -162,8 +161,7 @@ def revoke_key(session: Session, key_id: str) -> ApiKey:
     if record.revoked_at is None:
         record.revoked_at = utc_now()
         session.add(record)
-        session.commit()
-        session.refresh(record)
+        session.flush()
     return record
 
 
@@ -187,8 +185,7 @@ def rotate_key(session: Session, key_id: str, *, secret: bytes, overlap: timedel
     old.expires_at = min(now + overlap, old.expires_at or now + overlap)
     old.replaced_by = record.id
     session.add_all([record, old])
-    session.commit()
-    session.refresh(record)
+    session.flush()
     return IssuedKey(record=record, plaintext=plaintext)
 
 

@@ -1,4 +1,5 @@
-"""Idempotency-Key on the creating POSTs, end to end."""
+"""Idempotency-Key on the creating POSTs, end to end, each request's unit of work a savepoint in
+the test's transaction (see ``tests/conftest.py``)."""
 
 from datetime import datetime
 from typing import Any
@@ -8,6 +9,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import text
 from sqlmodel import Session
 
+from app.core.errors import Conflict
 from app.idempotency.service import purge_expired
 from app.patients import service as patients
 from tests.patients.conftest import Tenant
@@ -23,6 +25,10 @@ def _create(client: TestClient, tenant: Tenant, key: str, reference: str = "P-1"
 
 def _count_patients(client: TestClient, tenant: Tenant) -> int:
     return len(client.get("/v1/patients", headers=tenant.headers()).json()["items"])
+
+
+def _stored_keys(session: Session) -> list[str]:
+    return list(session.execute(text("SELECT key FROM idempotency_record")).scalars())
 
 
 def test_a_retry_replays_the_first_response(client: TestClient, clinic: Tenant) -> None:
@@ -58,17 +64,47 @@ def test_the_same_key_on_another_path_is_refused(client: TestClient, clinic: Ten
 
 
 def test_an_error_is_stored_and_replayed_too(client: TestClient, clinic: Tenant) -> None:
-    _create(client, clinic, "k-first", "TAKEN")
+    holder = _create(client, clinic, "k-first", "TAKEN").json()
     refused = _create(client, clinic, "k-second", "TAKEN")
     assert refused.status_code == 409
-    # The conflicting patient goes; the retry still gets the first answer, not a new create.
-    patient_id = client.get("/v1/patients", headers=clinic.headers()).json()["items"][0]["id"]
-    client.delete(f"/v1/patients/{patient_id}", headers=clinic.headers())
+    # The reference is free again; the retry still gets the first answer, not a new create.
+    renamed = client.patch(
+        f"/v1/patients/{holder['id']}",
+        json={"external_reference": "RENAMED"},
+        headers=clinic.headers(**{"If-Match": '"v1"'}),
+    )
+    assert renamed.status_code == 200
     retry = _create(client, clinic, "k-second", "TAKEN")
     assert retry.status_code == 409
     assert retry.content == refused.content
     assert retry.headers["idempotent-replayed"] == "true"
+    assert _count_patients(client, clinic) == 1
+
+
+@pytest.fixture
+def refusing_after_the_write(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The create writes its patient, then refuses: the refusal must not keep the write."""
+    real = patients.create_patient
+
+    def write_then_refuse(*args: Any, **kwargs: Any) -> Any:
+        real(*args, **kwargs)
+        raise Conflict("Refused after the patient was written.")
+
+    monkeypatch.setattr(patients, "create_patient", write_then_refuse)
+
+
+@pytest.mark.usefixtures("refusing_after_the_write")
+def test_an_error_is_stored_without_the_work_it_undid(
+    client: TestClient, clinic: Tenant, session: Session
+) -> None:
+    refused = _create(client, clinic, "k-refused")
+    retry = _create(client, clinic, "k-refused")
+    assert refused.status_code == retry.status_code == 409
+    assert retry.content == refused.content
+    assert retry.headers["idempotent-replayed"] == "true"
     assert _count_patients(client, clinic) == 0
+    stored = session.execute(text("SELECT status_code FROM idempotency_record")).scalars().all()
+    assert stored == [409]
 
 
 def test_an_invalid_body_is_stored_like_any_first_response(
@@ -142,12 +178,13 @@ def failing_create(monkeypatch: pytest.MonkeyPatch) -> list[int]:
 
 
 def test_an_unexpected_failure_releases_the_key(
-    client: TestClient, clinic: Tenant, failing_create: list[int]
+    client: TestClient, clinic: Tenant, session: Session, failing_create: list[int]
 ) -> None:
     with TestClient(client.app, raise_server_exceptions=False) as raw:
         headers = {**clinic.headers(), "Idempotency-Key": "k-crash"}
         crashed = raw.post("/v1/patients", json={"external_reference": "P-1"}, headers=headers)
         assert crashed.status_code == 500
+        assert _stored_keys(session) == []
         retried = raw.post("/v1/patients", json={"external_reference": "P-1"}, headers=headers)
     assert retried.status_code == 201
     assert "idempotent-replayed" not in retried.headers
@@ -161,5 +198,4 @@ def test_expired_records_are_purged(client: TestClient, clinic: Tenant, session:
         text("UPDATE idempotency_record SET expires_at = created_at WHERE key = 'k-expired'")
     )
     assert purge_expired(session) == 1
-    kept = session.execute(text("SELECT key FROM idempotency_record")).scalars().all()
-    assert kept == ["k-current"]
+    assert _stored_keys(session) == ["k-current"]
