@@ -3,6 +3,7 @@
 import asyncio
 import contextlib
 import logging
+import time
 from collections.abc import AsyncIterator, Callable
 from functools import partial
 from typing import Any
@@ -11,6 +12,7 @@ import anyio
 from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 from sqlalchemy import Engine
+from sqlalchemy.exc import OperationalError
 from sqlmodel import Session
 
 from app.assessments.router import router as assessments_router
@@ -18,6 +20,7 @@ from app.assessments.service import Assessments
 from app.catalogue.router import guidance_router
 from app.catalogue.router import router as catalogue_router
 from app.catalogue.service import CatalogueCache
+from app.catalogue.snapshot import CatalogueSnapshot
 from app.core.config import Settings, get_settings
 from app.core.db import make_engine, writing
 from app.core.logging import configure_logging
@@ -39,6 +42,10 @@ from app.tenants.openapi import document_security
 from app.tenants.service import server_secret
 
 logger = logging.getLogger(__name__)
+
+# uvicorn replaces a dead worker at once, and stops every worker when a replacement fails to
+# start: a worker starting during a database restart waits this long for it before failing.
+STARTUP_DATABASE_WAIT_SECONDS = 30.0
 
 OPENAPI_TAGS = [
     {"name": "catalogue", "description": "Exercises: filter, page, fetch, or take them all."},
@@ -72,7 +79,7 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
         # needs no secret and creates no file.
         app.state.key_secret = server_secret(settings)
         app.state.catalogue = await anyio.to_thread.run_sync(
-            partial(CatalogueCache, app_engine, check=app.state.assessments.check_against)
+            partial(_first_catalogue, app_engine, check=app.state.assessments.check_against)
         )
         # Pick up a dataset another replica loaded, without a restart.
         refresher = _repeat(
@@ -165,6 +172,21 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
         access_log=settings.access_log,
     )
     return app
+
+
+def _first_catalogue(
+    engine: Engine, *, check: Callable[[CatalogueSnapshot], None]
+) -> CatalogueCache:
+    """The catalogue, once the database answers (within ``STARTUP_DATABASE_WAIT_SECONDS``)."""
+    deadline = time.monotonic() + STARTUP_DATABASE_WAIT_SECONDS
+    while True:
+        try:
+            return CatalogueCache(engine, check=check)
+        except OperationalError:
+            if time.monotonic() >= deadline:
+                raise
+            logger.warning("database not reachable at startup; retrying in 1 s")
+            time.sleep(1)
 
 
 def _served_version(app: FastAPI) -> str | None:

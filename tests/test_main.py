@@ -1,0 +1,48 @@
+"""The application factory's start-up: a worker started while the database restarts waits for
+it (a bounded time) instead of failing, which would make uvicorn stop every worker."""
+
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import Engine
+from sqlalchemy.exc import OperationalError
+
+from app import main
+from app.catalogue.service import CatalogueCache
+from tests.conftest import app_settings
+
+
+def _database_down_for(calls: int, monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """The first ``calls`` catalogue loads find the database down."""
+    attempts: list[int] = []
+
+    def load(*args: Any, **kwargs: Any) -> CatalogueCache:
+        attempts.append(1)
+        if len(attempts) <= calls:
+            raise OperationalError("SELECT", {}, ConnectionRefusedError("connection refused"))
+        return CatalogueCache(*args, **kwargs)
+
+    monkeypatch.setattr(main, "CatalogueCache", load)
+    return attempts
+
+
+def test_start_up_waits_for_a_database_that_is_restarting(
+    engine: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    attempts = _database_down_for(1, monkeypatch)
+    with TestClient(main.create_app(app_settings(engine), engine=engine)) as client:
+        assert client.get("/readyz").status_code == 200
+    assert len(attempts) == 2
+
+
+def test_start_up_fails_when_the_database_stays_down(
+    engine: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _database_down_for(10**6, monkeypatch)
+    monkeypatch.setattr(main, "STARTUP_DATABASE_WAIT_SECONDS", 0.0)
+    with (
+        pytest.raises(OperationalError),
+        TestClient(main.create_app(app_settings(engine), engine=engine)),
+    ):
+        pass
