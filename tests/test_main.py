@@ -1,15 +1,21 @@
-"""The application factory's start-up: a worker started while the database restarts waits for
-it (a bounded time) instead of failing, which would make uvicorn stop every worker."""
+"""The application factory: a worker started while the database restarts waits for it (a
+bounded time) instead of failing, which would make uvicorn stop every worker; the background
+purge of expired idempotency records commits."""
 
+from datetime import timedelta
 from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine
 from sqlalchemy.exc import OperationalError
+from sqlmodel import Session, select
 
 from app import main
 from app.catalogue.service import CatalogueCache
+from app.core.db import utc_now
+from app.idempotency.models import IdempotencyRecord
+from app.tenants import service as tenants
 from tests.conftest import app_settings
 
 
@@ -46,3 +52,18 @@ def test_start_up_fails_when_the_database_stays_down(
         TestClient(main.create_app(app_settings(engine), engine=engine)),
     ):
         pass
+
+
+def test_the_purge_job_commits_its_deletions(committing_engine: Engine) -> None:
+    with Session(committing_engine) as session:
+        organisation = tenants.create_organisation(session, "Purged")
+        for key, expires in [("expired", utc_now()), ("current", utc_now() + timedelta(days=1))]:
+            session.add(
+                IdempotencyRecord(
+                    organisation_id=organisation.id, key=key, fingerprint="0", expires_at=expires
+                )
+            )
+        session.commit()
+    main._purge_idempotency_records(committing_engine)
+    with Session(committing_engine) as session:
+        assert session.exec(select(IdempotencyRecord.key)).all() == ["current"]

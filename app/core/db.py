@@ -1,4 +1,5 @@
-"""Engine, constraint naming convention and the request-scoped session.
+"""Engine, constraint naming convention and timestamps. The request's session, its one
+transaction, is ``app.http.dependencies.get_session``.
 
 Alembic owns the schema: nothing here creates tables.
 """

@@ -28,7 +28,9 @@ class IdempotencyRecord(SQLModel, table=True):
     fingerprint: str = Field(max_length=64, description="SHA-256 of method, path and body.")
     created_at: datetime = Field(default_factory=utc_now, sa_type=UtcDateTime)
     expires_at: datetime = Field(sa_type=UtcDateTime)
-    status_code: int | None = Field(default=None, description="None while the first is running.")
+    # None only inside the transaction that claims the key, which commits it with its response
+    # (or in a row left by an earlier version, which committed claims alone: a claim voids it).
+    status_code: int | None = Field(default=None)
     media_type: str | None = Field(default=None, max_length=100)
     location: str | None = Field(default=None, max_length=255)
     etag: str | None = Field(default=None, max_length=100)
