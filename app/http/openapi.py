@@ -56,9 +56,9 @@ Send `Idempotency-Key` (any unique printable value, a UUID say) on a creating `P
 response, success or error, is kept for 24 hours and a retry with the same key and body gets it
 again with `Idempotent-Replayed: true` (nothing is created twice). The same key with another body
 is a `422` (`idempotency_key_reused`); a retry sent while the first is still running waits for it
-and gets its response. Patients and plans carry a strong `ETag`;
-`PATCH` needs `If-Match` with it: `428` without, `412` when someone changed it since (fetch
-again and reapply your change).
+and gets its response. A `201` means the write is committed; after a `5xx` or a lost connection,
+retry with the same key. Patients and plans carry a strong `ETag`; `PATCH` needs `If-Match` with
+it: `428` without, `412` when someone changed it since (fetch again and reapply your change).
 
 ## Rate limits
 Each key, and each client address for calls without a key, may make a set number of requests a
