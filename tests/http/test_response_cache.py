@@ -37,7 +37,7 @@ def make_client(version: dict[str, str]) -> tuple[TestClient, list[str]]:
             headers={"ETag": '"b"', "Cache-Control": "public", "X-Dataset-Version": "1"},
         )
 
-    app = PublicResponseCache(inner, current_version=lambda: version["now"])
+    app = PublicResponseCache(inner, current_version=lambda: version["now"], max_bytes=1 << 20)
     return TestClient(app), calls
 
 

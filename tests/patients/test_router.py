@@ -420,5 +420,7 @@ def test_the_key_is_checked_before_the_body(client: TestClient, clinic: Tenant) 
     url = f"/v1/patients/{create_patient(client, clinic)['id']}"
     for method in ("PATCH", "POST"):
         target = url if method == "PATCH" else "/v1/patients"
-        response = client.request(method, target, content=b"{not json")
+        response = client.request(
+            method, target, content=b"{not json", headers={"Content-Type": "application/json"}
+        )
         assert response.status_code == 401, method
