@@ -3,6 +3,7 @@
 import json
 import logging
 from collections.abc import Iterator
+from http import HTTPStatus
 
 import pytest
 from fastapi import FastAPI
@@ -108,6 +109,8 @@ class TestProblemDetails:
 
 
 class TestBodyLimit:
+    TOO_LARGE = "The request body is larger than the 2048 bytes allowed."
+
     def test_declared_oversized_body_is_413(self, failing_client: TestClient) -> None:
         response = failing_client.post(
             "/echo", content=b"{" + b" " * 4096 + b"}", headers={"content-type": "application/json"}
@@ -116,9 +119,13 @@ class TestBodyLimit:
         assert response.status_code == 413
         assert response.headers["content-type"] == PROBLEM_JSON
         assert response.json()["code"] == "payload_too_large"
+        assert response.json()["detail"] == self.TOO_LARGE
+        assert response.json()["title"] == HTTPStatus(413).phrase
         assert "x-request-id" in response.headers
 
-    def test_streamed_oversized_body_is_413(self, failing_client: TestClient) -> None:
+    def test_streamed_oversized_body_is_413_in_the_same_words(
+        self, failing_client: TestClient
+    ) -> None:
         def chunks() -> Iterator[bytes]:
             yield b'{"a": "'
             for _ in range(10):
@@ -131,6 +138,7 @@ class TestBodyLimit:
 
         assert response.status_code == 413
         assert response.json()["code"] == "payload_too_large"
+        assert response.json()["detail"] == self.TOO_LARGE
 
     def test_body_within_limit_is_served(self, failing_client: TestClient) -> None:
         response = failing_client.post("/echo", json={"a": "b"})
@@ -146,6 +154,28 @@ class TestBodyLimit:
         assert response.status_code == 422
         assert response.headers["content-type"] == PROBLEM_JSON
         assert "not json" not in response.text
+
+
+class TestTitles:
+    @pytest.mark.parametrize(
+        ("method", "path", "status"),
+        [
+            ("GET", "/v1/nothing-here", 404),
+            ("PUT", "/v1/catalogue", 405),
+            ("GET", "/v1/exercises?category=yoga", 422),
+            ("GET", "/v1/patients", 401),
+        ],
+    )
+    def test_every_title_is_the_status_phrase(
+        self, client: TestClient, method: str, path: str, status: int
+    ) -> None:
+        response = client.request(method, path)
+
+        assert response.status_code == status
+        assert response.json()["title"] == HTTPStatus(status).phrase
+
+    def test_the_500_title_too(self, failing_client: TestClient) -> None:
+        assert failing_client.get("/boom").json()["title"] == HTTPStatus(500).phrase
 
 
 class TestRequestId:
