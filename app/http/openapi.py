@@ -47,8 +47,9 @@ The catalogue, guidance, scoring and plan preview are public and store nothing. 
 (`hipspine create-key`), stored only as a keyed hash, and can expire, be revoked and be rotated
 with an overlap. A missing, malformed, unknown, revoked or expired key is the same `401` with
 `WWW-Authenticate`, and so is a request with more than one credential header. Each operation
-names the scope it needs (`x-required-scope`); a key without it gets `403` naming the scope. Your organisation comes from the key, never from the path or
-body: another organisation's patient, assessment or plan is a `404`, exactly like a missing one.
+names the scope it needs (`x-required-scope`); a key without it gets `403` naming the scope.
+Your organisation comes from the key, never from the path or body: another organisation's
+patient, assessment or plan is a `404`, exactly like a missing one.
 Patient responses carry `Cache-Control: no-store`.
 
 ## Safe retries and concurrent edits
