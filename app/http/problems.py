@@ -136,27 +136,22 @@ def problem_responses(
 class _Status(NamedTuple):
     error: type[AppError]
     description: str
-    """The OpenAPI response's description."""
-    detail: str
-    """The problem's detail when the framework, not our code, refuses the request (no route,
-    a body that cannot be read)."""
+    """The OpenAPI response's description; also the problem's detail when the framework, not
+    our code, refuses the request without words of its own (``detail`` says it better where
+    the framework does refuse: no route, a wrong method, a crash)."""
+    detail: str | None = None
 
 
-# The one table of error statuses: which error (so which code and title), how the contract
-# describes it, and what a framework-raised one says.
+# The one table of error statuses: which error (so which code; the title is the status's
+# phrase), how the contract describes it, and what a framework-raised one says.
 _STATUSES = {
     400: _Status(BadRequest, "Bad Request.", "The request could not be parsed."),
     401: _Status(
         Unauthorized,
         "No valid API key: missing, malformed, unknown, revoked or expired (never which), or "
         "sent more than once.",
-        "A valid API key is required.",
     ),
-    403: _Status(
-        Forbidden,
-        "The key lacks the scope this operation needs; `detail` names it.",
-        "This key may not do this.",
-    ),
+    403: _Status(Forbidden, "The key lacks the scope this operation needs; `detail` names it."),
     404: _Status(
         NotFound,
         "Not Found (also for another organisation's resources).",
@@ -167,42 +162,21 @@ _STATUSES = {
         "This path does not support the method; `Allow` lists those it does.",
         "This path does not support the method.",
     ),
-    409: _Status(Conflict, "Conflict.", "The request conflicts with the resource's state."),
+    409: _Status(Conflict, "Conflict."),
     412: _Status(
-        PreconditionFailed,
-        "`If-Match` does not match the current `ETag`: fetch again and retry.",
-        "`If-Match` does not match the current `ETag`.",
+        PreconditionFailed, "`If-Match` does not match the current `ETag`: fetch again and retry."
     ),
-    413: _Status(
-        PayloadTooLarge,
-        "The request body is larger than the server accepts.",
-        "The request body is larger than the server accepts.",
-    ),
+    413: _Status(PayloadTooLarge, "The request body is larger than the server accepts."),
     415: _Status(
-        UnsupportedMediaType,
-        "The body is not JSON: send it as `Content-Type: application/json`.",
-        "The body is not JSON: send it as `Content-Type: application/json`.",
+        UnsupportedMediaType, "The body is not JSON: send it as `Content-Type: application/json`."
     ),
-    422: _Status(
-        UnprocessableContent,
-        "Invalid input; `errors[]` names each field.",
-        "Invalid input.",
-    ),
+    422: _Status(UnprocessableContent, "Invalid input; `errors[]` names each field."),
     428: _Status(
         PreconditionRequired,
         "`If-Match` is required: send the `ETag` of the version you are changing.",
-        "`If-Match` is required.",
     ),
-    429: _Status(
-        TooManyRequests,
-        "Rate limit reached: wait `Retry-After` seconds.",
-        "Rate limit reached.",
-    ),
-    431: _Status(
-        HeaderFieldsTooLarge,
-        "The request's header fields are too many or too large.",
-        "The request's header fields are too many or too large.",
-    ),
+    429: _Status(TooManyRequests, "Rate limit reached: wait `Retry-After` seconds."),
+    431: _Status(HeaderFieldsTooLarge, "The request's header fields are too many or too large."),
     500: _Status(
         AppError,
         "Internal error; the body never carries exception text.",
@@ -211,17 +185,16 @@ _STATUSES = {
     503: _Status(
         ServiceUnavailable,
         "The database is not reachable or has no capacity left: retry after `Retry-After` seconds.",
-        "The service is not available; retry later.",
     ),
 }
 
 
 def status_error(status: int, detail: str | None = None) -> AppError:
-    """The error for ``status`` as the table gives it, saying ``detail`` or the table's words."""
-    entry = _STATUSES.get(status)
-    if entry is None:
-        return AppError(_STATUSES[500].detail)
-    return entry.error(detail or entry.detail)
+    """The error for ``status`` as the table gives it, saying ``detail`` or the table's words.
+    A status the table lacks (no route here raises one) is a 400 if the client erred, else a
+    500: a client error never reads as the server's, nor the other way round."""
+    entry = _STATUSES.get(status) or _STATUSES[400 if 400 <= status < 500 else 500]
+    return entry.error(detail or entry.detail or entry.description)
 
 
 def app_error_response(request: Request, exc: AppError) -> JSONResponse:

@@ -11,6 +11,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import Engine
 
 from app.core.logging import JsonFormatter
+from app.http.problems import status_error
 from app.main import create_app
 from tests.conftest import app_settings
 
@@ -246,3 +247,25 @@ class TestCors:
 
         assert response.status_code == 200
         assert "x-request-id" in response.headers
+
+
+class TestStatusTable:
+    @pytest.mark.parametrize(
+        ("status", "code", "detail"),
+        [
+            (404, "not_found", "No resource at this path."),
+            (405, "method_not_allowed", "This path does not support the method."),
+            (413, "payload_too_large", "The request body is larger than the server accepts."),
+            (418, "bad_request", "The request could not be parsed."),  # no such row: a 400
+            (502, "internal_error", "The server could not complete the request."),
+        ],
+    )
+    def test_a_status_gives_its_error_code_title_and_words(
+        self, status: int, code: str, detail: str
+    ) -> None:
+        error = status_error(status)
+
+        assert error.code == code
+        assert error.title == HTTPStatus(error.status).phrase
+        assert error.detail.startswith(detail)
+        assert status_error(status, "Said otherwise.").detail == "Said otherwise."
