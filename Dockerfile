@@ -37,10 +37,13 @@ RUN --mount=type=cache,target=/root/.cache/uv \
 # only to /app/data.
 FROM python:3.11-slim-bookworm AS runtime
 
+# ACCESS_LOG: the app writes the access log (JSON, with request ids) in place of uvicorn's, which
+# prestart.sh turns off; a container has no other log of its requests.
 ENV PATH=/app/.venv/bin:$PATH \
     PYTHONDONTWRITEBYTECODE=1 \
     PYTHONUNBUFFERED=1 \
-    PORT=8000
+    PORT=8000 \
+    ACCESS_LOG=true
 
 RUN groupadd --system --gid 10001 app \
     && useradd --system --uid 10001 --gid app --no-create-home --home-dir /app app

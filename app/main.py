@@ -28,7 +28,11 @@ from app.health.router import router as health_router
 from app.http.docs import mount_docs
 from app.http.middleware import RequestContextMiddleware
 from app.http.openapi import api_description, build_openapi, operation_id
-from app.http.problems import install_exception_handlers, problem_responses
+from app.http.problems import (
+    document_request_errors,
+    install_exception_handlers,
+    problem_responses,
+)
 from app.http.response_cache import PublicResponseCache
 from app.idempotency.service import purge_expired
 from app.patients.router import assessments as patient_assessments_router
@@ -138,11 +142,17 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
     mount_docs(app)
 
     def openapi() -> dict[str, Any]:
-        return build_openapi(app, extensions=(document_rate_limits, document_security))
+        return build_openapi(
+            app, extensions=(document_rate_limits, document_security, document_request_errors)
+        )
 
     app.openapi = openapi  # type: ignore[method-assign]
 
-    app.add_middleware(PublicResponseCache, current_version=lambda: _served_version(app))
+    app.add_middleware(
+        PublicResponseCache,
+        current_version=lambda: _served_version(app),
+        max_bytes=settings.response_cache_max_bytes,
+    )
     # Outside the response cache, so cached replays count against the limit too; inside CORS,
     # so preflights are not counted and a 429 still carries the CORS headers a browser needs.
     install_rate_limits(app, settings, authenticated_prefixes=(patients_router.prefix,))
@@ -169,6 +179,8 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
     app.add_middleware(
         RequestContextMiddleware,
         max_body_bytes=settings.max_body_bytes,
+        max_header_bytes=settings.max_header_bytes,
+        max_header_count=settings.max_header_count,
         access_log=settings.access_log,
     )
     return app

@@ -5,12 +5,14 @@ the virtualenv's Python (``.venv/bin/hadolint``); no Docker engine is needed for
 """
 
 import json
+import re
+import shlex
 import shutil
 import subprocess
 import sys
 from pathlib import Path
 
-from app.core.config import PROJECT_ROOT
+from app.core.config import PROJECT_ROOT, Settings
 
 DOCKERFILE = PROJECT_ROOT / "Dockerfile"
 PRESTART = PROJECT_ROOT / "scripts" / "prestart.sh"
@@ -64,3 +66,25 @@ def test_prestart_script_parses() -> None:
 def test_prestart_script_is_executable() -> None:
     # The image runs it directly (exec-form CMD), so the executable bit must be committed.
     assert PRESTART.stat().st_mode & 0o111, f"chmod +x {PRESTART}"
+
+
+def _runtime_environment() -> dict[str, str]:
+    """The ``ENV`` settings of the Dockerfile's last stage (the image that runs)."""
+    instructions = re.sub(r"\\\n", " ", DOCKERFILE.read_text()).splitlines()
+    last_stage = max(i for i, line in enumerate(instructions) if line.startswith("FROM "))
+    environment: dict[str, str] = {}
+    for line in instructions[last_stage:]:
+        if line.startswith("ENV "):
+            for pair in shlex.split(line[4:]):
+                name, _, value = pair.partition("=")
+                environment[name] = value
+    return environment
+
+
+def test_the_image_writes_the_access_log_its_start_up_script_relies_on() -> None:
+    """prestart.sh turns uvicorn's access log off because the app writes its own: the image
+    must turn the app's on, or a container logs no requests at all."""
+    assert "--no-access-log" in PRESTART.read_text()
+    access_log = _runtime_environment().get("ACCESS_LOG")
+    assert access_log is not None, "the runtime stage sets no ACCESS_LOG"
+    assert Settings.model_validate({"access_log": access_log}).access_log

@@ -33,6 +33,20 @@ class Settings(BaseSettings):
     max_body_bytes: int = Field(
         default=64 * 1024, ge=1024, description="Request bodies larger than this get 413."
     )
+    max_header_bytes: int = Field(
+        default=16 * 1024,
+        ge=1024,
+        description="Requests whose header names and values add up to more than this get 431.",
+    )
+    max_header_count: int = Field(
+        default=100, ge=16, description="Requests with more header fields than this get 431."
+    )
+    response_cache_max_bytes: int = Field(
+        default=32 * 1024 * 1024,
+        ge=0,
+        description="Memory each worker may spend replaying public responses (bodies, headers "
+        "and bookkeeping); the least recently used are dropped beyond it. 0 turns the cache off.",
+    )
     catalogue_max_age_seconds: int = Field(
         default=300, ge=0, description="Cache-Control max-age on public catalogue responses."
     )
@@ -53,6 +67,13 @@ class Settings(BaseSettings):
         default=None,
         description="redis://host:port/db to share rate limits across workers and replicas; "
         "unset keeps them in each process's memory.",
+    )
+    redis_timeout_seconds: float = Field(
+        default=2.0,
+        gt=0,
+        le=30,
+        description="How long a rate-limit call to Redis may take before the request is let "
+        "through uncounted.",
     )
     rate_limit_per_minute: int = Field(
         default=600, ge=1, description="Requests per minute allowed to each API key."

@@ -9,29 +9,39 @@ errors add ``errors[]``. Services raise :class:`AppError` subclasses and never k
     ├── Unauthorized              401 unauthorized (with WWW-Authenticate)
     ├── Forbidden                 403 forbidden (names the missing scope)
     ├── NotFound                  404 not_found
+    ├── MethodNotAllowed          405 method_not_allowed (with Allow)
     ├── Conflict                  409 conflict
     ├── PreconditionFailed        412 precondition_failed (stale If-Match)
     ├── PayloadTooLarge           413 payload_too_large
+    ├── UnsupportedMediaType      415 unsupported_media_type (a body that is not JSON)
     ├── UnprocessableContent      422 validation_error (carries errors[])
     ├── PreconditionRequired      428 precondition_required (If-Match missing)
     ├── TooManyRequests           429 rate_limited (with Retry-After)
+    ├── HeaderFieldsTooLarge      431 header_fields_too_large
     └── ServiceUnavailable        503 not_ready
+        └── DatabaseUnavailable   503 database_unavailable (with Retry-After)
 
 Subclasses may narrow ``code`` (a 409 ``duplicate_external_reference``, say) so clients can
-branch on it without parsing the detail.
+branch on it without parsing the detail. The ``title`` is the status's standard phrase
+(``http.HTTPStatus``), the same for every problem of that status.
 
 A 500 never carries exception text: the detail is fixed and the traceback goes to the log,
 tagged with the request id.
 """
 
 from collections.abc import Mapping, Sequence
+from http import HTTPStatus
 from typing import Any, ClassVar
 
 
 class AppError(Exception):
     status: ClassVar[int] = 500
     code: ClassVar[str] = "internal_error"
-    title: ClassVar[str] = "Internal Server Error"
+    title: ClassVar[str] = HTTPStatus(500).phrase
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        cls.title = HTTPStatus(cls.status).phrase
 
     def __init__(
         self,
@@ -53,67 +63,75 @@ class AppError(Exception):
 class BadRequest(AppError):
     status = 400
     code = "bad_request"
-    title = "Bad Request"
 
 
 class Unauthorized(AppError):
     status = 401
     code = "unauthorized"
-    title = "Unauthorized"
 
 
 class Forbidden(AppError):
     status = 403
     code = "forbidden"
-    title = "Forbidden"
 
 
 class NotFound(AppError):
     status = 404
     code = "not_found"
-    title = "Not Found"
+
+
+class MethodNotAllowed(AppError):
+    status = 405
+    code = "method_not_allowed"
 
 
 class Conflict(AppError):
     status = 409
     code = "conflict"
-    title = "Conflict"
 
 
 class PreconditionFailed(AppError):
     status = 412
     code = "precondition_failed"
-    title = "Precondition Failed"
 
 
 class PayloadTooLarge(AppError):
     status = 413
     code = "payload_too_large"
-    title = "Content Too Large"
+
+
+class UnsupportedMediaType(AppError):
+    status = 415
+    code = "unsupported_media_type"
 
 
 class UnprocessableContent(AppError):
     status = 422
     code = "validation_error"
-    title = "Unprocessable Content"
 
 
 class PreconditionRequired(AppError):
     status = 428
     code = "precondition_required"
-    title = "Precondition Required"
 
 
 class TooManyRequests(AppError):
     status = 429
     code = "rate_limited"
-    title = "Too Many Requests"
+
+
+class HeaderFieldsTooLarge(AppError):
+    status = 431
+    code = "header_fields_too_large"
 
 
 class ServiceUnavailable(AppError):
     status = 503
     code = "not_ready"
-    title = "Service Unavailable"
+
+
+class DatabaseUnavailable(ServiceUnavailable):
+    code = "database_unavailable"
 
 
 def field_errors(

@@ -3,6 +3,8 @@
 import json
 import logging
 import sys
+import time
+from collections.abc import Callable
 from contextvars import ContextVar
 from datetime import UTC, datetime
 
@@ -64,3 +66,20 @@ def configure_logging(level: str) -> None:
     for name in ("uvicorn", "uvicorn.error"):
         logging.getLogger(name).handlers[:] = []
         logging.getLogger(name).propagate = True
+
+
+class Throttle:
+    """Says yes at most once every ``seconds``: for a warning that would otherwise repeat on every
+    request while a dependency is down, drowning the log it is meant to stand out in."""
+
+    def __init__(self, seconds: float, *, clock: Callable[[], float] = time.monotonic) -> None:
+        self._seconds = seconds
+        self._clock = clock
+        self._next_at = float("-inf")
+
+    def ready(self) -> bool:
+        now = self._clock()
+        if now < self._next_at:
+            return False
+        self._next_at = now + self._seconds
+        return True

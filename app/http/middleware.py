@@ -1,9 +1,13 @@
 """The one pure-ASGI middleware every request passes through.
 
-It gives each request an id (``X-Request-ID``, echoed when the client sent a sane one), enforces
-the body-size limit with a 413, turns any exception that escaped the app into a problem+json 500
-that still carries the request id, and writes one JSON access-log line. It is one middleware,
-not four, because each layer costs time on every request.
+It gives each request an id (``X-Request-ID``, echoed when the client sent a sane one) and marks
+every response ``X-Content-Type-Options: nosniff``; refuses, before the app runs, header fields
+beyond their bounds (431), a declared body over the size limit (413) and a body that is not
+JSON (415), and stops a streamed body at the limit (413); serves ``HEAD`` as ``GET`` without
+the body; turns any exception that escaped the app into a problem+json 500 (a 503 when the
+database is down) that still carries the request id, except a client's own disconnection, which
+is no error of ours; and writes one JSON access-log line. It is one middleware, not several,
+because each layer costs time on every request.
 """
 
 import itertools
@@ -13,25 +17,44 @@ import re
 import secrets
 import time
 
-from starlette.datastructures import MutableHeaders
 from starlette.exceptions import HTTPException
+from starlette.requests import ClientDisconnect
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from app.core.errors import PayloadTooLarge
+from app.core.errors import AppError, HeaderFieldsTooLarge, PayloadTooLarge, UnsupportedMediaType
 from app.core.logging import request_id_var
-from app.http.problems import PROBLEM_JSON, problem_body
+from app.http.problems import (
+    PROBLEM_JSON,
+    database_unavailable,
+    database_unavailable_error,
+    error_body,
+    status_error,
+)
 
 _SAFE_REQUEST_ID = re.compile(r"[A-Za-z0-9._-]{1,128}")
+_NOSNIFF = (b"x-content-type-options", b"nosniff")
+_METHODS_WITH_CONTENT = frozenset({"POST", "PUT", "PATCH"})
 
 access_logger = logging.getLogger("app.access")
 error_logger = logging.getLogger("app.error")
 
 
 class RequestContextMiddleware:
-    def __init__(self, app: ASGIApp, *, max_body_bytes: int, access_log: bool) -> None:
+    def __init__(
+        self,
+        app: ASGIApp,
+        *,
+        max_body_bytes: int,
+        max_header_bytes: int,
+        max_header_count: int,
+        access_log: bool,
+    ) -> None:
         self.app = app
         self.max_body_bytes = max_body_bytes
+        self.max_header_bytes = max_header_bytes
+        self.max_header_count = max_header_count
         self.access_log = access_log
+        self._too_large = body_too_large(max_body_bytes)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -41,45 +64,73 @@ class RequestContextMiddleware:
         request_id = _request_id(scope)
         token = request_id_var.set(request_id)
         scope.setdefault("state", {})["request_id"] = request_id
+        method = scope["method"]
+        if method == "HEAD":
+            # GET without the body (RFC 9110 9.3.2): every GET route, the response cache and
+            # the rate limits serve it as a GET, and the body is dropped on the way out.
+            scope = {**scope, "method": "GET"}
         started_at = time.perf_counter()
         response_status = 0
+        context_headers = [(b"x-request-id", request_id.encode()), _NOSNIFF]
 
-        async def send_with_request_id(message: Message) -> None:
+        async def send_with_context(message: Message) -> None:
             nonlocal response_status
             if message["type"] == "http.response.start":
                 response_status = message["status"]
-                MutableHeaders(scope=message).append("X-Request-ID", request_id)
+                # A new list: the app's may be shared (the response cache replays its own).
+                message["headers"] = [*message["headers"], *context_headers]
+            elif method == "HEAD" and message["type"] == "http.response.body":
+                message = {**message, "body": b""}
             await send(message)
 
         received = 0
+        disconnected = False
 
         async def receive_within_limit() -> Message:
-            nonlocal received
+            nonlocal received, disconnected
             message = await receive()
             if message["type"] == "http.request":
                 received += len(message.get("body", b""))
                 if received > self.max_body_bytes:
-                    raise HTTPException(status_code=413)
+                    # HTTPException, not PayloadTooLarge: FastAPI turns any other error while
+                    # reading a body into a 400.
+                    raise HTTPException(status_code=413, detail=self._too_large.detail)
+            elif message["type"] == "http.disconnect":
+                disconnected = True
             return message
 
+        async def send_error(error: AppError) -> None:
+            if response_status == 0:  # else the response is under way and cannot change
+                await send_problem(
+                    send_with_context,
+                    error_body(error, instance=scope["path"], request_id=request_id),
+                    headers=[*(error.headers or {}).items(), ("connection", "close")],
+                )
+
         try:
-            if _declared_length(scope) > self.max_body_bytes:
-                await self._send_problem(send_with_request_id, scope, request_id, 413)
+            refusal = self._refusal(scope)
+            if refusal is not None:
+                await send_error(refusal)
             else:
-                await self.app(scope, receive_within_limit, send_with_request_id)
-        except HTTPException as exc:  # only the 413 raised above can escape the app this way
-            if response_status == 0:
-                await self._send_problem(send_with_request_id, scope, request_id, exc.status_code)
-        except Exception:
-            error_logger.exception("unhandled error", extra={"path": scope["path"]})
-            if response_status == 0:
-                await self._send_problem(send_with_request_id, scope, request_id, 500)
+                await self.app(scope, receive_within_limit, send_with_context)
+        except HTTPException as exc:  # the body limit above, raised outside FastAPI's handlers
+            await send_error(status_error(exc.status_code, exc.detail))
+        except Exception as exc:
+            if disconnected or isinstance(exc, ClientDisconnect):
+                # The client went away mid-request: nobody is left to answer, and it is no
+                # fault of the server's.
+                error_logger.debug("client disconnected", extra={"path": scope["path"]})
+            elif database_unavailable(exc):
+                await send_error(database_unavailable_error(exc))
+            else:
+                error_logger.exception("unhandled error", extra={"path": scope["path"]})
+                await send_error(status_error(500))
         finally:
             if self.access_log:
                 access_logger.info(
                     "request",
                     extra={
-                        "method": scope["method"],
+                        "method": method,
                         "path": scope["path"],
                         "status": response_status,
                         "duration_ms": round((time.perf_counter() - started_at) * 1000, 3),
@@ -87,28 +138,67 @@ class RequestContextMiddleware:
                 )
             request_id_var.reset(token)
 
-    async def _send_problem(self, send: Send, scope: Scope, request_id: str, status: int) -> None:
-        if status == 413:
-            error = PayloadTooLarge(f"Request body exceeds {self.max_body_bytes} bytes.")
-            code, title, detail = error.code, error.title, error.detail
-        else:
-            code, title, detail = "internal_error", "Internal Server Error", _INTERNAL_DETAIL
-        await send_problem(
-            send,
-            problem_body(
-                status=status,
-                code=code,
-                title=title,
-                detail=detail,
-                instance=scope["path"],
-                request_id=request_id,
-            ),
-            headers=[(b"connection", b"close")],
-        )
+    def _refusal(self, scope: Scope) -> AppError | None:
+        """Why the request is refused before the app runs, if it is: in one pass over the
+        header fields, which a client may send in any number."""
+        headers = scope["headers"]
+        if len(headers) > self.max_header_count:
+            return HeaderFieldsTooLarge(
+                f"The request has more than {self.max_header_count} header fields."
+            )
+        size = 0
+        content_length = content_type = None
+        chunked = False
+        for name, value in headers:
+            size += len(name) + len(value)
+            if name == b"content-length":
+                content_length = value
+            elif name == b"content-type":
+                content_type = value
+            elif name == b"transfer-encoding":
+                chunked = True
+        if size > self.max_header_bytes:
+            return HeaderFieldsTooLarge(
+                f"The request's header fields add up to more than {self.max_header_bytes} bytes."
+            )
+        declared = _length(content_length)
+        if declared > self.max_body_bytes:
+            return self._too_large
+        has_body = declared > 0 or chunked
+        if has_body and scope["method"] in _METHODS_WITH_CONTENT and not is_json(content_type):
+            return UnsupportedMediaType(
+                "The body must be JSON: send it with `Content-Type: application/json` "
+                "(UTF-8; `application/<name>+json` is accepted too)."
+            )
+        return None
+
+
+def body_too_large(max_body_bytes: int) -> PayloadTooLarge:
+    """The one wording of the 413, whether the body's declared length or its bytes exceed."""
+    return PayloadTooLarge(f"The request body is larger than the {max_body_bytes} bytes allowed.")
+
+
+def is_json(content_type: bytes | None) -> bool:
+    """``application/json`` or ``application/<name>+json``, case-insensitive, with parameters
+    allowed except a charset other than UTF-8 (RFC 8259: JSON exchanged between systems is
+    UTF-8)."""
+    if content_type is None:
+        return False
+    media_type, *parameters = content_type.decode("latin-1").lower().split(";")
+    kind = media_type.strip()
+    if kind != "application/json" and not (
+        kind.startswith("application/") and kind.endswith("+json")
+    ):
+        return False
+    for parameter in parameters:
+        name, _, value = parameter.partition("=")
+        if name.strip() == "charset" and value.strip().strip('"') not in ("utf-8", "utf8"):
+            return False
+    return True
 
 
 async def send_problem(
-    send: Send, body: dict[str, object], *, headers: list[tuple[bytes, bytes]]
+    send: Send, body: dict[str, object], *, headers: list[tuple[str, str]]
 ) -> None:
     """A problem+json response from a pure-ASGI layer, where no exception handler runs."""
     content = json.dumps(body).encode()
@@ -119,16 +209,11 @@ async def send_problem(
             "headers": [
                 (b"content-type", PROBLEM_JSON.encode()),
                 (b"content-length", str(len(content)).encode()),
-                *headers,
+                *((name.lower().encode(), value.encode("latin-1")) for name, value in headers),
             ],
         }
     )
     await send({"type": "http.response.body", "body": content})
-
-
-_INTERNAL_DETAIL = (
-    "The server could not complete the request. Quote the request id when reporting it."
-)
 
 
 # Request ids only need to be unique, not secret: a random per-process prefix and a counter
@@ -147,11 +232,10 @@ def _request_id(scope: Scope) -> str:
     return f"{_ID_PREFIX}{next(_id_counter):016x}"
 
 
-def _declared_length(scope: Scope) -> int:
-    for name, value in scope["headers"]:
-        if name == b"content-length":
-            try:
-                return int(value)
-            except ValueError:
-                return 0
-    return 0
+def _length(value: bytes | None) -> int:
+    if value is None:
+        return 0
+    try:
+        return int(value)
+    except ValueError:
+        return 0

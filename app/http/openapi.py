@@ -46,9 +46,10 @@ The catalogue, guidance, scoring and plan preview are public and store nothing. 
 `X-API-Key: <key>`. Keys read `hs_live_…` or `hs_test_…`; they are shown once when made
 (`hipspine create-key`), stored only as a keyed hash, and can expire, be revoked and be rotated
 with an overlap. A missing, malformed, unknown, revoked or expired key is the same `401` with
-`WWW-Authenticate`. Each operation names the scope it needs (`x-required-scope`); a key without
-it gets `403` naming the scope. Your organisation comes from the key, never from the path or
-body: another organisation's patient, assessment or plan is a `404`, exactly like a missing one.
+`WWW-Authenticate`, and so is a request with more than one credential header. Each operation
+names the scope it needs (`x-required-scope`); a key without it gets `403` naming the scope.
+Your organisation comes from the key, never from the path or body: another organisation's
+patient, assessment or plan is a `404`, exactly like a missing one.
 Patient responses carry `Cache-Control: no-store`.
 
 ## Safe retries and concurrent edits
@@ -61,9 +62,10 @@ retry with the same key. Patients and plans carry a strong `ETag`; `PATCH` needs
 it: `428` without, `412` when someone changed it since (fetch again and reapply your change).
 
 ## Rate limits
-Each key, and each client address for calls without a key, may make a set number of requests a
-minute. Responses carry `RateLimit-Limit`, `RateLimit-Remaining` and `RateLimit-Reset` (seconds);
-beyond the limit the answer is `429` with `Retry-After`. Health probes are not limited.
+Each key, and each client address for calls without a key, may make a set number of requests in
+any sliding minute. Responses carry `RateLimit-Limit`, `RateLimit-Remaining` and
+`RateLimit-Reset` (seconds); beyond the limit the answer is `429` with `Retry-After`. Health
+probes are not limited.
 
 ## Caching
 Catalogue and guidance responses carry a strong `ETag` and `Cache-Control: public`. Send the
@@ -78,9 +80,11 @@ opaque: a malformed one gets 422.
 Every error is `application/problem+json` (RFC 9457) with `type`, `title`, `status`, `detail`,
 `instance`, a stable machine-readable `code` and the `request_id`. Validation errors (422) list
 each bad field in `errors[]` as `{loc, msg, type}`; unknown query parameters and unknown body
-fields are rejected, never ignored. Bodies over the size limit get 413. A 500 never carries
-exception text: quote its `request_id`, which is also in every response's `X-Request-ID` header
-(send your own `X-Request-ID` to correlate).
+fields are rejected, never ignored. Bodies must be JSON (`Content-Type: application/json`, else
+415) within the size limit (else 413); header fields beyond their bounds get 431. A database
+outage is a 503 with `Retry-After`: nothing was changed, retry. A 500 never carries exception
+text: quote its `request_id`, which is also in every response's `X-Request-ID` header (send
+your own `X-Request-ID` to correlate).
 """.strip()
 
 

@@ -3,9 +3,12 @@
 import base64
 import binascii
 import json
+from datetime import UTC, datetime
 from typing import Annotated, Generic, TypeVar
 
 from pydantic import (
+    AfterValidator,
+    AwareDatetime,
     BaseModel,
     ConfigDict,
     Field,
@@ -55,18 +58,37 @@ class CursorModel(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
+def _in_utc(moment: datetime) -> datetime:
+    # A time with an offset near the ends of the calendar has no UTC equivalent
+    # (0001-01-01T00:00+14:00 is in year 0): not a position any cursor of ours holds.
+    try:
+        return moment.astimezone(UTC)
+    except OverflowError:
+        raise ValueError("not a time in UTC's range") from None
+
+
+UtcTimestamp = Annotated[AwareDatetime, AfterValidator(_in_utc)]
+"""A timestamp in a cursor, held in UTC as the database compares it."""
+
+
+class InvalidCursor(UnprocessableContent):
+    code = "invalid_cursor"
+
+
 def encode_cursor(position: BaseModel) -> str:
     raw = json.dumps(position.model_dump(mode="json"), separators=(",", ":")).encode()
     return base64.urlsafe_b64encode(raw).rstrip(b"=").decode()
 
 
 def decode_cursor(cursor: str, model: type[CursorT]) -> CursorT:
+    """The position ``cursor`` holds, or a 422 ``invalid_cursor`` for anything that does not
+    decode to one."""
     try:
         padded = cursor + "=" * (-len(cursor) % 4)
         raw = base64.urlsafe_b64decode(padded.encode("ascii"))
         return model.model_validate_json(raw)
-    except (ValueError, binascii.Error, ValidationError, UnicodeEncodeError):
-        raise UnprocessableContent(
+    except (ValueError, binascii.Error, ValidationError, UnicodeEncodeError, OverflowError):
+        raise InvalidCursor(
             "The cursor is not one this API issued; start again without it.",
             errors=[
                 {

@@ -1,14 +1,41 @@
 """Render every error as problem+json (see ``app.core.errors`` for the hierarchy)."""
 
-from typing import Any
+import logging
+from collections.abc import Callable
+from http import HTTPStatus
+from typing import Any, NamedTuple
 
 from fastapi import FastAPI, Request
+from fastapi.dependencies.models import Dependant
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from fastapi.routing import APIRoute
 from pydantic import BaseModel, ConfigDict, Field
+from sqlalchemy.exc import DBAPIError, OperationalError, SQLAlchemyError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.exceptions import HTTPException
 
-from app.core.errors import AppError, invalid_input
+from app.core.errors import (
+    AppError,
+    BadRequest,
+    Conflict,
+    DatabaseUnavailable,
+    Forbidden,
+    HeaderFieldsTooLarge,
+    MethodNotAllowed,
+    NotFound,
+    PayloadTooLarge,
+    PreconditionFailed,
+    PreconditionRequired,
+    ServiceUnavailable,
+    TooManyRequests,
+    Unauthorized,
+    UnprocessableContent,
+    UnsupportedMediaType,
+    invalid_input,
+)
+from app.core.logging import Throttle
+from app.http.dependencies import get_session
 from app.http.routing import allowed_methods
 
 PROBLEM_JSON = "application/problem+json"
@@ -78,6 +105,20 @@ def problem_body(
     return body
 
 
+def error_body(error: AppError, *, instance: str, request_id: str) -> dict[str, Any]:
+    """The problem+json body for ``error``."""
+    return problem_body(
+        status=error.status,
+        code=error.code,
+        title=error.title,
+        detail=error.detail,
+        instance=instance,
+        request_id=request_id,
+        errors=error.errors,
+        extensions=error.extensions,
+    )
+
+
 def problem_responses(
     *statuses: int, models: dict[int, type[Problem]] | None = None
 ) -> dict[int | str, dict[str, Any]]:
@@ -86,74 +127,81 @@ def problem_responses(
     return {
         status: {
             "model": (models or {}).get(status, Problem),
-            "description": _STATUS_DESCRIPTIONS[status],
+            "description": _STATUSES[status].description,
         }
         for status in statuses
     }
 
 
-_STATUS_DESCRIPTIONS = {
-    400: "Bad Request.",
-    401: "No valid API key: missing, malformed, unknown, revoked or expired (never which).",
-    403: "The key lacks the scope this operation needs; `detail` names it.",
-    404: "Not Found (also for another organisation's resources).",
-    409: "Conflict.",
-    412: "`If-Match` does not match the current `ETag`: fetch again and retry.",
-    413: "Request body too large.",
-    422: "Invalid input; `errors[]` names each field.",
-    428: "`If-Match` is required: send the `ETag` of the version you are changing.",
-    429: "Rate limit reached: wait `Retry-After` seconds.",
-    500: "Internal error; the body never carries exception text.",
-    503: "A dependency (the database) is not reachable.",
+class _Status(NamedTuple):
+    error: type[AppError]
+    description: str
+    """The OpenAPI response's description; also the problem's detail when the framework, not
+    our code, refuses the request without words of its own (``detail`` says it better where
+    the framework does refuse: no route, a wrong method, a crash)."""
+    detail: str | None = None
+
+
+# The one table of error statuses: which error (so which code; the title is the status's
+# phrase), how the contract describes it, and what a framework-raised one says.
+_STATUSES = {
+    400: _Status(BadRequest, "Bad Request.", "The request could not be parsed."),
+    401: _Status(
+        Unauthorized,
+        "No valid API key: missing, malformed, unknown, revoked or expired (never which), or "
+        "sent more than once.",
+    ),
+    403: _Status(Forbidden, "The key lacks the scope this operation needs; `detail` names it."),
+    404: _Status(
+        NotFound,
+        "Not Found (also for another organisation's resources).",
+        "No resource at this path.",
+    ),
+    405: _Status(
+        MethodNotAllowed,
+        "This path does not support the method; `Allow` lists those it does.",
+        "This path does not support the method.",
+    ),
+    409: _Status(Conflict, "Conflict."),
+    412: _Status(
+        PreconditionFailed, "`If-Match` does not match the current `ETag`: fetch again and retry."
+    ),
+    413: _Status(PayloadTooLarge, "The request body is larger than the server accepts."),
+    415: _Status(
+        UnsupportedMediaType, "The body is not JSON: send it as `Content-Type: application/json`."
+    ),
+    422: _Status(UnprocessableContent, "Invalid input; `errors[]` names each field."),
+    428: _Status(
+        PreconditionRequired,
+        "`If-Match` is required: send the `ETag` of the version you are changing.",
+    ),
+    429: _Status(TooManyRequests, "Rate limit reached: wait `Retry-After` seconds."),
+    431: _Status(HeaderFieldsTooLarge, "The request's header fields are too many or too large."),
+    500: _Status(
+        AppError,
+        "Internal error; the body never carries exception text.",
+        "The server could not complete the request. Quote the request id when reporting it.",
+    ),
+    503: _Status(
+        ServiceUnavailable,
+        "The database is not reachable or has no capacity left: retry after `Retry-After` seconds.",
+    ),
 }
 
 
-# Starlette raises HTTPException for routing-level errors; give each a stable code.
-_HTTP_CODES = {
-    400: ("bad_request", "Bad Request", "The request could not be parsed."),
-    404: ("not_found", "Not Found", "No resource at this path."),
-    405: ("method_not_allowed", "Method Not Allowed", "This path does not support the method."),
-    413: ("payload_too_large", "Content Too Large", "The request body is too large."),
-}
-
-
-def problem_response(
-    request: Request,
-    *,
-    status: int,
-    code: str,
-    title: str,
-    detail: str,
-    errors: list[dict[str, Any]] | None = None,
-    extensions: dict[str, Any] | None = None,
-    headers: dict[str, str] | None = None,
-) -> JSONResponse:
-    return JSONResponse(
-        problem_body(
-            status=status,
-            code=code,
-            title=title,
-            detail=detail,
-            instance=request.url.path,
-            request_id=request.state.request_id,
-            errors=errors,
-            extensions=extensions,
-        ),
-        status_code=status,
-        media_type=PROBLEM_JSON,
-        headers=headers,
-    )
+def status_error(status: int, detail: str | None = None) -> AppError:
+    """The error for ``status`` as the table gives it, saying ``detail`` or the table's words.
+    A status the table lacks (no route here raises one) is a 400 if the client erred, else a
+    500: a client error never reads as the server's, nor the other way round."""
+    entry = _STATUSES.get(status) or _STATUSES[400 if 400 <= status < 500 else 500]
+    return entry.error(detail or entry.detail or entry.description)
 
 
 def app_error_response(request: Request, exc: AppError) -> JSONResponse:
-    return problem_response(
-        request,
-        status=exc.status,
-        code=exc.code,
-        title=exc.title,
-        detail=exc.detail,
-        errors=exc.errors,
-        extensions=exc.extensions,
+    return JSONResponse(
+        error_body(exc, instance=request.url.path, request_id=request.state.request_id),
+        status_code=exc.status,
+        media_type=PROBLEM_JSON,
         headers=exc.headers,
     )
 
@@ -170,19 +218,105 @@ async def _validation_error(request: Request, exc: Exception) -> JSONResponse:
 
 async def _http_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, HTTPException)
-    code, title, detail = _HTTP_CODES.get(
-        exc.status_code, ("http_error", "HTTP Error", "The request failed.")
-    )
-    headers = dict(exc.headers) if exc.headers else {}
+    # Starlette's own errors (no route, wrong method) carry only the status's phrase; ours
+    # (the body limit) and FastAPI's (an unreadable body) carry words worth passing on.
+    said = exc.detail if exc.detail != HTTPStatus(exc.status_code).phrase else None
+    error = status_error(exc.status_code, said)
+    error.headers = dict(exc.headers) if exc.headers else {}
     if exc.status_code == 405:
-        headers["Allow"] = ", ".join(allowed_methods(request.app.routes, request.url.path))
-    return problem_response(
-        request,
-        status=exc.status_code,
-        code=code,
-        title=title,
-        detail=detail,
-        headers=headers or None,
+        error.headers["Allow"] = ", ".join(allowed_methods(request.app.routes, request.url.path))
+    return app_error_response(request, error)
+
+
+# --- the database being down or out of capacity ----------------------------------------------
+
+DATABASE_RETRY_AFTER_SECONDS = 5
+
+database_logger = logging.getLogger("app.database")
+_database_warning = Throttle(60)
+
+
+def database_unavailable(exc: BaseException) -> bool:
+    """Whether ``exc``, or an error it was raised while handling, says the database cannot serve
+    now: refused or lost connections, an exhausted pool, a server shutting down, a deadlock.
+
+    DB-API's ``OperationalError`` is "not necessarily under the control of the programmer" and
+    SQLAlchemy raises its ``TimeoutError`` when the pool has no connection to give; a retry
+    later may succeed, so these are a 503, never a 500. The chain is walked because cleanup
+    that runs after a lost connection (a rollback, say) fails in turn and raises its own error.
+    """
+    seen: set[int] = set()
+    current: BaseException | None = exc
+    while current is not None and id(current) not in seen:
+        seen.add(id(current))
+        if isinstance(current, OperationalError | PoolTimeout):
+            return True
+        if isinstance(current, DBAPIError) and current.connection_invalidated:
+            return True
+        current = current.__cause__ or current.__context__
+    return False
+
+
+def database_unavailable_error(exc: BaseException) -> DatabaseUnavailable:
+    """The 503 for a database outage, logged as one warning a minute at most per worker (the
+    error's class only: its text can name hosts and users), never as a traceback per request."""
+    if _database_warning.ready():
+        database_logger.warning(
+            "database unavailable: answering 503 until it is back (%s)", type(exc).__name__
+        )
+    return DatabaseUnavailable(
+        "The database is not available right now; nothing was changed. Retry after "
+        f"{DATABASE_RETRY_AFTER_SECONDS} seconds.",
+        headers={"Retry-After": str(DATABASE_RETRY_AFTER_SECONDS)},
+    )
+
+
+async def _database_error(request: Request, exc: Exception) -> JSONResponse:
+    if not database_unavailable(exc):
+        raise exc  # a bug, not an outage: the request context's 500, with its traceback
+    return app_error_response(request, database_unavailable_error(exc))
+
+
+# --- the statuses any route can return, whatever it declares -----------------------------------
+
+
+def document_request_errors(schema: dict[str, Any], routes: list[tuple[str, APIRoute]]) -> None:
+    """Declare what the request context and the exception handlers return on their own: 431 on
+    every operation, 415 on every operation that takes a body, and 503 (with ``Retry-After``) on
+    every operation that opens a database session."""
+    for path, route in routes:
+        if not route.include_in_schema:
+            continue
+        uses_database = _uses(route.dependant, get_session)
+        for method in route.methods or ():
+            operation = schema["paths"][path][method.lower()]
+            statuses = [431]
+            if "requestBody" in operation:
+                statuses.append(415)
+            if uses_database:
+                statuses.append(503)
+            for status in statuses:
+                operation["responses"].setdefault(str(status), _problem_response(status))
+
+
+def _problem_response(status: int) -> dict[str, Any]:
+    response: dict[str, Any] = {
+        "description": _STATUSES[status].description,
+        "content": {PROBLEM_JSON: {"schema": {"$ref": "#/components/schemas/Problem"}}},
+    }
+    if status == 503:
+        response["headers"] = {
+            "Retry-After": {
+                "description": "Seconds to wait before retrying.",
+                "schema": {"type": "integer", "minimum": 1, "examples": [5]},
+            }
+        }
+    return response
+
+
+def _uses(dependant: Dependant, call: Callable[..., Any]) -> bool:
+    return any(
+        dependency.call is call or _uses(dependency, call) for dependency in dependant.dependencies
     )
 
 
@@ -190,3 +324,4 @@ def install_exception_handlers(app: FastAPI) -> None:
     app.add_exception_handler(AppError, _app_error)
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(HTTPException, _http_error)
+    app.add_exception_handler(SQLAlchemyError, _database_error)

@@ -6,8 +6,18 @@ pure-ASGI layer stores such 200 responses per path and raw query string, and ans
 (and ``If-None-Match`` revalidations) without running routing, validation or the endpoint.
 An entry is used only while its dataset version is the one the worker currently serves, so a
 newly loaded dataset is never hidden behind stale bytes. Errors are never stored.
+
+It stores only what the app produced: the header list is copied as the app sends it, before the
+layers outside this one (request ids, rate-limit headers) add their own, which belong to each
+request and are added afresh to every replay.
+
+Memory is bounded in bytes (``RESPONSE_CACHE_MAX_BYTES``), not in entries: anyone can ask for a
+new query string, and entries range from a few hundred bytes to the whole catalogue. Each
+entry is charged what CPython holds for it (bodies, header fields, key, bookkeeping), and the
+least recently used are dropped until the total is within the bound.
 """
 
+import sys
 from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -19,12 +29,21 @@ from app.http.conditional import matches_if_none_match
 _VERSION_HEADER = b"x-dataset-version"
 
 
+_Key = tuple[str, bytes]
+
+
 @dataclass(frozen=True, slots=True)
 class _Entry:
     version: bytes
     etag: str
     headers: list[tuple[bytes, bytes]]
     body: bytes
+    size: int
+
+
+# What an entry holds beyond the sizes sys.getsizeof reports for its parts: the entry object,
+# its key tuple and the ordered dict's slot and link, rounded up (CPython 3.11, 64-bit).
+_ENTRY_OVERHEAD = 320
 
 
 class PublicResponseCache:
@@ -33,12 +52,17 @@ class PublicResponseCache:
         app: ASGIApp,
         *,
         current_version: Callable[[], str | None],
-        max_entries: int = 4096,
+        max_bytes: int,
     ) -> None:
         self.app = app
         self._current_version = current_version
-        self._max_entries = max_entries
-        self._entries: OrderedDict[tuple[str, bytes], _Entry] = OrderedDict()
+        self._max_bytes = max_bytes
+        self._entries: OrderedDict[_Key, _Entry] = OrderedDict()
+        self.size = 0
+        """The bytes the entries are charged, never more than ``max_bytes``."""
+
+    def __len__(self) -> int:
+        return len(self._entries)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http" or scope["method"] != "GET":
@@ -53,30 +77,58 @@ class PublicResponseCache:
             return
         await self.app(scope, receive, self._storing(key, send))
 
-    def _storing(self, key: tuple[str, bytes], send: Send) -> Send:
-        start: Message | None = None
+    def _storing(self, key: _Key, send: Send) -> Send:
+        status = 0
+        headers: list[tuple[bytes, bytes]] = []
 
         async def store_public_200(message: Message) -> None:
-            nonlocal start
+            nonlocal status, headers
             if message["type"] == "http.response.start":
-                start = message
-            elif start is not None and not message.get("more_body", False):
-                self._maybe_store(key, start, message.get("body", b""))
+                # Copied before sending: the outer layers add their per-request headers to
+                # this very message.
+                status, headers = message["status"], list(message["headers"])
+            elif status == 200 and not message.get("more_body", False):
+                self._maybe_store(key, headers, message.get("body", b""))
             await send(message)
 
         return store_public_200
 
-    def _maybe_store(self, key: tuple[str, bytes], start: Message, body: bytes) -> None:
-        if start["status"] != 200:
-            return
-        headers: list[tuple[bytes, bytes]] = list(start["headers"])
+    def _maybe_store(self, key: _Key, headers: list[tuple[bytes, bytes]], body: bytes) -> None:
         found = dict(headers)
         version, etag = found.get(_VERSION_HEADER), found.get(b"etag")
         if not version or not etag or b"public" not in found.get(b"cache-control", b""):
             return
-        self._entries[key] = _Entry(version=version, etag=etag.decode(), headers=headers, body=body)
-        if len(self._entries) > self._max_entries:
-            self._entries.popitem(last=False)
+        decoded_etag = etag.decode()
+        entry = _Entry(
+            version=version,
+            etag=decoded_etag,
+            headers=headers,
+            body=body,
+            size=_footprint(key, headers, body) + sys.getsizeof(decoded_etag),
+        )
+        self._forget(key)
+        if entry.size > self._max_bytes:
+            return
+        self._entries[key] = entry
+        self.size += entry.size
+        while self.size > self._max_bytes:
+            self._forget(next(iter(self._entries)))
+
+    def _forget(self, key: _Key) -> None:
+        entry = self._entries.pop(key, None)
+        if entry is not None:
+            self.size -= entry.size
+
+
+def _footprint(key: _Key, headers: list[tuple[bytes, bytes]], body: bytes) -> int:
+    """The bytes an entry's key, header fields and body keep alive (the version is one of the
+    header values)."""
+    path, query = key
+    size = _ENTRY_OVERHEAD + sys.getsizeof(path) + sys.getsizeof(query) + sys.getsizeof(body)
+    size += sys.getsizeof(headers)
+    for field in headers:
+        size += sys.getsizeof(field) + sys.getsizeof(field[0]) + sys.getsizeof(field[1])
+    return size
 
 
 async def _replay(entry: _Entry, scope: Scope, send: Send) -> None:

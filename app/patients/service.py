@@ -8,7 +8,6 @@ import uuid
 from collections.abc import Iterator
 from typing import Any, TypeVar
 
-from pydantic import AwareDatetime
 from sqlalchemy import delete, or_, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, SQLModel, col, select
@@ -20,7 +19,7 @@ from app.catalogue.snapshot import CatalogueSnapshot
 from app.core.db import utc_now
 from app.core.errors import Conflict, NotFound
 from app.http.conditional import Precondition, stale
-from app.http.pagination import CursorModel, decode_cursor, encode_cursor
+from app.http.pagination import CursorModel, UtcTimestamp, decode_cursor, encode_cursor
 from app.idempotency import service as idempotency
 from app.patients.models import Patient, PatientAssessment, PatientPlan
 from app.patients.schemas import (
@@ -68,7 +67,7 @@ class InvalidStatusChange(Conflict):
 
 
 class RecordCursor(CursorModel):
-    t: AwareDatetime
+    t: UtcTimestamp
     i: uuid.UUID
 
 

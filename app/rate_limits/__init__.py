@@ -8,9 +8,8 @@
 from fastapi import FastAPI
 
 from app.core.config import Settings
-from app.rate_limits.limiter import MemoryRateLimiter, RateLimiter
 from app.rate_limits.middleware import RateLimitMiddleware
-from app.rate_limits.redis_limiter import RedisRateLimiter
+from app.rate_limits.storage import memory_limiter, redis_limiter
 
 __all__ = ["install_rate_limits"]
 
@@ -23,8 +22,10 @@ def install_rate_limits(
 
     The lifespan must ``await app.state.rate_limiter.aclose()`` at shutdown.
     """
-    limiter: RateLimiter = (
-        RedisRateLimiter(settings.redis_url) if settings.redis_url else MemoryRateLimiter()
+    limiter = (
+        redis_limiter(settings.redis_url, timeout_seconds=settings.redis_timeout_seconds)
+        if settings.redis_url
+        else memory_limiter()
     )
     app.state.rate_limiter = limiter
     app.add_middleware(

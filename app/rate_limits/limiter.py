@@ -1,28 +1,51 @@
-"""Fixed-window request counting: the decision type, the limiter protocol, the in-memory limiter.
+"""Sliding-window rate limits on the ``limits`` package: the decision and the limiter.
 
-Each identity (``key:<id>`` or ``address:<ip>``) gets a one-minute window that starts at its
-first request; every request in the window counts, and the window ends sixty seconds later
-whatever happened inside it. The trade-off, accepted for its cost (one counter per identity,
-one atomic increment in Redis): a client can send up to twice the limit across a window
-boundary, ``limit`` at the end of one window and ``limit`` at the start of the next. A sliding
-window would bound that, at the price of more state and arithmetic on every request.
+Each identity (``key:<id>``, or ``address:<ip>`` without a key) may make ``limit`` requests in
+any ``window_seconds``, counted by ``limits``' sliding-window counter: the requests of the
+current fixed window plus those of the previous one, weighted by how much of the previous
+window the sliding window still covers. A client that spends its limit at the end of one
+window finds it still spent at the start of the next (at most one more request is allowed
+there, from rounding the weighted count down), where a fixed window would grant the whole
+limit again: twice the limit within seconds. The weighting assumes the previous window's
+requests were spread evenly, so a steady client gets exactly the limit, and a bursty one at
+most the limit in any burst. Two counters an identity, in this process's memory or in Redis
+(see :mod:`app.rate_limits.storage`).
+
+The limiter fails open. Memory cannot fail; Redis can, and availability of the API comes
+before the limit: a call that fails or takes longer than the timeout lets its request through
+uncounted (no ``RateLimit-*`` headers). A single failure changes nothing else, since on a
+machine busy enough to stall the event loop one slow reply says more about the machine than
+about Redis. After ``FAILURES_BEFORE_PAUSE`` failures in a row the worker stops asking Redis
+for ``PAUSE_SECONDS``, so that a Redis that is down or black-holed costs one timeout per pause
+rather than one per request, and logs one warning a window at most.
 """
 
+import logging
 import math
 import time
-from collections import OrderedDict
-from collections.abc import Callable
-from typing import NamedTuple, Protocol
+from collections.abc import Awaitable, Callable
+from typing import NamedTuple
 
-WINDOW_SECONDS = 60.0
+from limits import RateLimitItem, RateLimitItemPerSecond
+from limits.aio.storage import Storage
+from limits.aio.strategies import SlidingWindowCounterRateLimiter
+
+from app.core.logging import Throttle
+
+logger = logging.getLogger(__name__)
+
+WINDOW_SECONDS = 60
+FAILURES_BEFORE_PAUSE = 3
+PAUSE_SECONDS = 5.0
 
 
 class RateLimitDecision(NamedTuple):
     """One request's outcome, which the middleware turns into ``RateLimit-*`` headers.
 
-    ``reset_seconds`` is the whole seconds until the window ends (at least 1):
-    ``RateLimit-Reset`` and, when the request is refused, ``Retry-After``. A named tuple, not
-    a frozen dataclass: one is made on every request, and it is several times cheaper.
+    ``reset_seconds`` is the whole seconds until the count next goes down far enough to allow
+    another request (at least 1): ``RateLimit-Reset`` and, when the request is refused,
+    ``Retry-After``. A named tuple, not a frozen dataclass: one is made on every request, and it
+    is several times cheaper.
     """
 
     allowed: bool
@@ -38,76 +61,68 @@ class RateLimitDecision(NamedTuple):
         ]
 
 
-def decide(limit: int, count: int, seconds_left: float) -> RateLimitDecision:
-    """The decision for the ``count``-th request of a window with ``seconds_left`` to run."""
-    # Conditionals rather than max(): this runs on every request, and they are cheaper.
-    remaining = limit - count
-    reset = math.ceil(seconds_left)
-    return RateLimitDecision(
-        count <= limit, limit, remaining if remaining > 0 else 0, reset if reset > 0 else 1
-    )
-
-
-class RateLimiter(Protocol):
-    async def hit(self, identity: str, limit: int) -> RateLimitDecision | None:
-        """Count one request by ``identity``; None when the count is unknown (a shared store
-        that cannot be reached), in which case the request is allowed."""
-
-    async def aclose(self) -> None: ...
-
-
-class _Window:
-    __slots__ = ("count", "ends_at")
-
-    def __init__(self, ends_at: float) -> None:
-        self.ends_at = ends_at
-        self.count = 0
-
-
-class MemoryRateLimiter:
-    """Counts in this process's memory: exact for one worker, per worker when there are several
-    (each enforces the limit on its own share, so N workers allow up to N times the limit).
-
-    ``hit`` never awaits, so on the event loop the read-increment-write cannot interleave with
-    another request's. Memory is bounded: windows are kept in the order they started, which,
-    all being the same length on a monotonic clock, is the order they end; starting a window
-    drops the ended ones from the front, and beyond ``max_identities`` live windows the oldest
-    is forgotten (that identity starts afresh, which errs towards allowing).
-    """
-
+class RateLimiter:
     def __init__(
         self,
+        storage: Storage,
         *,
-        window_seconds: float = WINDOW_SECONDS,
-        max_identities: int = 100_000,
-        clock: Callable[[], float] = time.monotonic,
+        window_seconds: int = WINDOW_SECONDS,
+        close: Callable[[], Awaitable[object]],
+        clock: Callable[[], float] = time.time,
     ) -> None:
+        """``storage`` is a ``limits`` async storage and ``close`` releases what it holds (see
+        :mod:`app.rate_limits.storage`); ``clock`` is the wall clock ``limits`` itself reads."""
+        self._storage = storage
+        self._strategy = SlidingWindowCounterRateLimiter(storage)
         self._window_seconds = window_seconds
-        self._max_identities = max_identities
+        self._close = close
         self._clock = clock
-        self._windows: OrderedDict[str, _Window] = OrderedDict()
+        self._items: dict[int, RateLimitItem] = {}
+        base = storage.base_exceptions
+        self._storage_errors: tuple[type[Exception], ...] = (
+            *(base if isinstance(base, tuple) else (base,)),
+            OSError,
+        )
+        self._failures = 0
+        self._paused_until = float("-inf")
+        self._warning = Throttle(window_seconds, clock=clock)
 
-    def __len__(self) -> int:
-        return len(self._windows)
+    async def hit(self, identity: str, limit: int) -> RateLimitDecision | None:
+        """Count one request by ``identity``; None when the count is unknown (the shared store
+        failed, or is paused after failing), in which case the request is allowed."""
+        if self._clock() < self._paused_until:
+            return None
+        item = self._item(limit)
+        try:
+            allowed = await self._strategy.hit(item, identity)
+            stats = await self._strategy.get_window_stats(item, identity)
+        except self._storage_errors as exc:
+            self._failed(exc)
+            return None
+        self._failures = 0
+        reset = math.ceil(stats.reset_time - self._clock())
+        return RateLimitDecision(allowed, limit, stats.remaining, reset if reset > 0 else 1)
 
-    async def hit(self, identity: str, limit: int) -> RateLimitDecision:
-        now = self._clock()
-        window = self._windows.get(identity)
-        if window is None or window.ends_at <= now:
-            window = self._start_window(identity, now)
-        window.count += 1
-        return decide(limit, window.count, window.ends_at - now)
+    def _item(self, limit: int) -> RateLimitItem:
+        item = self._items.get(limit)
+        if item is None:
+            item = self._items[limit] = RateLimitItemPerSecond(limit, self._window_seconds)
+        return item
 
-    def _start_window(self, identity: str, now: float) -> _Window:
-        windows = self._windows
-        windows.pop(identity, None)
-        # Bounded: each pass removes an entry, and there are at most max_identities of them.
-        while windows and (
-            len(windows) >= self._max_identities or next(iter(windows.values())).ends_at <= now
-        ):
-            windows.popitem(last=False)
-        window = windows[identity] = _Window(now + self._window_seconds)
-        return window
+    def _failed(self, exc: Exception) -> None:
+        self._failures += 1
+        if self._failures < FAILURES_BEFORE_PAUSE:
+            return
+        self._paused_until = self._clock() + PAUSE_SECONDS
+        if self._warning.ready():
+            # The error's class only: its text could carry a key name.
+            logger.warning(
+                "rate limiting is off for %.0f s: its store failed %d times in a row (%s); "
+                "allowing requests uncounted",
+                PAUSE_SECONDS,
+                self._failures,
+                type(exc).__name__,
+            )
 
     async def aclose(self) -> None:
-        self._windows.clear()
+        await self._close()

@@ -4,15 +4,19 @@ response, whoever counted it.
 
 Paths under the authenticated prefixes are counted by the auth dependency instead (per key, or
 per address when authentication fails; see :func:`app.rate_limits.enforce.enforce_rate_limit`),
-which records its decision in the request state; this layer only turns that decision into
-headers. The probes are exempt: an orchestrator must never be refused.
+which records its decision in the request state; this layer turns that decision into headers.
+A request there that the dependency never saw (no route matched, a method not allowed) is
+counted against the address when its response starts, and refused then if over the limit, so
+no path escapes counting. The probes are exempt: an orchestrator must never be refused.
 """
+
+import ipaddress
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from app.core.errors import TooManyRequests
 from app.http.middleware import send_problem
-from app.http.problems import problem_body
+from app.http.problems import error_body
 from app.rate_limits.limiter import RateLimitDecision, RateLimiter
 
 EXEMPT_PATHS = frozenset({"/healthz", "/readyz"})
@@ -39,30 +43,50 @@ class RateLimitMiddleware:
             return
         state = scope.setdefault("state", {})
         if not scope["path"].startswith(self._authenticated_prefixes):
-            decision = await self._limiter.hit(f"address:{_client_address(scope)}", self._limit)
-            if decision is not None:
-                state[STATE_KEY] = decision
-                if not decision.allowed:
-                    await _send_too_many_requests(scope, send, decision)
-                    return
-        await self.app(scope, receive, _with_rate_limit_headers(state, send))
+            decision = state[STATE_KEY] = await self._hit_address(scope)
+            if decision is not None and not decision.allowed:
+                await _send_too_many_requests(scope, send, decision)
+                return
+        await self.app(scope, receive, self._with_rate_limit_headers(scope, state, send))
+
+    async def _hit_address(self, scope: Scope) -> RateLimitDecision | None:
+        return await self._limiter.hit(address_identity(scope), self._limit)
+
+    def _with_rate_limit_headers(self, scope: Scope, state: dict[str, object], send: Send) -> Send:
+        replaced = False
+
+        async def send_with_headers(message: Message) -> None:
+            nonlocal replaced
+            if message["type"] == "http.response.start":
+                if STATE_KEY not in state:  # nobody counted it: count it against the address
+                    decision = state[STATE_KEY] = await self._hit_address(scope)
+                    if decision is not None and not decision.allowed:
+                        replaced = True
+                        await _send_too_many_requests(scope, send, decision)
+                        return
+                counted = state[STATE_KEY]
+                if isinstance(counted, RateLimitDecision):
+                    # A new list: the start message's own list may be shared (cached replays).
+                    message["headers"] = [*message["headers"], *counted.headers()]
+            elif replaced:
+                return  # the body of the response the 429 replaced
+            await send(message)
+
+        return send_with_headers
 
 
-def _client_address(scope: Scope) -> str:
+def address_identity(scope: Scope) -> str:
+    """``address:<client address>``; an IPv6 client by its /64 network, which one subscriber
+    usually holds whole (RFC 6177), so hopping between its addresses gains nothing and cannot
+    fill the limiter's memory."""
     client = scope.get("client")
-    return str(client[0]) if client else "unknown"
-
-
-def _with_rate_limit_headers(state: dict[str, object], send: Send) -> Send:
-    async def send_with_headers(message: Message) -> None:
-        if message["type"] == "http.response.start":
-            decision = state.get(STATE_KEY)
-            if isinstance(decision, RateLimitDecision):
-                # A new list: the start message's own list may be shared (cached replays).
-                message["headers"] = [*message["headers"], *decision.headers()]
-        await send(message)
-
-    return send_with_headers
+    host = str(client[0]) if client else "unknown"
+    if ":" in host:
+        try:
+            host = str(ipaddress.IPv6Network((host, 64), strict=False))
+        except ValueError:
+            pass
+    return f"address:{host}"
 
 
 def too_many_requests_detail(decision: RateLimitDecision) -> str:
@@ -71,16 +95,20 @@ def too_many_requests_detail(decision: RateLimitDecision) -> str:
     return f"Rate limit reached: retry in {seconds} second{'' if seconds == 1 else 's'}."
 
 
+def too_many_requests(decision: RateLimitDecision) -> TooManyRequests:
+    return TooManyRequests(
+        too_many_requests_detail(decision),
+        headers={"Retry-After": str(decision.reset_seconds)},
+    )
+
+
 async def _send_too_many_requests(scope: Scope, send: Send, decision: RateLimitDecision) -> None:
+    error = too_many_requests(decision)
     await send_problem(
         send,
-        problem_body(
-            status=TooManyRequests.status,
-            code=TooManyRequests.code,
-            title=TooManyRequests.title,
-            detail=too_many_requests_detail(decision),
-            instance=scope["path"],
-            request_id=scope["state"].get("request_id", ""),
-        ),
-        headers=[(b"retry-after", str(decision.reset_seconds).encode()), *decision.headers()],
+        error_body(error, instance=scope["path"], request_id=scope["state"].get("request_id", "")),
+        headers=[
+            *(error.headers or {}).items(),
+            *((name.decode(), value.decode()) for name, value in decision.headers()),
+        ],
     )

@@ -8,16 +8,17 @@ from app.rate_limits.middleware import EXEMPT_PATHS
 
 _HEADERS: dict[str, dict[str, Any]] = {
     "RateLimit-Limit": {
-        "description": "Requests allowed per one-minute window to this API key (or, without a "
+        "description": "Requests allowed in any sliding minute to this API key (or, without a "
         "key, to this client address).",
         "schema": {"type": "integer", "minimum": 1, "examples": [600]},
     },
     "RateLimit-Remaining": {
-        "description": "Requests left in the current window.",
+        "description": "Requests left in the current minute.",
         "schema": {"type": "integer", "minimum": 0, "examples": [599]},
     },
     "RateLimit-Reset": {
-        "description": "Seconds until the current window ends and the count starts again.",
+        "description": "Seconds until the count next goes down far enough to allow another "
+        "request.",
         "schema": {"type": "integer", "minimum": 1, "examples": [60]},
     },
     "Retry-After": {

@@ -2,8 +2,11 @@
 
 A key is sent as ``Authorization: Bearer <key>`` or ``X-API-Key: <key>``; both are declared as
 security schemes, so /docs can authorise. Every failure (no key, malformed, unknown, wrong,
-revoked, expired) is the same 401, so a caller learns nothing about which keys exist. Failed
-attempts count against the client address's rate limit, which bounds guessing.
+revoked, expired) is the same 401, so a caller learns nothing about which keys exist. So is a
+request that sends more than one credential header (two ``X-API-Key``, two ``Authorization``,
+or one of each): which of them counts would be a guess, and a proxy that adds or merges
+headers must not decide whose request it is. Failed attempts count against the client
+address's rate limit, which bounds guessing.
 """
 
 from typing import Annotated
@@ -15,6 +18,7 @@ from fastapi.security import APIKeyHeader, HTTPAuthorizationCredentials, HTTPBea
 from app.core.errors import Forbidden, Unauthorized
 from app.http.dependencies import SessionDep
 from app.rate_limits.enforce import enforce_rate_limit
+from app.rate_limits.middleware import address_identity
 from app.tenants import service
 from app.tenants.keys import MAX_KEY_LENGTH, Scope
 from app.tenants.schemas import Principal
@@ -48,26 +52,28 @@ async def authenticated(
     bearer: Annotated[HTTPAuthorizationCredentials | None, Security(bearer_scheme)],
     header_key: Annotated[str | None, Security(api_key_scheme)],
 ) -> Principal:
-    presented = {value for value in (bearer and bearer.credentials, header_key) if value}
     settings = request.app.state.settings
     principal = None
-    if len(presented) == 1:
-        key = presented.pop()
-        if len(key) <= MAX_KEY_LENGTH:
-            principal = await run_in_threadpool(
-                service.authenticate, session, key, secret=request.app.state.key_secret
-            )
+    key = bearer.credentials if bearer else header_key
+    if key and len(key) <= MAX_KEY_LENGTH and _credential_headers(request) == 1:
+        principal = await run_in_threadpool(
+            service.authenticate, session, key, secret=request.app.state.key_secret
+        )
     if principal is None:
         await enforce_rate_limit(
-            request, f"address:{_client_address(request)}", settings.anonymous_rate_limit_per_minute
+            request, address_identity(request.scope), settings.anonymous_rate_limit_per_minute
         )
         raise _unauthorized()
     await enforce_rate_limit(request, f"key:{principal.key_id}", settings.rate_limit_per_minute)
     return principal
 
 
-def _client_address(request: Request) -> str:
-    return request.client.host if request.client else "unknown"
+_CREDENTIAL_HEADERS = frozenset({b"authorization", b"x-api-key"})
+
+
+def _credential_headers(request: Request) -> int:
+    """How many header fields could carry a key, whatever their scheme or value."""
+    return sum(name in _CREDENTIAL_HEADERS for name, _ in request.scope["headers"])
 
 
 class RequiredScope:

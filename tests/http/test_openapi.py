@@ -114,3 +114,18 @@ def test_creating_posts_take_an_idempotency_key(schema: dict[str, Any]) -> None:
             names = [parameter["name"] for parameter in operation["parameters"]]
             assert "Idempotency-Key" in names, path
             assert "Idempotent-Replayed" in operation["responses"]["201"]["headers"]
+
+
+def test_the_statuses_every_route_can_return_are_declared(schema: dict[str, Any]) -> None:
+    """431 anywhere (header bounds), 415 wherever a body is read, 503 with Retry-After wherever
+    the database is: nothing a route answers goes undeclared."""
+    for path, method, operation in operations(schema):
+        responses = operation["responses"]
+        assert "431" in responses, (path, method)
+        assert ("415" in responses) == ("requestBody" in operation), (path, method)
+        if path.startswith("/v1/patients"):
+            assert "Retry-After" in responses["503"]["headers"], (path, method)
+    database_free = ["/healthz", "/v1/catalogue", "/v1/assessments/score", "/v1/plans/preview"]
+    for path in database_free:
+        for operation in schema["paths"][path].values():
+            assert "503" not in operation["responses"], path

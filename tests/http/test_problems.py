@@ -3,6 +3,7 @@
 import json
 import logging
 from collections.abc import Iterator
+from http import HTTPStatus
 
 import pytest
 from fastapi import FastAPI
@@ -10,6 +11,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import Engine
 
 from app.core.logging import JsonFormatter
+from app.http.problems import status_error
 from app.main import create_app
 from tests.conftest import app_settings
 
@@ -108,6 +110,8 @@ class TestProblemDetails:
 
 
 class TestBodyLimit:
+    TOO_LARGE = "The request body is larger than the 2048 bytes allowed."
+
     def test_declared_oversized_body_is_413(self, failing_client: TestClient) -> None:
         response = failing_client.post(
             "/echo", content=b"{" + b" " * 4096 + b"}", headers={"content-type": "application/json"}
@@ -116,9 +120,13 @@ class TestBodyLimit:
         assert response.status_code == 413
         assert response.headers["content-type"] == PROBLEM_JSON
         assert response.json()["code"] == "payload_too_large"
+        assert response.json()["detail"] == self.TOO_LARGE
+        assert response.json()["title"] == HTTPStatus(413).phrase
         assert "x-request-id" in response.headers
 
-    def test_streamed_oversized_body_is_413(self, failing_client: TestClient) -> None:
+    def test_streamed_oversized_body_is_413_in_the_same_words(
+        self, failing_client: TestClient
+    ) -> None:
         def chunks() -> Iterator[bytes]:
             yield b'{"a": "'
             for _ in range(10):
@@ -131,6 +139,7 @@ class TestBodyLimit:
 
         assert response.status_code == 413
         assert response.json()["code"] == "payload_too_large"
+        assert response.json()["detail"] == self.TOO_LARGE
 
     def test_body_within_limit_is_served(self, failing_client: TestClient) -> None:
         response = failing_client.post("/echo", json={"a": "b"})
@@ -146,6 +155,28 @@ class TestBodyLimit:
         assert response.status_code == 422
         assert response.headers["content-type"] == PROBLEM_JSON
         assert "not json" not in response.text
+
+
+class TestTitles:
+    @pytest.mark.parametrize(
+        ("method", "path", "status"),
+        [
+            ("GET", "/v1/nothing-here", 404),
+            ("PUT", "/v1/catalogue", 405),
+            ("GET", "/v1/exercises?category=yoga", 422),
+            ("GET", "/v1/patients", 401),
+        ],
+    )
+    def test_every_title_is_the_status_phrase(
+        self, client: TestClient, method: str, path: str, status: int
+    ) -> None:
+        response = client.request(method, path)
+
+        assert response.status_code == status
+        assert response.json()["title"] == HTTPStatus(status).phrase
+
+    def test_the_500_title_too(self, failing_client: TestClient) -> None:
+        assert failing_client.get("/boom").json()["title"] == HTTPStatus(500).phrase
 
 
 class TestRequestId:
@@ -216,3 +247,25 @@ class TestCors:
 
         assert response.status_code == 200
         assert "x-request-id" in response.headers
+
+
+class TestStatusTable:
+    @pytest.mark.parametrize(
+        ("status", "code", "detail"),
+        [
+            (404, "not_found", "No resource at this path."),
+            (405, "method_not_allowed", "This path does not support the method."),
+            (413, "payload_too_large", "The request body is larger than the server accepts."),
+            (418, "bad_request", "The request could not be parsed."),  # no such row: a 400
+            (502, "internal_error", "The server could not complete the request."),
+        ],
+    )
+    def test_a_status_gives_its_error_code_title_and_words(
+        self, status: int, code: str, detail: str
+    ) -> None:
+        error = status_error(status)
+
+        assert error.code == code
+        assert error.title == HTTPStatus(error.status).phrase
+        assert error.detail.startswith(detail)
+        assert status_error(status, "Said otherwise.").detail == "Said otherwise."

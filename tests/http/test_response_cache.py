@@ -1,12 +1,21 @@
-"""The shared cache in front of public content: what it stores, replays and refuses."""
+"""The shared cache in front of public content: what it stores, replays and refuses, and the
+memory it may take."""
+
+import asyncio
+import gc
+import tracemalloc
+from itertools import count
 
 from fastapi import FastAPI, Response
 from fastapi.testclient import TestClient
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from app.http.response_cache import PublicResponseCache
 
 
-def make_client(version: dict[str, str]) -> tuple[TestClient, list[str]]:
+def make_client(
+    version: dict[str, str], *, outer: type["StampingLayer"] | None = None
+) -> tuple[TestClient, list[str]]:
     calls: list[str] = []
     inner = FastAPI()
 
@@ -37,8 +46,31 @@ def make_client(version: dict[str, str]) -> tuple[TestClient, list[str]]:
             headers={"ETag": '"b"', "Cache-Control": "public", "X-Dataset-Version": "1"},
         )
 
-    app = PublicResponseCache(inner, current_version=lambda: version["now"])
+    app: ASGIApp = PublicResponseCache(
+        inner, current_version=lambda: version["now"], max_bytes=1 << 20
+    )
+    if outer is not None:
+        app = outer(app)
     return TestClient(app), calls
+
+
+class StampingLayer:
+    """An outer layer like the request context and the rate limiter: it adds per-request
+    headers to the very start message the app sent."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+        self.requests = count(1)
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        number = str(next(self.requests)).encode()
+
+        async def stamp(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                message["headers"] = [*message["headers"], (b"x-request-id", number)]
+            await send(message)
+
+        await self.app(scope, receive, stamp)
 
 
 def test_repeat_is_served_from_cache_with_identical_bytes_and_headers() -> None:
@@ -111,3 +143,89 @@ def test_non_get_requests_pass_through() -> None:
 
     assert response.status_code == 405
     assert calls == ["public?"]
+
+
+def test_a_replay_carries_only_its_own_request_headers() -> None:
+    """The cache once stored the headers the outer layers had added to the first response, so
+    every replay sent them again: two request ids, the first one another client's."""
+    client, calls = make_client({"now": "1"}, outer=StampingLayer)
+
+    first = client.get("/public")
+    replays = [client.get("/public") for _ in range(2)]
+
+    assert calls == ["public?"]
+    assert first.headers.get_list("x-request-id") == ["1"]
+    assert [r.headers.get_list("x-request-id") for r in replays] == [["2"], ["3"]]
+
+
+def test_in_the_app_every_header_appears_once_on_replays(client: TestClient) -> None:
+    for request_id in ("first-caller", "second-caller", "third-caller"):
+        response = client.get("/v1/catalogue", headers={"X-Request-ID": request_id})
+
+        assert response.status_code == 200
+        assert response.headers.get_list("x-request-id") == [request_id]
+        names = [name.lower() for name, _ in response.headers.multi_items()]
+        assert len(names) == len(set(names)), names
+        assert "ratelimit-remaining" in names
+
+
+def test_memory_stays_within_the_bound_under_thousands_of_distinct_bodies() -> None:
+    """Anyone can ask for a new query string; the entries' bytes, as Python holds them, stay
+    under ``max_bytes`` however many there are."""
+    max_bytes = 1_000_000
+    body_size = 8_192
+
+    async def public(scope: Scope, receive: Receive, send: Send) -> None:
+        body = scope["query_string"] * (body_size // len(scope["query_string"]))
+        headers = [
+            (b"content-type", b"application/json"),
+            (b"etag", b'"' + scope["query_string"] + b'"'),
+            (b"cache-control", b"public, max-age=300"),
+            (b"x-dataset-version", b"1"),
+        ]
+        await send({"type": "http.response.start", "status": 200, "headers": headers})
+        await send({"type": "http.response.body", "body": body})
+
+    cache = PublicResponseCache(public, current_version=lambda: "1", max_bytes=max_bytes)
+
+    async def drive(requests: int) -> None:
+        async def receive() -> Message:
+            return {"type": "http.request", "body": b""}
+
+        async def discard(message: Message) -> None:
+            return None
+
+        for n in range(requests):
+            query = f"q=distinct-{n:06d}".encode()
+            scope = {"type": "http", "method": "GET", "path": "/p", "query_string": query}
+            await cache(scope, receive, discard)
+
+    gc.collect()
+    tracemalloc.start()
+    try:
+        before, _ = tracemalloc.get_traced_memory()
+        asyncio.run(drive(3_000))  # 24 MiB of bodies, were they all kept
+        gc.collect()
+        held, _ = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+
+    assert cache.size <= max_bytes
+    assert len(cache) > 50  # still caching: the most recent fill the bound
+    assert held - before <= max_bytes
+
+
+def test_a_zero_bound_caches_nothing() -> None:
+    calls: list[str] = []
+
+    async def public(scope: Scope, receive: Receive, send: Send) -> None:
+        calls.append("public")
+        headers = [(b"etag", b'"a"'), (b"cache-control", b"public"), (b"x-dataset-version", b"1")]
+        await send({"type": "http.response.start", "status": 200, "headers": headers})
+        await send({"type": "http.response.body", "body": b"{}"})
+
+    client = TestClient(PublicResponseCache(public, current_version=lambda: "1", max_bytes=0))
+    client.get("/p")
+    client.get("/p")
+
+    assert calls == ["public", "public"]

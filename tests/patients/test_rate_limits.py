@@ -75,6 +75,19 @@ def test_failed_authentications_count_against_the_address(
     assert [r.status_code for r in guesses] == [401, 401, 429]
 
 
+def test_paths_under_patients_that_no_route_serves_are_limited_too(
+    limited_client: ClientFactory,
+) -> None:
+    """No route, no auth dependency: these were once never counted at all."""
+    client = limited_client(anonymous_rate_limit_per_minute=2)
+    statuses = [
+        client.get("/v1/patients/anything/at/all").status_code,
+        client.put("/v1/patients").status_code,
+        client.get("/v1/patients/x/unknown").status_code,
+    ]
+    assert statuses == [404, 405, 429]
+
+
 def test_workers_share_one_limit_through_redis(
     limited_client: ClientFactory, clinic: Tenant
 ) -> None:

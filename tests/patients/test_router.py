@@ -1,5 +1,7 @@
 """Patients and their stored assessments and plans, through the HTTP API."""
 
+import base64
+import json
 import uuid
 from typing import Any
 
@@ -90,6 +92,50 @@ def test_the_list_pages_with_a_cursor_and_finds_by_reference(
         "/v1/patients", params={"external_reference": "P-3"}, headers=clinic.headers()
     ).json()
     assert [item["id"] for item in found["items"]] == [ids[3]]
+
+
+FORGED_CURSORS = [
+    # A time that overflows in UTC (once a 500 from the query), and one with no offset.
+    base64.urlsafe_b64encode(json.dumps({"t": t, "i": str(uuid.uuid4())}).encode()).decode()
+    for t in ("0001-01-01T00:00:00+14:00", "2026-01-01T00:00:00")
+] + ["eyJvIjo0LCJzIjoiZGVlcC1zcXVhdC1ob2xkIn0", "not-a-cursor"]
+
+
+@pytest.mark.parametrize("cursor", FORGED_CURSORS)
+def test_a_cursor_that_is_no_position_is_a_422_on_every_list(
+    client: TestClient, clinic: Tenant, cursor: str
+) -> None:
+    patient_id = create_patient(client, clinic)["id"]
+    for path in (
+        "/v1/patients",
+        f"/v1/patients/{patient_id}/assessments",
+        f"/v1/patients/{patient_id}/plans",
+    ):
+        response = client.get(path, params={"cursor": cursor}, headers=clinic.headers())
+
+        assert response.status_code == 422, (path, response.text)
+        assert response.headers["content-type"] == PROBLEM
+        assert response.json()["code"] == "invalid_cursor"
+        assert response.json()["request_id"] == response.headers["x-request-id"]
+
+
+def test_a_body_that_is_not_json_is_a_415_and_writes_nothing(
+    client: TestClient, clinic: Tenant
+) -> None:
+    """A form body was once read as JSON and created the patient."""
+    for content_type, body in (
+        ("application/x-www-form-urlencoded", b"external_reference=P-9"),
+        ("text/plain", b'{"external_reference": "P-9"}'),
+    ):
+        response = client.post(
+            "/v1/patients",
+            content=body,
+            headers=clinic.headers(**{"Content-Type": content_type}),
+        )
+        assert response.status_code == 415, response.text
+        assert response.json()["code"] == "unsupported_media_type"
+    listed = client.get("/v1/patients", headers=clinic.headers()).json()
+    assert listed["items"] == []
 
 
 def test_a_duplicate_external_reference_is_a_409_and_writes_nothing(
@@ -420,5 +466,7 @@ def test_the_key_is_checked_before_the_body(client: TestClient, clinic: Tenant) 
     url = f"/v1/patients/{create_patient(client, clinic)['id']}"
     for method in ("PATCH", "POST"):
         target = url if method == "PATCH" else "/v1/patients"
-        response = client.request(method, target, content=b"{not json")
+        response = client.request(
+            method, target, content=b"{not json", headers={"Content-Type": "application/json"}
+        )
         assert response.status_code == 401, method

@@ -1,90 +1,147 @@
-"""The in-memory limiter: counting, window reset, header values, memory bound."""
+"""The limiter in memory: counting, the sliding window, header values, and failing open."""
 
 import asyncio
+import logging
+from typing import Any
 
-from app.rate_limits.limiter import MemoryRateLimiter, RateLimitDecision, decide
+import pytest
+from limits.aio.storage import MemoryStorage
+
+from app.rate_limits.limiter import (
+    FAILURES_BEFORE_PAUSE,
+    PAUSE_SECONDS,
+    RateLimitDecision,
+    RateLimiter,
+)
+from app.rate_limits.storage import memory_limiter
+from tests.rate_limits.conftest import FakeClock
 
 
-class FakeClock:
-    def __init__(self) -> None:
-        self.now = 1000.0
-
-    def __call__(self) -> float:
-        return self.now
+def known(decision: RateLimitDecision | None) -> RateLimitDecision:
+    assert decision is not None, "memory cannot fail, so the decision is known"
+    return decision
 
 
-def hit(limiter: MemoryRateLimiter, identity: str, limit: int) -> RateLimitDecision:
-    return asyncio.run(limiter.hit(identity, limit))
+def hits(limiter: RateLimiter, identity: str, limit: int, n: int) -> list[RateLimitDecision]:
+    async def run() -> list[RateLimitDecision]:
+        return [known(await limiter.hit(identity, limit)) for _ in range(n)]
+
+    return asyncio.run(run())
 
 
-def test_counts_up_to_the_limit_then_refuses() -> None:
-    limiter = MemoryRateLimiter(clock=FakeClock())
-    decisions = [hit(limiter, "address:10.0.0.1", 3) for _ in range(4)]
+def test_counts_up_to_the_limit_then_refuses(clock: FakeClock) -> None:
+    decisions = hits(memory_limiter(clock=clock), "address:10.0.0.1", 3, 4)
     assert [d.allowed for d in decisions] == [True, True, True, False]
     assert [d.remaining for d in decisions] == [2, 1, 0, 0]
     assert {d.limit for d in decisions} == {3}
 
 
-def test_reset_counts_down_and_a_new_window_starts_when_it_ends() -> None:
-    clock = FakeClock()
-    limiter = MemoryRateLimiter(clock=clock)
-    assert hit(limiter, "key:a", 1).reset_seconds == 60
-    clock.now += 30.2
-    refused = hit(limiter, "key:a", 1)
-    assert (refused.allowed, refused.reset_seconds) == (False, 30)
-    clock.now += 29.7
-    assert hit(limiter, "key:a", 1).reset_seconds == 1  # never 0 while the window runs
-    clock.now += 0.1
-    fresh = hit(limiter, "key:a", 1)
-    assert (fresh.allowed, fresh.remaining, fresh.reset_seconds) == (True, 0, 60)
+def test_the_limit_cannot_be_taken_twice_across_a_window_boundary(clock: FakeClock) -> None:
+    """A fixed window would grant 10 more just after the boundary: 20 within two seconds."""
+    limiter = memory_limiter(clock=clock)
+    clock.now += 59  # the last second of a window
+    before = hits(limiter, "key:a", 10, 11)
+    assert [d.allowed for d in before] == [True] * 10 + [False]
+
+    clock.now += 2  # a second into the next window
+    after = hits(limiter, "key:a", 10, 10)
+    assert sum(d.allowed for d in after) <= 1  # the count is weighted, then rounded down
+
+    clock.now += 29  # half the next window on: half the previous window's count has slid out
+    later = hits(limiter, "key:a", 10, 10)
+    assert sum(d.allowed for d in before + after + later) <= 16
 
 
-def test_identities_have_separate_windows() -> None:
-    limiter = MemoryRateLimiter(clock=FakeClock())
-    assert not [hit(limiter, "key:a", 1) for _ in range(2)][-1].allowed
-    assert hit(limiter, "key:b", 1).allowed
+def test_reset_says_when_a_request_is_allowed_again(clock: FakeClock) -> None:
+    limiter = memory_limiter(clock=clock)
+    clock.now += 0.2
+    first, refused = hits(limiter, "key:a", 1, 2)
+    assert first.reset_seconds == 60  # the window's end, rounded up
+    assert (refused.allowed, refused.reset_seconds) == (False, 60)
+
+    clock.now += refused.reset_seconds
+    # One second into the next window the previous count still weighs 59/60 of a request,
+    # rounded down to none: the wait was the right one.
+    (again,) = hits(limiter, "key:a", 1, 1)
+    assert again.allowed
+    assert again.reset_seconds >= 1
 
 
-def test_concurrent_hits_allow_exactly_the_limit() -> None:
-    limiter = MemoryRateLimiter(clock=FakeClock())
+def test_identities_have_separate_counts(clock: FakeClock) -> None:
+    limiter = memory_limiter(clock=clock)
+    assert not hits(limiter, "key:a", 1, 2)[-1].allowed
+    assert hits(limiter, "key:b", 1, 1)[0].allowed
 
-    async def burst() -> list[RateLimitDecision]:
+
+def test_concurrent_hits_allow_exactly_the_limit(clock: FakeClock) -> None:
+    limiter = memory_limiter(clock=clock)
+
+    async def burst() -> list[RateLimitDecision | None]:
         return await asyncio.gather(*(limiter.hit("key:a", 5) for _ in range(20)))
 
-    assert sum(d.allowed for d in asyncio.run(burst())) == 5
-
-
-def test_ended_windows_are_dropped_when_a_new_one_starts() -> None:
-    clock = FakeClock()
-    limiter = MemoryRateLimiter(clock=clock)
-    for n in range(50):
-        hit(limiter, f"address:10.0.0.{n}", 5)
-    clock.now += 60
-    hit(limiter, "address:10.0.1.1", 5)
-    assert len(limiter) == 1
-
-
-def test_live_windows_are_bounded_oldest_forgotten_first() -> None:
-    clock = FakeClock()
-    limiter = MemoryRateLimiter(max_identities=3, clock=clock)
-    for n in range(10):
-        clock.now += 1
-        hit(limiter, f"address:10.0.0.{n}", 1)
-    assert len(limiter) == 3
-    assert not hit(limiter, "address:10.0.0.9", 1).allowed  # the newest is still counted
-    assert hit(limiter, "address:10.0.0.0", 1).allowed  # the oldest was forgotten
-
-
-def test_close_forgets_everything() -> None:
-    limiter = MemoryRateLimiter(clock=FakeClock())
-    hit(limiter, "key:a", 1)
-    asyncio.run(limiter.aclose())
-    assert len(limiter) == 0
+    assert sum(known(d).allowed for d in asyncio.run(burst())) == 5
 
 
 def test_headers_are_the_ietf_draft_trio() -> None:
-    assert decide(10, 4, 12.5).headers() == [
+    assert RateLimitDecision(True, 10, 6, 13).headers() == [
         (b"ratelimit-limit", b"10"),
         (b"ratelimit-remaining", b"6"),
         (b"ratelimit-reset", b"13"),
     ]
+
+
+class BrokenStorage(MemoryStorage):
+    """A store that is down: every count fails, as a connection refused would."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.calls = 0
+        self.down = True
+
+    async def acquire_sliding_window_entry(self, *args: Any, **kwargs: Any) -> bool:
+        self.calls += 1
+        if self.down:
+            raise ConnectionRefusedError("store is down")
+        return bool(await super().acquire_sliding_window_entry(*args, **kwargs))
+
+
+async def nothing() -> None:
+    return None
+
+
+def test_failing_store_lets_requests_through_and_pauses_after_failures_in_a_row(
+    clock: FakeClock, caplog: pytest.LogCaptureFixture
+) -> None:
+    storage = BrokenStorage()
+    limiter = RateLimiter(storage, close=nothing, clock=clock)
+
+    async def attempt() -> RateLimitDecision | None:
+        return await limiter.hit("address:192.0.2.7", 1)
+
+    with caplog.at_level(logging.WARNING, logger="app.rate_limits.limiter"):
+        # Isolated failures (a slow reply on a busy machine) change nothing but their request.
+        for n in range(1, FAILURES_BEFORE_PAUSE):
+            assert asyncio.run(attempt()) is None
+            assert storage.calls == n
+        assert caplog.records == []
+
+        assert asyncio.run(attempt()) is None  # one failure too many: stop asking for a while
+        assert storage.calls == FAILURES_BEFORE_PAUSE
+        clock.now += PAUSE_SECONDS - 0.5
+        assert asyncio.run(attempt()) is None
+        assert storage.calls == FAILURES_BEFORE_PAUSE
+
+        clock.now += 1  # the pause is over: ask again; still down, so pause again
+        assert asyncio.run(attempt()) is None
+        assert storage.calls == FAILURES_BEFORE_PAUSE + 1
+        clock.now += PAUSE_SECONDS
+        storage.down = False
+        recovered = asyncio.run(attempt())
+
+    assert recovered is not None
+    assert recovered.allowed
+    assert len(caplog.records) == 1  # one warning a window at most
+    message = caplog.records[0].getMessage()
+    assert "ConnectionRefusedError" in message
+    assert "192.0.2.7" not in message
+    assert "address" not in message
