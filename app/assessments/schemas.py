@@ -7,15 +7,16 @@ the JSON Schema itself, so clients can validate before sending.
 """
 
 from enum import StrEnum
-from typing import Annotated, Literal
+from typing import Annotated, Literal, Self
 
-from pydantic import Field, StrictBool, StringConstraints
+from pydantic import Field, StrictBool, StringConstraints, model_validator
 
 from app.catalogue.schemas import Dose, Side, Slug, StrictModel, Target, Text
 from app.core.types import JsonInt
 
 FindingCode = Annotated[str, StringConstraints(pattern=r"^[a-z_]+(\.[a-z_]+)*$", max_length=80)]
 RuleId = Annotated[str, StringConstraints(pattern=r"^[A-Z]+-[0-9]+$", max_length=16)]
+RESULT_TOKEN_MAX_LENGTH = 4096
 
 
 class TestName(StrEnum):
@@ -54,10 +55,21 @@ class HipExtensionAnswer(StrictModel):
 
 class SeatedRotationAnswer(StrictModel):
     """Per rotation direction: `normal`, `tighter` (feels tighter than the other way),
-    `limited` (clearly limited range), `painful`."""
+    `limited` (clearly limited range), `painful`. `tighter` compares one direction with the
+    other, so at most one direction can be `tighter` (both is a 422): when both directions feel
+    stiff, answer `limited` for both."""
 
     right: RotationResult
     left: RotationResult
+
+    @model_validator(mode="after")
+    def _one_side_tighter_at_most(self) -> Self:
+        if self.right is RotationResult.tighter and self.left is RotationResult.tighter:
+            raise ValueError(
+                "Only one direction can feel tighter than the other; when both feel stiff, "
+                "answer 'limited' for both"
+            )
+        return self
 
 
 class BridgeAnswer(StrictModel):
@@ -89,7 +101,8 @@ class Intake(StrictModel):
 
 
 class RedFlagAnswers(StrictModel):
-    """Every question must be answered; see `GET /v1/assessments` for the wording and sources."""
+    """Every question must be answered; see `GET /v1/assessments` for the wording, the triage
+    each answer gives and the sources."""
 
     numbness: StrictBool
     weakness: StrictBool
@@ -97,6 +110,12 @@ class RedFlagAnswers(StrictModel):
     saddle_numbness: StrictBool
     urinary_difficulty_or_incontinence: StrictBool
     progressive_leg_weakness: StrictBool
+    both_legs_affected: StrictBool
+    serious_accident: StrictBool
+    fever_or_unwell: StrictBool
+    unexplained_weight_loss: StrictBool
+    history_of_cancer: StrictBool
+    constant_night_pain: StrictBool
 
 
 class AssessmentAnswers(StrictModel):
@@ -109,9 +128,19 @@ class AssessmentAnswers(StrictModel):
 
 
 class TriageLevel(StrEnum):
-    self_care = "self_care"
+    """Most urgent first. `emergency`: same-day emergency care (the cauda-equina signs);
+    `urgent`: prompt medical assessment (the other red flags); both mean no exercise plan.
+    `see_professional`: gentle mobility only until a professional has assessed;
+    `self_care`: the routine at a comfortable level."""
+
+    emergency = "emergency"
+    urgent = "urgent"
     see_professional = "see_professional"
-    seek_care_now = "seek_care_now"
+    self_care = "self_care"
+
+    @property
+    def blocks_exercise(self) -> bool:
+        return self in (TriageLevel.emergency, TriageLevel.urgent)
 
 
 class TestStatus(StrEnum):
@@ -176,10 +205,18 @@ class ScoreComponent(StrictModel):
     max_points: int = Field(ge=1)
 
 
+class ScoreStatus(StrEnum):
+    scored = "scored"
+    not_scored = "not_scored"
+    not_applicable = "not_applicable"
+
+
 class HipSpineScore(StrictModel):
-    value: int | None = Field(
-        ge=0, le=100, description="Null when no test was scored (all skipped)."
+    status: ScoreStatus = Field(
+        description="`not_scored` when every test was skipped; `not_applicable` with an "
+        "emergency or urgent triage, when no score is given beside the red flag."
     )
+    value: int | None = Field(ge=0, le=100, description="Null unless `status` is `scored`.")
     formula: Text
     earned: int = Field(ge=0)
     possible: int = Field(ge=0)
@@ -189,13 +226,15 @@ class HipSpineScore(StrictModel):
 class TriageReason(StrictModel):
     rule_id: RuleId
     finding: FindingCode | None
-    text: Text
+    text: Text = Field(description="The answer that set the triage, in plain words.")
 
 
 class Triage(StrictModel):
     level: TriageLevel
-    reasons: list[TriageReason]
-    advice: Text
+    reasons: list[TriageReason] = Field(
+        description="Every answer that set this level; empty for `self_care`."
+    )
+    advice: Text = Field(description="What to do; the first sentence says it.")
 
 
 class AssessmentResult(StrictModel):
@@ -209,6 +248,16 @@ class AssessmentResult(StrictModel):
     recommendations: list[Recommendation]
     score: HipSpineScore
     disclaimer: Text
+
+
+class ScoredAssessment(AssessmentResult):
+    result_token: str = Field(
+        max_length=RESULT_TOKEN_MAX_LENGTH,
+        description="This result, signed by the server: send it back as "
+        '`{"kind": "result_token", "token": ...}` to plan from it without sending the answers '
+        "again. It holds the triage, the findings and the pain, and is valid while "
+        "`ruleset_version` and `dataset_version` are current.",
+    )
 
 
 # --- definitions -------------------------------------------------------------------------------
@@ -242,8 +291,23 @@ class Question(StrictModel):
 class RedFlagQuestionPublic(StrictModel):
     field: str = Field(description="The answer's field name under `red_flags`.")
     rule_id: RuleId
+    level: TriageLevel = Field(description="The triage a yes gives: emergency or urgent.")
     question: Text
-    source: Text = Field(description="The guide, or NICE NG59 for the cauda-equina signs.")
+    source: Text = Field(description="The guide, or NICE and the NHS for the other flags.")
+
+
+class TriageRulePublic(StrictModel):
+    """A rule that sets the triage from the intake answers or the test results."""
+
+    rule_id: RuleId
+    level: TriageLevel
+    finding: FindingCode
+    summary: Text
+    source: Text
+    review: Text | None = Field(
+        description="Set when no public source states the rule as written: it needs a "
+        "clinician's review."
+    )
 
 
 class AssessmentDefinitions(StrictModel):
@@ -252,5 +316,6 @@ class AssessmentDefinitions(StrictModel):
     tests: list[TestDefinition]
     intake_questions: list[Question]
     red_flags: list[RedFlagQuestionPublic]
+    triage_rules: list[TriageRulePublic]
     score_formula: Text
     disclaimer: Text
