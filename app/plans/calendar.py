@@ -255,8 +255,8 @@ def _description(plan: Plan, week: PlanWeek, session: PlanSession) -> str:
             )
         )
     parts.append(plan.stop_rule)
+    # Why each item is there is in the plan itself; the event keeps to what to do.
     parts.append(f"Week {week.week} focus: {week.focus}")
-    parts.append("Why:\n" + "\n".join(f"• {item.name}: {item.why.text}" for item in session.items))
     return "\n\n".join(parts)
 
 
