@@ -7,9 +7,9 @@ the JSON Schema itself, so clients can validate before sending.
 """
 
 from enum import StrEnum
-from typing import Annotated, Literal, Self
+from typing import Annotated, Literal
 
-from pydantic import Field, StrictBool, StringConstraints, model_validator
+from pydantic import AfterValidator, Field, StrictBool, StringConstraints
 
 from app.catalogue.schemas import Dose, Side, Slug, StrictModel, Target, Text
 from app.core.types import JsonInt
@@ -62,15 +62,6 @@ class SeatedRotationAnswer(StrictModel):
     right: RotationResult
     left: RotationResult
 
-    @model_validator(mode="after")
-    def _one_side_tighter_at_most(self) -> Self:
-        if self.right is RotationResult.tighter and self.left is RotationResult.tighter:
-            raise ValueError(
-                "Only one direction can feel tighter than the other; when both feel stiff, "
-                "answer 'limited' for both"
-            )
-        return self
-
 
 class BridgeAnswer(StrictModel):
     """`glutes_first` (glutes work before any low-back strain), `lumbar_before_glutes` (strain
@@ -82,11 +73,24 @@ class BridgeAnswer(StrictModel):
 Skipped = Literal["skipped"]
 
 
+def _one_side_tighter_at_most(
+    answer: SeatedRotationAnswer | Skipped,
+) -> SeatedRotationAnswer | Skipped:
+    if answer != "skipped" and answer.right == answer.left == RotationResult.tighter:
+        raise ValueError(
+            "Only one direction can feel tighter than the other; when both feel stiff, "
+            "answer 'limited' for both"
+        )
+    return answer
+
+
 class TestAnswers(StrictModel):
     """Every test is required: answer it, or send `"skipped"` to score a partial assessment."""
 
     hip_extension: HipExtensionAnswer | Skipped
-    seated_rotation: SeatedRotationAnswer | Skipped
+    seated_rotation: Annotated[
+        SeatedRotationAnswer | Skipped, AfterValidator(_one_side_tighter_at_most)
+    ]
     bridge: BridgeAnswer | Skipped
 
 

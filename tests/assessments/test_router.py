@@ -243,8 +243,8 @@ class TestScore:
         response = client.post(SCORE, json=answers)
 
         assert response.status_code == 422
-        error = response.json()["errors"][0]
-        assert error["loc"][:3] == ["body", "tests", "seated_rotation"]
+        [error] = response.json()["errors"]
+        assert error["loc"] == ["body", "tests", "seated_rotation"]
         assert "answer 'limited' for both" in error["msg"]
 
     def test_nothing_is_stored(self, client: TestClient, session: Session) -> None:
