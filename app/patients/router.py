@@ -45,7 +45,8 @@ from app.patients.schemas import (
 )
 from app.plans.calendar import plan_to_ical
 from app.plans.dependencies import PlannerDep
-from app.plans.schemas import CALENDAR_RESPONSE, NotEnoughTimeProblem, Plan, PlanConflict
+from app.plans.problems import NotEnoughTimeProblem, PlanConflict
+from app.plans.schemas import CALENDAR_RESPONSE, Plan
 from app.tenants.security import ReadPatients, WriteAssessments, WritePatients, WritePlans
 
 patient_body = JsonBody(PatientCreate, examples=examples.PATIENT_REQUESTS)

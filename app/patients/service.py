@@ -36,7 +36,14 @@ from app.patients.schemas import (
     StoredPlanSummary,
 )
 from app.plans.schemas import AssessmentSource
-from app.plans.service import Planner, ScoredBasis, options_of, refusal, scored_basis
+from app.plans.service import (
+    Planner,
+    ScoredBasis,
+    options_of,
+    refusal,
+    scored_answers,
+    scored_basis,
+)
 
 RowT = TypeVar("RowT", PatientAssessment, PatientPlan, Patient)
 RecordT = TypeVar("RecordT", PatientAssessment, PatientPlan)
@@ -344,12 +351,11 @@ def _stored_basis(
             f"The latest stored assessment ({record.id}) does not answer every question the "
             "current screening asks: store a new assessment, or give `assessment` in the request."
         ) from None
-    result = assessments.score(answers, catalogue)
-    return ScoredBasis(
-        source=AssessmentSource.stored_assessment,
-        triage=result.triage,
-        findings=result.findings,
-        pain_now=answers.intake.pain_now,
+    return scored_answers(
+        answers,
+        AssessmentSource.stored_assessment,
+        assessments=assessments,
+        catalogue=catalogue,
         assessment_id=record.id,
     )
 

@@ -156,7 +156,7 @@ def generate(
     catalogue: PlanCatalogue,
     settings: GeneratorSettings,
     versions: Versions,
-    input_hash: str,
+    request_hash: str,
 ) -> Plan:
     triage = outcome.assessment.triage
     if triage.level.blocks_exercise:
@@ -167,7 +167,7 @@ def generate(
         dataset_version=catalogue.version,
         ruleset_version=versions.ruleset,
         generator_version=versions.generator,
-        input_hash=input_hash,
+        input_hash=request_hash,
         inputs=options,
         assessment=outcome.assessment,
         adjustments=table.adjustments(),

@@ -13,14 +13,8 @@ from app.http.query import StrictQueryRoute
 from app.plans import examples
 from app.plans.calendar import plan_to_ical
 from app.plans.dependencies import PlannerDep
-from app.plans.schemas import (
-    CALENDAR,
-    CALENDAR_RESPONSE,
-    NotEnoughTimeProblem,
-    Plan,
-    PlanRefusal,
-    PlanRequest,
-)
+from app.plans.problems import NotEnoughTimeProblem, PlanRefusal
+from app.plans.schemas import CALENDAR, CALENDAR_RESPONSE, Plan, PlanRequest
 
 plan_body = JsonBody(PlanRequest, examples=examples.REQUESTS)
 

@@ -22,7 +22,6 @@ from app.assessments.schemas import (
 )
 from app.catalogue.schemas import Equipment, SessionKind, Side, Slug, StrictModel, Text
 from app.core.types import JsonDate, JsonInt, LocalTime
-from app.http.problems import Problem
 
 ItemT = TypeVar("ItemT")
 
@@ -323,30 +322,9 @@ class Plan(StrictModel):
     weeks: list[PlanWeek] = Field(min_length=8, max_length=8)
 
 
-# --- problems and media types the plan routes share ------------------------------------------
+# --- the media type the plan routes share -----------------------------------------------------
 
 CALENDAR = "text/calendar"
-
-
-class PlanRefusal(Problem):
-    """409 `red_flag`: an emergency or urgent triage means no plan; `triage` says why and what
-    to do."""
-
-    triage: Triage
-
-
-class PlanConflict(Problem):
-    """409 on a stored plan: `red_flag` (an emergency or urgent triage, with `triage`),
-    `no_stored_assessment` or `stored_assessment_outdated` (planning from the latest stored
-    assessment, without `triage`), or `idempotency_key_in_progress`."""
-
-    triage: Triage | None = Field(default=None, description="Sent when `code` is `red_flag`.")
-
-
-class NotEnoughTimeProblem(Problem):
-    minimum_minutes_per_day: float | None = Field(
-        default=None, description="Present when minutes_per_day cannot hold the daily essentials."
-    )
 
 
 CALENDAR_RESPONSE: dict[str, Any] = {

@@ -11,7 +11,7 @@ from typing import Any
 import yaml
 
 from app.assessments import scoring
-from app.assessments.schemas import Finding, TestName, Triage
+from app.assessments.schemas import AssessmentAnswers, Finding, TestName, Triage
 from app.assessments.service import Assessments
 from app.assessments.tokens import ResultTokens
 from app.catalogue.snapshot import CatalogueSnapshot
@@ -161,7 +161,7 @@ class Planner:
                 catalogue=catalogue,
                 settings=self.settings,
                 versions=generator.Versions(ruleset=assessments.version, generator=self.version),
-                input_hash=generator.input_hash(request),
+                request_hash=generator.input_hash(request),
             )
         except generator.NotEnoughTime as short:
             raise UnprocessableContent(
@@ -192,13 +192,11 @@ def scored_basis(
 ) -> ScoredBasis:
     """Answers scored here, or a result token this server signed for the current versions."""
     if isinstance(assessment, FromAnswers):
-        answers = assessment.answers
-        result = assessments.score(answers, catalogue)
-        return ScoredBasis(
-            source=AssessmentSource.answers,
-            triage=result.triage,
-            findings=result.findings,
-            pain_now=answers.intake.pain_now,
+        return scored_answers(
+            assessment.answers,
+            AssessmentSource.answers,
+            assessments=assessments,
+            catalogue=catalogue,
         )
     claims = tokens.verify(
         assessment.token, ruleset_version=assessments.version, dataset_version=catalogue.version
@@ -209,6 +207,24 @@ def scored_basis(
         triage=claims.triage,
         findings=[known[code] for code in claims.findings],
         pain_now=claims.pain_now,
+    )
+
+
+def scored_answers(
+    answers: AssessmentAnswers,
+    source: AssessmentSource,
+    *,
+    assessments: Assessments,
+    catalogue: CatalogueSnapshot,
+    assessment_id: uuid.UUID | None = None,
+) -> ScoredBasis:
+    result = assessments.score(answers, catalogue)
+    return ScoredBasis(
+        source=source,
+        triage=result.triage,
+        findings=result.findings,
+        pain_now=answers.intake.pain_now,
+        assessment_id=assessment_id,
     )
 
 

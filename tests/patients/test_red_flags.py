@@ -19,7 +19,7 @@ from app.assessments.examples import NO_RED_FLAGS
 from app.assessments.examples import REQUESTS as ANSWERS
 from app.main import create_app
 from app.plans.examples import REQUESTS as PLAN_REQUESTS
-from app.plans.schemas import PlanConflict
+from app.plans.problems import PlanConflict
 from tests.patients.conftest import Tenant, create_patient
 
 PLAN_OPTIONS = {

@@ -14,7 +14,6 @@ import pytest
 
 from app.assessments.schemas import Triage, TriageLevel, TriageReason
 from app.assessments.service import Assessments
-from app.catalogue.content import Content
 from app.catalogue.schemas import ExercisePublic, Range, SessionKind, Side
 from app.catalogue.snapshot import CatalogueSnapshot
 from app.plans import generator
@@ -106,7 +105,7 @@ def generate(
         catalogue=catalogue,
         settings=settings,
         versions=VERSIONS,
-        input_hash="h" * 64,
+        request_hash="h" * 64,
     )
 
 
@@ -189,13 +188,6 @@ def cuts(plan: Plan, **where: Any) -> list[tuple[int, str, int, int, str]]:
         for c in plan.cuts
         if all(getattr(c, key) == value for key, value in where.items())
     ]
-
-
-@pytest.fixture(scope="module")
-def catalogue(content: Content) -> CatalogueSnapshot:
-    return CatalogueSnapshot(
-        version=content.version, exercises=content.exercises, guidance=content.guidance
-    )
 
 
 @pytest.fixture(scope="module")
@@ -791,20 +783,24 @@ class TestTimeBudget:
     def test_the_readme_persona_names_every_cut(self, catalogue: CatalogueSnapshot) -> None:
         """The README's desk worker with 30 minutes: cardio does not fit beside the morning
         drills and micro-breaks on most days, and the plan says exactly that."""
-        plan = generate(
-            catalogue,
-            options(
-                minutes_per_day=30,
-                equipment=["resistance_band"],
-                training_days=["monday", "wednesday", "friday", "saturday"],
-            ),
-            outcome(
-                "hip_extension.restricted.right",
-                "rotation.tighter_right",
-                "bridge.lumbar_before_glutes",
-                pain=4,
-            ),
+        desk_worker = outcome(
+            "hip_extension.restricted.right",
+            "rotation.tighter_right",
+            "bridge.lumbar_before_glutes",
+            pain=4,
         )
+
+        def plan_with(minutes: int) -> Plan:
+            training = ["monday", "wednesday", "friday", "saturday"]
+            return generate(
+                catalogue,
+                options(
+                    minutes_per_day=minutes, equipment=["resistance_band"], training_days=training
+                ),
+                desk_worker,
+            )
+
+        plan = plan_with(30)
 
         assert cuts(plan, week=4) == [(4, "cardio", 3, 4, "minutes")]
         first = next(c for c in plan.cuts if c.week == 4)
@@ -813,20 +809,7 @@ class TestTimeBudget:
             "day's other sessions (PG-4)."
         )
         assert plan.minutes_per_day_for_full_plan > 30
-        full = generate(
-            catalogue,
-            options(
-                minutes_per_day=plan.minutes_per_day_for_full_plan,
-                equipment=["resistance_band"],
-                training_days=["monday", "wednesday", "friday", "saturday"],
-            ),
-            outcome(
-                "hip_extension.restricted.right",
-                "rotation.tighter_right",
-                "bridge.lumbar_before_glutes",
-                pain=4,
-            ),
-        )
+        full = plan_with(plan.minutes_per_day_for_full_plan)
         assert cuts(full, reason=CutReason.minutes) == []
 
     def test_cuts_follow_the_priority_order_in_the_settings(

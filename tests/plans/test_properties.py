@@ -19,7 +19,6 @@ from app.assessments import schemas
 from app.assessments.schemas import AssessmentAnswers, TriageLevel
 from app.assessments.service import Assessments
 from app.assessments.tokens import ResultTokens
-from app.catalogue.content import Content
 from app.catalogue.schemas import Equipment, SessionKind, Side
 from app.catalogue.snapshot import CatalogueSnapshot
 from app.core.errors import UnprocessableContent
@@ -63,13 +62,6 @@ def plan_requests(draw: st.DrawFn, answers: Any = without_red_flags) -> PlanRequ
     )
 
 
-@pytest.fixture(scope="module")
-def catalogue(content: Content) -> CatalogueSnapshot:
-    return CatalogueSnapshot(
-        version=content.version, exercises=content.exercises, guidance=content.guidance
-    )
-
-
 def preview(catalogue: CatalogueSnapshot, request: PlanRequest) -> Plan:
     return PLANNER.preview(request, catalogue=catalogue, assessments=ASSESSMENTS, tokens=TOKENS)
 
@@ -87,7 +79,9 @@ def plan_for(catalogue: CatalogueSnapshot, request: PlanRequest) -> tuple[Plan, 
     return preview(catalogue, enough), enough
 
 
-def table_asks(plan: Plan, request: PlanRequest, week: int, catalogue: CatalogueSnapshot) -> dict:
+def table_asks(
+    plan: Plan, request: PlanRequest, week: int, catalogue: CatalogueSnapshot
+) -> dict[SessionKind, int]:
     """What the guide's table asks of this week, worked out here from the catalogue alone:
     the cumulative rows, each session's times a week, micro-breaks on the working days when
     the working day holds one, and a gentle plan's daily breathing from week 1."""
@@ -97,7 +91,7 @@ def table_asks(plan: Plan, request: PlanRequest, week: int, catalogue: Catalogue
     if plan.assessment.pain_now >= 7 or triage is TriageLevel.see_professional:
         active.add(SessionKind.mind_body)
     frequency = {s.kind: s.frequency.times_per_week for s in catalogue.guidance.sessions}
-    asks = {}
+    asks: dict[SessionKind, int] = {}
     for kind in active:
         if kind is SessionKind.micro_break:
             count = len(request.working_days) if request.working_hours.minutes >= 45 else 0
@@ -272,7 +266,9 @@ class TestPainfulSides:
         for test in result.tests:
             if test.status is not schemas.TestStatus.painful:
                 continue
-            sides = {s for s, status in test.sides.items() if status is schemas.TestStatus.painful}
+            sides: set[Side | None] = {
+                s for s, status in test.sides.items() if status is schemas.TestStatus.painful
+            }
             for slug in MOVEMENTS[test.test].exercises:
                 painful.setdefault(slug, set()).update(sides or {None})
 
