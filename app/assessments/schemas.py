@@ -9,7 +9,7 @@ the JSON Schema itself, so clients can validate before sending.
 from enum import StrEnum
 from typing import Annotated, Literal
 
-from pydantic import AfterValidator, Field, StrictBool, StringConstraints
+from pydantic import Field, StrictBool, StringConstraints
 
 from app.catalogue.schemas import Dose, Side, Slug, StrictModel, Target, Text
 from app.core.types import JsonInt
@@ -55,9 +55,8 @@ class HipExtensionAnswer(StrictModel):
 
 class SeatedRotationAnswer(StrictModel):
     """Per rotation direction: `normal`, `tighter` (feels tighter than the other way),
-    `limited` (clearly limited range), `painful`. `tighter` compares one direction with the
-    other, so at most one direction can be `tighter` (both is a 422): when both directions feel
-    stiff, answer `limited` for both."""
+    `limited` (clearly limited range), `painful`. `tighter` both ways means no side difference:
+    there is no `tighter_side` and neither side gets more work than the other."""
 
     right: RotationResult
     left: RotationResult
@@ -73,24 +72,11 @@ class BridgeAnswer(StrictModel):
 Skipped = Literal["skipped"]
 
 
-def _one_side_tighter_at_most(
-    answer: SeatedRotationAnswer | Skipped,
-) -> SeatedRotationAnswer | Skipped:
-    if answer != "skipped" and answer.right == answer.left == RotationResult.tighter:
-        raise ValueError(
-            "Only one direction can feel tighter than the other; when both feel stiff, "
-            "answer 'limited' for both"
-        )
-    return answer
-
-
 class TestAnswers(StrictModel):
     """Every test is required: answer it, or send `"skipped"` to score a partial assessment."""
 
     hip_extension: HipExtensionAnswer | Skipped
-    seated_rotation: Annotated[
-        SeatedRotationAnswer | Skipped, AfterValidator(_one_side_tighter_at_most)
-    ]
+    seated_rotation: SeatedRotationAnswer | Skipped
     bridge: BridgeAnswer | Skipped
 
 

@@ -77,13 +77,25 @@ class ResultTokens:
             raise InvalidResultToken(
                 "The result token was not issued by this server or has been changed: send "
                 "the `result_token` of `POST /v1/assessments/score` unchanged, or the answers.",
-                errors=[{"loc": _LOCATION, "msg": "Invalid result token", "type": "invalid"}],
+                errors=[
+                    {
+                        "loc": _LOCATION,
+                        "msg": "Invalid result token",
+                        "type": "invalid_result_token",
+                    }
+                ],
             ) from None
         issued_for = (claims.v, claims.ruleset_version, claims.dataset_version)
         if issued_for != (FORMAT_VERSION, ruleset_version, dataset_version):
             raise OutdatedResultToken(
                 "The result token was issued for an earlier ruleset or dataset version: score "
                 "the answers again and send the new token, or send the answers.",
-                errors=[{"loc": _LOCATION, "msg": "Outdated result token", "type": "outdated"}],
+                errors=[
+                    {
+                        "loc": _LOCATION,
+                        "msg": "Outdated result token",
+                        "type": "outdated_result_token",
+                    }
+                ],
             )
         return claims

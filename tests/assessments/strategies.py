@@ -23,11 +23,10 @@ hip_extension_answers = st.builds(
     left=st.sampled_from(list(HipExtensionResult)),
     right=st.sampled_from(list(HipExtensionResult)),
 )
-# At most one direction can be tighter than the other (both is a 422).
-seated_rotation_answers = (
-    st.tuples(st.sampled_from(list(RotationResult)), st.sampled_from(list(RotationResult)))
-    .filter(lambda pair: pair != (RotationResult.tighter, RotationResult.tighter))
-    .map(lambda pair: SeatedRotationAnswer(right=pair[0], left=pair[1]))
+seated_rotation_answers = st.builds(
+    SeatedRotationAnswer,
+    right=st.sampled_from(list(RotationResult)),
+    left=st.sampled_from(list(RotationResult)),
 )
 bridge_answers = st.builds(BridgeAnswer, result=st.sampled_from(list(BridgeResult)))
 answered_tests = st.builds(

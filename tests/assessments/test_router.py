@@ -236,16 +236,15 @@ class TestScore:
         assert claims.findings == [f["code"] for f in body["findings"]]
         assert claims.pain_now == example("self_care")["intake"]["pain_now"]
 
-    def test_tighter_both_ways_is_a_422_that_says_what_to_answer(self, client: TestClient) -> None:
+    def test_tighter_both_ways_means_no_side_difference(self, client: TestClient) -> None:
         answers = example("self_care")
         answers["tests"]["seated_rotation"] = {"right": "tighter", "left": "tighter"}
 
         response = client.post(SCORE, json=answers)
 
-        assert response.status_code == 422
-        [error] = response.json()["errors"]
-        assert error["loc"] == ["body", "tests", "seated_rotation"]
-        assert "answer 'limited' for both" in error["msg"]
+        assert response.status_code == 200
+        rotation = response.json()["tests"][1]
+        assert (rotation["tighter_side"], rotation["affected_sides"]) == (None, ["left", "right"])
 
     def test_nothing_is_stored(self, client: TestClient, session: Session) -> None:
         before = table_counts(session)

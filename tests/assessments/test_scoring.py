@@ -11,7 +11,7 @@ from collections.abc import Callable, Iterable
 from typing import Any
 
 import pytest
-from hypothesis import assume, given, settings
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from app.assessments import schemas
@@ -671,12 +671,7 @@ class TestPerSide:
             "hip_extension.restricted.right",
         }
 
-    def test_tighter_both_ways_is_refused(self) -> None:
-        """`tighter` compares one direction with the other; both is a contradiction (422)."""
-        with pytest.raises(ValueError, match="Only one direction can feel tighter"):
-            make_answers(seated_rotation={"left": "tighter", "right": "tighter"})
-
-    @pytest.mark.parametrize("value", ["normal", "limited", "painful"])
+    @pytest.mark.parametrize("value", ["normal", "tighter", "limited", "painful"])
     def test_rotation_equal_both_ways_has_no_tighter_side(self, scorer: Scorer, value: str) -> None:
         result = scorer(make_answers(seated_rotation={"left": value, "right": value}))
 
@@ -906,16 +901,6 @@ class TestProperties:
         data: st.DataObject,
     ) -> None:
         worse_value = data.draw(st.sampled_from(WORSE_ANSWERS[test]), label="worse answer")
-        rotation = answers.tests.seated_rotation
-        # Both directions tighter is not a valid answer (422), so not a worse one.
-        assume(
-            not (
-                test is schemas.TestName.seated_rotation
-                and worse_value == "tighter"
-                and rotation != "skipped"
-                and "tighter" in (rotation.left, rotation.right)
-            )
-        )
         normal = scorer(with_answer(answers, test, side, NORMAL_ANSWER[test]))
         worse = scorer(with_answer(answers, test, side, worse_value))
 

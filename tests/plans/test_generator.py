@@ -1020,3 +1020,15 @@ class TestDeterminism:
 
         assert generator.input_hash(request) == generator.input_hash({"a": [1, 2], "b": 1})
         assert len(generator.input_hash(request)) == 64
+
+
+class TestNoSideDifference:
+    def test_tighter_both_ways_gives_neither_side_more(self, catalogue: CatalogueSnapshot) -> None:
+        """Seated rotation tighter both ways means no side difference (documented in the
+        answer's meaning): both sides are stiff alike, so no side gets extra volume."""
+        plan = generate(
+            catalogue, options(), outcome("rotation.tighter_left", "rotation.tighter_right")
+        )
+
+        assert all(planned.extra_volume_side is None for planned in all_items(plan))
+        assert all(planned.gentler_side is None for planned in all_items(plan))
