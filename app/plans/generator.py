@@ -417,7 +417,7 @@ class PersonalisedTable:
         layout: _WeekLayout,
     ) -> _Placed:
         eligible = [day for day in days if self._may_fall_on(kind, day)]
-        sessions = {day: self._session(kind, week, day) for day in eligible}
+        sessions = {day: self._fitting_session(kind, week, day, layout) for day in eligible}
         if any(not session.items for session in sessions.values()):
             return _Placed(scheduled=0, days_allow=0)  # nothing at hand for it: an equipment cut
         fitting = [day for day in eligible if layout.fits(day, sessions[day])]
@@ -435,7 +435,33 @@ class PersonalisedTable:
             possible, chosen = eligible, fitting
         for day in chosen:
             layout.add(day, sessions[day])
+        shortened = [day for day in chosen if sessions[day] != self._session(kind, week, day)]
+        if shortened and not math.isinf(layout.budget):
+            self._note_shortened(kind, week, sessions[shortened[0]], len(shortened))
         return _Placed(scheduled=len(chosen), days_allow=len(possible))
+
+    def _fitting_session(
+        self, kind: SessionKind, week: int, day: date, layout: _WeekLayout
+    ) -> PlanSession:
+        """The session at the week's dose; for a kind whose table row gives a range of minutes
+        (cardio's 20–30), at the range's low end when only that fits the day (PG-4). Never
+        holds or loads: week 7's challenge holds on busy days too."""
+        session = self._session(kind, week, day)
+        if kind in self.settings.shorten_to_fit and not layout.fits(day, session):
+            shorter = self._session(kind, week, day, levels=LOW_END)
+            if layout.fits(day, shorter):
+                return shorter
+        return session
+
+    def _note_shortened(
+        self, kind: SessionKind, week: int, shorter: PlanSession, days: int
+    ) -> None:
+        self._note(
+            "PG-4",
+            f"Week {week}: {SESSION_NAMES[kind]} is {shorter.minutes:g} minutes, the low end of "
+            f"the table's range, on {days} day(s), so it fits {self.options.minutes_per_day} "
+            "minutes a day.",
+        )
 
     def _may_fall_on(self, kind: SessionKind, day: date) -> bool:
         weekday = _weekday(day)
@@ -539,15 +565,19 @@ class PersonalisedTable:
 
     # -- one session's content (PG-2, PG-3, PG-9)
 
-    def _session(self, kind: SessionKind, week: int, day: date) -> PlanSession:
+    def _session(
+        self, kind: SessionKind, week: int, day: date, *, levels: WeekLevels | None = None
+    ) -> PlanSession:
+        """The session on this day at the week's levels, or at ``levels`` when given."""
         if kind is SessionKind.micro_break:
             return self._micro_breaks(week)
+        levels = levels or self._levels(kind, week)
         chosen = self._session_exercises(kind, week, day)
-        key = (kind, week, *map(_choice_key, chosen))
+        key = (kind, week, levels, *map(_choice_key, chosen))
         # Sessions are immutable and most days of a week repeat them: build each one once.
         built = self._built.get(key)
         if built is None:
-            items = [self._item(choice, kind, week, self._levels(kind, week)) for choice in chosen]
+            items = [self._item(choice, kind, week, levels) for choice in chosen]
             built = self._built[key] = PlanSession(
                 kind=kind,
                 start=self.settings.start_times[kind],

@@ -50,6 +50,7 @@ class GeneratorSettings(StrictModel):
     extra_volume_step: float = Field(gt=0, le=1)
     keep_first: list[SessionKind]
     essentials: list[SessionKind]
+    shorten_to_fit: list[SessionKind]
     see_professional_sessions: list[SessionKind]
     loaded_exercises: list[Slug]
     load_guidance: LoadGuidance

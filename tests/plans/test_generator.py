@@ -837,6 +837,26 @@ class TestTimeBudget:
             c.cut for c in swapped.cuts if c.kind is SessionKind.strength
         )
 
+    def test_cardio_takes_the_tables_20_minutes_on_a_short_day_and_says_so(
+        self, catalogue: CatalogueSnapshot
+    ) -> None:
+        """The table gives cardio "20–30 min": 20 is a full session, so a day that cannot hold
+        week 5's 25 minutes walks for 20 rather than not at all."""
+        plan = generate(
+            catalogue, options(minutes_per_day=30, training_days=["saturday", "sunday"])
+        )
+
+        assert {s.minutes for s in sessions(plan, SessionKind.cardio, 5)} == {20}
+        # Two training days for four sessions; the strength day cannot hold even 20 minutes.
+        assert cuts(plan, week=5, kind=SessionKind.cardio) == [
+            (5, "cardio", 2, 4, "training_days"),
+            (5, "cardio", 1, 4, "minutes"),
+        ]
+        assert any(
+            a.text.startswith("Week 5: cardio is 20 minutes, the low end of the table's range")
+            for a in plan.adjustments
+        ), plan.adjustments
+
     @pytest.mark.parametrize("minutes", [20, 30, 40])
     def test_busy_days_never_drop_to_the_low_end(
         self, catalogue: CatalogueSnapshot, minutes: int
@@ -852,8 +872,10 @@ class TestTimeBudget:
                 if kind in (SessionKind.cardio, SessionKind.mind_body):
                     continue  # the activity alternates by date; its dose is checked below
                 assert short_dose <= full_dose, (week, kind)
+            # Cardio alone may take the table's own low end, 20 minutes, on a short day.
             assert {s.minutes for s in sessions(short, SessionKind.cardio, week)} <= {
-                s.minutes for s in sessions(roomy_plan, SessionKind.cardio, week)
+                20,
+                *(s.minutes for s in sessions(roomy_plan, SessionKind.cardio, week)),
             }
 
 
