@@ -218,7 +218,7 @@ def _triage(
     findings: Iterable[Finding],
     ruleset: Ruleset,
 ) -> Triage:
-    """The most urgent level any answer gives, with every answer behind it."""
+    """The most urgent level any answer gives, with every answer that gives that level."""
     reasons = [
         *_red_flag_reasons(answers, ruleset),
         *_intake_reasons(answers, test_answers, findings, ruleset),
