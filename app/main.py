@@ -17,6 +17,7 @@ from sqlmodel import Session
 
 from app.assessments.router import router as assessments_router
 from app.assessments.service import Assessments
+from app.assessments.tokens import ResultTokens
 from app.catalogue.router import guidance_router
 from app.catalogue.router import router as catalogue_router
 from app.catalogue.service import CatalogueCache
@@ -82,6 +83,7 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
         # Here rather than at build time, so building the app (for its OpenAPI document, say)
         # needs no secret and creates no file.
         app.state.key_secret = server_secret(settings)
+        app.state.result_tokens = ResultTokens(app.state.key_secret)
         app.state.catalogue = await anyio.to_thread.run_sync(
             partial(_first_catalogue, app_engine, check=app.state.assessments.check_against)
         )

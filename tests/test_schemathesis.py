@@ -78,10 +78,17 @@ def test_api_conforms_to_its_contract(case: Case[Any]) -> None:
 
 # Rejections that depend on more than one value, or on earlier requests, which JSON Schema cannot
 # express: a cursor the API never issued, minutes per day too few for the chosen working hours,
-# and an Idempotency-Key already used with another body (generated keys repeat across examples;
-# a key is single-use per request, and reuse is a 422 as the IETF Idempotency-Key draft says).
+# an Idempotency-Key already used with another body (generated keys repeat across examples;
+# a key is single-use per request, and reuse is a 422 as the IETF Idempotency-Key draft says),
+# and a result token this server did not sign (or signed for an earlier ruleset).
 # For those alone, "schema-valid data is accepted" does not apply; every other check still runs.
-_DOMAIN_REJECTIONS = {"invalid_cursor", "too_short", "idempotency_key_reused"}
+_DOMAIN_REJECTIONS = {
+    "invalid_cursor",
+    "too_short",
+    "idempotency_key_reused",
+    "invalid_result_token",
+    "outdated_result_token",
+}
 
 
 def _domain_rejection(response: Any) -> bool:

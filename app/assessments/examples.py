@@ -1,24 +1,20 @@
 """OpenAPI examples: one request per triage level, and the responses the scorer gives them.
 
 The responses are computed from the content and ruleset files, never written by hand, so the
-published examples are always what the API really answers.
+published examples are always what the API really answers (the result tokens are signed with
+an example secret, so they are valid in shape but not on a server).
 """
 
 from typing import Any
 
-from app.assessments.schemas import AssessmentAnswers
+from app.assessments.schemas import AssessmentAnswers, RedFlagAnswers
 from app.assessments.service import Assessments
+from app.assessments.tokens import ResultTokens
 from app.catalogue.content import load_content
 from app.catalogue.snapshot import CatalogueSnapshot
 
-NO_RED_FLAGS = {
-    "numbness": False,
-    "weakness": False,
-    "bladder_or_bowel_changes": False,
-    "saddle_numbness": False,
-    "urinary_difficulty_or_incontinence": False,
-    "progressive_leg_weakness": False,
-}
+NO_RED_FLAGS = dict.fromkeys(RedFlagAnswers.model_fields, False)
+EXAMPLE_TOKENS = ResultTokens(b"an example secret: tokens in the examples are not valid")
 
 REQUESTS: dict[str, dict[str, Any]] = {
     "self_care": {
@@ -45,8 +41,20 @@ REQUESTS: dict[str, dict[str, Any]] = {
             "red_flags": NO_RED_FLAGS,
         },
     },
-    "seek_care_now": {
-        "summary": "Saddle numbness (a cauda-equina sign): no exercises, seek care",
+    "urgent": {
+        "summary": "Fever with back pain: prompt medical assessment, no exercises, no score",
+        "value": {
+            "tests": {
+                "hip_extension": {"left": "normal", "right": "normal"},
+                "seated_rotation": {"right": "normal", "left": "normal"},
+                "bridge": {"result": "glutes_first"},
+            },
+            "intake": {"pain_now": 5, "pain_weeks": 2, "sharp_or_shooting_pain": False},
+            "red_flags": {**NO_RED_FLAGS, "fever_or_unwell": True},
+        },
+    },
+    "emergency": {
+        "summary": "Saddle numbness (a cauda-equina sign): emergency department now",
         "value": {
             "tests": {
                 "hip_extension": {"left": "restricted", "right": "restricted"},
@@ -69,8 +77,8 @@ def _responses() -> dict[str, dict[str, Any]]:
     return {
         level: {
             "summary": example["summary"],
-            "value": assessments.score(
-                AssessmentAnswers.model_validate(example["value"]), catalogue
+            "value": assessments.scored(
+                AssessmentAnswers.model_validate(example["value"]), catalogue, EXAMPLE_TOKENS
             ).model_dump(mode="json"),
         }
         for level, example in REQUESTS.items()

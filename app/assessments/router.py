@@ -3,8 +3,8 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Request, Response
 
 from app.assessments import examples
-from app.assessments.dependencies import AssessmentsDep
-from app.assessments.schemas import AssessmentAnswers, AssessmentDefinitions, AssessmentResult
+from app.assessments.dependencies import AssessmentsDep, ResultTokensDep
+from app.assessments.schemas import AssessmentAnswers, AssessmentDefinitions, ScoredAssessment
 from app.catalogue.dependencies import CatalogueDep
 from app.http.body import JsonBody
 from app.http.conditional import NOT_MODIFIED, public_content
@@ -26,7 +26,8 @@ async def get_definitions(
     request: Request, catalogue: CatalogueDep, assessments: AssessmentsDep
 ) -> Response:
     """The three self-tests with the answers each takes (per side where the test is per side),
-    the intake questions and the red-flag screen, each with its source."""
+    the intake questions, the red-flag screen with the triage each answer gives, and the rules
+    that set the triage from the other answers, each with its source."""
     return public_content(
         request,
         assessments.definitions(catalogue),
@@ -37,7 +38,7 @@ async def get_definitions(
 
 @router.post(
     "/score",
-    response_model=AssessmentResult,
+    response_model=ScoredAssessment,
     summary="Score a self-assessment",
     responses={
         200: {"content": {"application/json": {"examples": examples.RESPONSES}}},
@@ -49,9 +50,12 @@ async def score_assessment(
     body: Annotated[bytes, Depends(answers_body)],
     catalogue: CatalogueDep,
     assessments: AssessmentsDep,
+    tokens: ResultTokensDep,
 ) -> Response:
     """Stateless: stores nothing and needs no key. The same answers always give the same
-    result. Any red flag gives `seek_care_now` and no exercises."""
+    result. A cauda-equina sign gives `emergency`, another red flag `urgent`: either means no
+    exercises and no score. `result_token` lets an app plan from this result later."""
     return Response(
-        assessments.score_json(body, answers_body.parse, catalogue), media_type="application/json"
+        assessments.score_json(body, answers_body.parse, catalogue, tokens),
+        media_type="application/json",
     )

@@ -1,13 +1,13 @@
-"""The scoring rules as data: their file shape, loading, validation and version.
+"""The scoring rules as data: their file shape, validation and version.
 
-``data/ruleset.yaml`` holds every rule with its id and source (the guide or NICE NG59), the
-points behind the hip-spine score and the triage advice. This module is pure: no database.
+``data/ruleset.yaml`` holds every rule with its id and source (the guide, NICE or the NHS), the
+points behind the hip-spine score and the triage advice. This module is pure: no database and
+no files (``app.assessments.service`` reads the file).
 """
 
-from pathlib import Path
+from collections.abc import Iterable
 from typing import Annotated, Self
 
-import yaml
 from pydantic import Field, StringConstraints, model_validator
 
 from app.assessments.schemas import (
@@ -23,8 +23,7 @@ from app.assessments.schemas import (
 from app.catalogue.schemas import Category, Difficulty, Slug, StrictModel, Target, Text
 from app.core.versioning import content_version
 
-DATA_FILE = Path(__file__).resolve().parent / "data" / "ruleset.yaml"
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
 
 ANSWER_VALUES: dict[TestName, frozenset[str]] = {
     TestName.hip_extension: frozenset(HipExtensionResult),
@@ -80,7 +79,18 @@ class IntakeRule(StrictModel):
     finding: FindingCode
     summary: Text
     triage: TriageLevel
+    reason: Text = Field(
+        description="The triage reason, naming the answer: {pain_now}, {pain_weeks} and "
+        "{scored_tests} are replaced by the answers."
+    )
     source: Text
+    review: Text | None = None
+
+    @model_validator(mode="after")
+    def _no_red_flag_level(self) -> Self:
+        if self.triage.blocks_exercise:
+            raise ValueError(f"{self.id}: only red flags give {self.triage.value}")
+        return self
 
 
 class IntakeRules(StrictModel):
@@ -89,6 +99,19 @@ class IntakeRules(StrictModel):
     sharp_or_shooting_pain: IntakeRule
     high_pain: IntakeRule
     high_pain_from: int = Field(ge=0, le=10)
+    very_severe_pain: IntakeRule
+    very_severe_pain_from: int = Field(ge=0, le=10)
+    every_test_painful: IntakeRule
+    every_test_painful_min_tests: int = Field(ge=1, le=len(TestName))
+
+    def all(self) -> tuple[IntakeRule, ...]:
+        return (
+            self.persistent_pain,
+            self.sharp_or_shooting_pain,
+            self.high_pain,
+            self.very_severe_pain,
+            self.every_test_painful,
+        )
 
 
 class IntakeQuestion(StrictModel):
@@ -101,8 +124,46 @@ class IntakeQuestion(StrictModel):
 class RedFlagQuestion(StrictModel):
     field: str
     rule_id: RuleId
+    level: TriageLevel
     question: Text
+    reason: Text = Field(description="What the triage says when the answer is yes.")
     source: Text
+    review: Text | None = None
+
+    @model_validator(mode="after")
+    def _a_red_flag_level(self) -> Self:
+        if not self.level.blocks_exercise:
+            raise ValueError(f"{self.rule_id}: a red flag is emergency or urgent")
+        return self
+
+
+class Movement(StrictModel):
+    exercises: list[Slug] = Field(min_length=1, description="Exercises that repeat the movement.")
+    sided: list[Slug] = Field(
+        description="Of those, the ones whose per-side work loads the test's side (the leg "
+        "lifted, the direction turned)."
+    )
+
+    @model_validator(mode="after")
+    def _sided_among_exercises(self) -> Self:
+        if not set(self.sided) <= set(self.exercises):
+            raise ValueError("sided exercises must be among the exercises")
+        return self
+
+
+class TestMovements(StrictModel):
+    """PM-1: which exercises repeat each self-test's movement. A painful test makes them
+    gentler or leaves them out; a stiff side's extra volume goes only to the `sided` ones."""
+
+    rule_id: RuleId
+    text: Text
+    source: Text
+    review: Text
+    tests: dict[TestName, Movement]
+
+    def provoking(self, tests: Iterable[TestName]) -> set[str]:
+        """The exercises that repeat any of these tests' movements."""
+        return {slug for test in tests for slug in self.tests[test].exercises}
 
 
 class Maintenance(StrictModel):
@@ -122,9 +183,14 @@ class GentleExercises(StrictModel):
 
 
 class TriageAdvice(StrictModel):
-    self_care: Text
+    emergency: Text
+    urgent: Text
     see_professional: Text
-    seek_care_now: Text
+    self_care: Text
+
+    def for_level(self, level: TriageLevel) -> str:
+        advice: str = getattr(self, level.value)
+        return advice
 
 
 class Ruleset(StrictModel):
@@ -136,6 +202,7 @@ class Ruleset(StrictModel):
     intake_questions: list[IntakeQuestion]
     intake_rules: IntakeRules
     red_flags: list[RedFlagQuestion]
+    test_movements: TestMovements
     maintenance: Maintenance
     gentle: GentleExercises
     advice: TriageAdvice
@@ -146,13 +213,13 @@ class Ruleset(StrictModel):
             raise ValueError("scoring must list every test once, in order")
         if [q.field for q in self.red_flags] != list(RedFlagAnswers.model_fields):
             raise ValueError("red_flags must list every red-flag answer field, in order")
-        intake = self.intake_rules
+        if set(self.test_movements.tests) != set(TestName):
+            raise ValueError("test_movements must name every test")
         ids = [
             *(rule.id for rule in self.test_rules),
             *(question.rule_id for question in self.red_flags),
-            intake.persistent_pain.id,
-            intake.sharp_or_shooting_pain.id,
-            intake.high_pain.id,
+            *(rule.id for rule in self.intake_rules.all()),
+            self.test_movements.rule_id,
             self.maintenance.rule_id,
         ]
         if len(ids) != len(set(ids)):
@@ -160,14 +227,10 @@ class Ruleset(StrictModel):
         return self
 
     def slugs(self) -> set[str]:
-        """Every exercise slug the rules can recommend."""
+        """Every exercise slug the rules name."""
         named = {slug for rule in self.test_rules for slug in rule.recommend}
-        return named | set(self.maintenance.recommend)
-
-
-def load_ruleset(path: Path = DATA_FILE) -> Ruleset:
-    with path.open(encoding="utf-8") as handle:
-        return Ruleset.model_validate(yaml.safe_load(handle))
+        moving = self.test_movements.provoking(TestName)
+        return named | moving | set(self.maintenance.recommend)
 
 
 def ruleset_version(ruleset: Ruleset) -> str:

@@ -16,6 +16,7 @@ from app.core.types import JsonInt
 
 FindingCode = Annotated[str, StringConstraints(pattern=r"^[a-z_]+(\.[a-z_]+)*$", max_length=80)]
 RuleId = Annotated[str, StringConstraints(pattern=r"^[A-Z]+-[0-9]+$", max_length=16)]
+RESULT_TOKEN_MAX_LENGTH = 4096
 
 
 class TestName(StrEnum):
@@ -54,7 +55,8 @@ class HipExtensionAnswer(StrictModel):
 
 class SeatedRotationAnswer(StrictModel):
     """Per rotation direction: `normal`, `tighter` (feels tighter than the other way),
-    `limited` (clearly limited range), `painful`."""
+    `limited` (clearly limited range), `painful`. `tighter` both ways means no side difference:
+    there is no `tighter_side` and neither side gets more work than the other."""
 
     right: RotationResult
     left: RotationResult
@@ -89,7 +91,8 @@ class Intake(StrictModel):
 
 
 class RedFlagAnswers(StrictModel):
-    """Every question must be answered; see `GET /v1/assessments` for the wording and sources."""
+    """Every question must be answered; see `GET /v1/assessments` for the wording, the triage
+    each answer gives and the sources."""
 
     numbness: StrictBool
     weakness: StrictBool
@@ -97,6 +100,12 @@ class RedFlagAnswers(StrictModel):
     saddle_numbness: StrictBool
     urinary_difficulty_or_incontinence: StrictBool
     progressive_leg_weakness: StrictBool
+    both_legs_affected: StrictBool
+    serious_accident: StrictBool
+    fever_or_unwell: StrictBool
+    unexplained_weight_loss: StrictBool
+    history_of_cancer: StrictBool
+    constant_night_pain: StrictBool
 
 
 class AssessmentAnswers(StrictModel):
@@ -109,9 +118,19 @@ class AssessmentAnswers(StrictModel):
 
 
 class TriageLevel(StrEnum):
-    self_care = "self_care"
+    """Most urgent first. `emergency`: same-day emergency care (the cauda-equina signs);
+    `urgent`: prompt medical assessment (the other red flags); both mean no exercise plan.
+    `see_professional`: gentle mobility only until a professional has assessed;
+    `self_care`: the routine at a comfortable level."""
+
+    emergency = "emergency"
+    urgent = "urgent"
     see_professional = "see_professional"
-    seek_care_now = "seek_care_now"
+    self_care = "self_care"
+
+    @property
+    def blocks_exercise(self) -> bool:
+        return self in (TriageLevel.emergency, TriageLevel.urgent)
 
 
 class TestStatus(StrEnum):
@@ -176,10 +195,18 @@ class ScoreComponent(StrictModel):
     max_points: int = Field(ge=1)
 
 
+class ScoreStatus(StrEnum):
+    scored = "scored"
+    not_scored = "not_scored"
+    not_applicable = "not_applicable"
+
+
 class HipSpineScore(StrictModel):
-    value: int | None = Field(
-        ge=0, le=100, description="Null when no test was scored (all skipped)."
+    status: ScoreStatus = Field(
+        description="`not_scored` when every test was skipped; `not_applicable` with an "
+        "emergency or urgent triage, when no score is given beside the red flag."
     )
+    value: int | None = Field(ge=0, le=100, description="Null unless `status` is `scored`.")
     formula: Text
     earned: int = Field(ge=0)
     possible: int = Field(ge=0)
@@ -189,13 +216,15 @@ class HipSpineScore(StrictModel):
 class TriageReason(StrictModel):
     rule_id: RuleId
     finding: FindingCode | None
-    text: Text
+    text: Text = Field(description="The answer that set the triage, in plain words.")
 
 
 class Triage(StrictModel):
     level: TriageLevel
-    reasons: list[TriageReason]
-    advice: Text
+    reasons: list[TriageReason] = Field(
+        description="Every answer that set this level; empty for `self_care`."
+    )
+    advice: Text = Field(description="What to do; the first sentence says it.")
 
 
 class AssessmentResult(StrictModel):
@@ -209,6 +238,16 @@ class AssessmentResult(StrictModel):
     recommendations: list[Recommendation]
     score: HipSpineScore
     disclaimer: Text
+
+
+class ScoredAssessment(AssessmentResult):
+    result_token: str = Field(
+        max_length=RESULT_TOKEN_MAX_LENGTH,
+        description="This result, signed by the server: send it back as "
+        '`{"kind": "result_token", "token": ...}` to plan from it without sending the answers '
+        "again. It holds the triage, the findings and the pain, and is valid while "
+        "`ruleset_version` and `dataset_version` are current.",
+    )
 
 
 # --- definitions -------------------------------------------------------------------------------
@@ -242,8 +281,23 @@ class Question(StrictModel):
 class RedFlagQuestionPublic(StrictModel):
     field: str = Field(description="The answer's field name under `red_flags`.")
     rule_id: RuleId
+    level: TriageLevel = Field(description="The triage a yes gives: emergency or urgent.")
     question: Text
-    source: Text = Field(description="The guide, or NICE NG59 for the cauda-equina signs.")
+    source: Text = Field(description="The guide, or NICE and the NHS for the other flags.")
+
+
+class TriageRulePublic(StrictModel):
+    """A rule that sets the triage from the intake answers or the test results."""
+
+    rule_id: RuleId
+    level: TriageLevel
+    finding: FindingCode
+    summary: Text
+    source: Text
+    review: Text | None = Field(
+        description="Set when no public source states the rule as written: it needs a "
+        "clinician's review."
+    )
 
 
 class AssessmentDefinitions(StrictModel):
@@ -252,5 +306,6 @@ class AssessmentDefinitions(StrictModel):
     tests: list[TestDefinition]
     intake_questions: list[Question]
     red_flags: list[RedFlagQuestionPublic]
+    triage_rules: list[TriageRulePublic]
     score_formula: Text
     disclaimer: Text

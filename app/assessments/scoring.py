@@ -1,14 +1,17 @@
-"""Scoring: assessment answers in, result out. Pure: no database, no FastAPI, no clock.
+"""Scoring: assessment answers in, result out. Pure: no database, no FastAPI, no files, no clock.
 
 Steps, each traced to a rule id in ``data/ruleset.yaml``:
 
-1. red flags (RF-*) — any one gives ``seek_care_now`` and no exercises at all;
+1. red flags (RF-*): the most urgent answered flag sets the triage, ``emergency`` (same-day
+   emergency care) or ``urgent`` (prompt medical assessment); either means no exercises and no
+   score;
 2. per-test findings (HE-*, SR-*, BR-*), per side where the test is per side;
-3. intake findings (IN-*) — pain beyond six weeks or sharp/shooting pain gives
-   ``see_professional`` and limits recommendations to gentle mobility;
+3. intake findings (IN-*): pain beyond six weeks, sharp or shooting pain, very severe pain or
+   every test painful give ``see_professional`` and limit recommendations to gentle mobility;
 4. target areas ranked by how many findings point at them;
-5. recommendations ranked by their best target area, then the rule's own order;
-   with no finding, the daily mobility routine (GEN-1);
+5. recommendations ranked by their best target area, then the rule's own order, never a
+   movement that repeats a painful test ahead of one that does not (PM-1); with no finding,
+   the daily mobility routine (GEN-1);
 6. the 0-100 hip-spine score from per-answer points (formula in the ruleset).
 
 The same answers, ruleset and catalogue always give the same result.
@@ -16,6 +19,7 @@ The same answers, ruleset and catalogue always give the same result.
 
 import math
 from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
 from typing import Protocol
 
 from app.assessments.ruleset import (
@@ -35,6 +39,7 @@ from app.assessments.schemas import (
     Recommendation,
     RecommendationReason,
     ScoreComponent,
+    ScoreStatus,
     SeatedRotationAnswer,
     TargetArea,
     TestName,
@@ -64,6 +69,7 @@ _ANSWER_STATUS = {
     "painful": TestStatus.painful,
 }
 _TARGET_ORDER = {target: index for index, target in enumerate(Target)}
+_URGENCY = list(TriageLevel)  # most urgent first
 
 
 class Catalogue(Protocol):
@@ -80,14 +86,13 @@ def score(
     answers: AssessmentAnswers, *, ruleset: Ruleset, version: str, catalogue: Catalogue
 ) -> AssessmentResult:
     test_answers = _answers_by_test(answers)
-    red_flag_reasons = _red_flag_reasons(answers, ruleset)
-    findings = [*_test_findings(test_answers, ruleset), *_intake_findings(answers, ruleset)]
-    triage = _triage(red_flag_reasons, findings, ruleset)
+    findings = [
+        *_test_findings(test_answers, ruleset),
+        *_intake_findings(answers, test_answers, ruleset),
+    ]
+    triage = _triage(answers, test_answers, findings, ruleset)
     areas = _target_areas(findings)
-    if triage.level is TriageLevel.seek_care_now:
-        recommendations: list[Recommendation] = []
-    else:
-        recommendations = _recommendations(findings, areas, triage.level, ruleset, catalogue)
+    blocked = triage.level.blocks_exercise
     return AssessmentResult(
         ruleset_version=version,
         dataset_version=catalogue.version,
@@ -96,8 +101,10 @@ def score(
         not_scored=[test for test in TestName if test not in test_answers],
         findings=findings,
         target_areas=areas,
-        recommendations=recommendations,
-        score=_score(test_answers, ruleset),
+        recommendations=[]
+        if blocked
+        else _recommendations(findings, areas, triage.level, ruleset, catalogue),
+        score=_no_score(ruleset) if blocked else _score(test_answers, ruleset),
         disclaimer=ruleset.disclaimer,
     )
 
@@ -115,14 +122,6 @@ def _answers_by_test(answers: AssessmentAnswers) -> dict[TestName, dict[Side | N
     if isinstance(tests.bridge, BridgeAnswer):
         by_test[TestName.bridge] = {None: tests.bridge.result}
     return by_test
-
-
-def _red_flag_reasons(answers: AssessmentAnswers, ruleset: Ruleset) -> list[TriageReason]:
-    return [
-        TriageReason(rule_id=flag.rule_id, finding=f"red_flag.{flag.field}", text=flag.question)
-        for flag in ruleset.red_flags
-        if getattr(answers.red_flags, flag.field)
-    ]
 
 
 def _test_findings(
@@ -150,14 +149,32 @@ def finding_from_rule(rule: AnswerRule, side: Side | None) -> Finding:
     )
 
 
-def _intake_findings(answers: AssessmentAnswers, ruleset: Ruleset) -> list[Finding]:
-    rules = ruleset.intake_rules
+def _intake_findings(
+    answers: AssessmentAnswers,
+    test_answers: Mapping[TestName, Mapping[Side | None, str]],
+    ruleset: Ruleset,
+) -> list[Finding]:
+    rules, intake = ruleset.intake_rules, answers.intake
+    every_test_painful = len(test_answers) >= rules.every_test_painful_min_tests and (
+        _painful_tests(test_answers) == set(test_answers)
+    )
     triggered = [
-        (answers.intake.pain_weeks > rules.persistent_pain_weeks, rules.persistent_pain),
-        (answers.intake.sharp_or_shooting_pain, rules.sharp_or_shooting_pain),
-        (answers.intake.pain_now >= rules.high_pain_from, rules.high_pain),
+        (intake.pain_weeks > rules.persistent_pain_weeks, rules.persistent_pain),
+        (intake.sharp_or_shooting_pain, rules.sharp_or_shooting_pain),
+        (intake.pain_now >= rules.high_pain_from, rules.high_pain),
+        (intake.pain_now >= rules.very_severe_pain_from, rules.very_severe_pain),
+        (every_test_painful, rules.every_test_painful),
     ]
     return [intake_finding(rule) for hit, rule in triggered if hit]
+
+
+def _painful_tests(test_answers: Mapping[TestName, Mapping[Side | None, str]]) -> set[TestName]:
+    """Tests painful on at least one side."""
+    return {
+        test
+        for test, answers in test_answers.items()
+        if any(_ANSWER_STATUS[answer] is TestStatus.painful for answer in answers.values())
+    }
 
 
 def all_findings(ruleset: Ruleset) -> dict[str, Finding]:
@@ -168,8 +185,7 @@ def all_findings(ruleset: Ruleset) -> dict[str, Finding]:
         for side in ((Side.left, Side.right) if rule.test in PER_SIDE_TESTS else (None,))
         for finding in [finding_from_rule(rule, side)]
     }
-    intake = ruleset.intake_rules
-    for rule in (intake.persistent_pain, intake.sharp_or_shooting_pain, intake.high_pain):
+    for rule in ruleset.intake_rules.all():
         findings[rule.finding] = intake_finding(rule)
     findings[ruleset.maintenance.finding] = maintenance_finding(ruleset)
     return findings
@@ -193,33 +209,83 @@ def _general_finding(code: str, rule_id: str, summary: str, source: str) -> Find
     )
 
 
+# --- triage ------------------------------------------------------------------------------------
+
+
 def _triage(
-    red_flag_reasons: list[TriageReason], findings: Iterable[Finding], ruleset: Ruleset
+    answers: AssessmentAnswers,
+    test_answers: Mapping[TestName, Mapping[Side | None, str]],
+    findings: Iterable[Finding],
+    ruleset: Ruleset,
 ) -> Triage:
-    if red_flag_reasons:
-        return Triage(
-            level=TriageLevel.seek_care_now,
-            reasons=red_flag_reasons,
-            advice=ruleset.advice.seek_care_now,
-        )
-    intake = ruleset.intake_rules
-    professional = {
-        rule.id
-        for rule in (intake.persistent_pain, intake.sharp_or_shooting_pain, intake.high_pain)
-        if rule.triage is TriageLevel.see_professional
-    }
+    """The most urgent level any answer gives, with every answer that gives that level."""
     reasons = [
-        TriageReason(rule_id=f.rule_id, finding=f.code, text=f.summary)
-        for f in findings
-        if f.rule_id in professional
+        *_red_flag_reasons(answers, ruleset),
+        *_intake_reasons(answers, test_answers, findings, ruleset),
     ]
-    if reasons:
-        return Triage(
-            level=TriageLevel.see_professional,
-            reasons=reasons,
-            advice=ruleset.advice.see_professional,
+    levels = [level for level, _reason in reasons]
+    level = min(levels, key=_URGENCY.index, default=TriageLevel.self_care)
+    return Triage(
+        level=level,
+        reasons=[reason for reason_level, reason in reasons if reason_level is level],
+        advice=ruleset.advice.for_level(level),
+    )
+
+
+def _red_flag_reasons(
+    answers: AssessmentAnswers, ruleset: Ruleset
+) -> list[tuple[TriageLevel, TriageReason]]:
+    flagged = [flag for flag in ruleset.red_flags if getattr(answers.red_flags, flag.field)]
+    # Most urgent first, then in the questionnaire's order.
+    flagged.sort(key=lambda flag: _URGENCY.index(flag.level))
+    return [
+        (
+            flag.level,
+            TriageReason(rule_id=flag.rule_id, finding=f"red_flag.{flag.field}", text=flag.reason),
         )
-    return Triage(level=TriageLevel.self_care, reasons=[], advice=ruleset.advice.self_care)
+        for flag in flagged
+    ]
+
+
+def _intake_reasons(
+    answers: AssessmentAnswers,
+    test_answers: Mapping[TestName, Mapping[Side | None, str]],
+    findings: Iterable[Finding],
+    ruleset: Ruleset,
+) -> list[tuple[TriageLevel, TriageReason]]:
+    rules = {rule.id: rule for rule in ruleset.intake_rules.all()}
+    values = {
+        "pain_now": answers.intake.pain_now,
+        "pain_weeks": answers.intake.pain_weeks,
+        "scored_tests": len(test_answers),
+    }
+    return [
+        (rule.triage, _reason(rule, **values))
+        for finding in findings
+        if (rule := rules.get(finding.rule_id)) is not None
+        and rule.triage is not TriageLevel.self_care
+    ]
+
+
+def _reason(rule: IntakeRule, **answers: int) -> TriageReason:
+    return TriageReason(rule_id=rule.id, finding=rule.finding, text=rule.reason.format(**answers))
+
+
+def with_reported_pain(triage: Triage, pain: int, ruleset: Ruleset) -> Triage:
+    """The triage once a later report of pain is taken into account (a plan request's
+    ``pain_now``): very severe pain (IN-4) gives at least ``see_professional``."""
+    rule = ruleset.intake_rules.very_severe_pain
+    if pain < ruleset.intake_rules.very_severe_pain_from or triage.level.blocks_exercise:
+        return triage
+    if any(reason.rule_id == rule.id for reason in triage.reasons):
+        return triage
+    reason = _reason(rule, pain_now=pain, pain_weeks=0, scored_tests=0)
+    if triage.level is TriageLevel.see_professional:
+        return triage.model_copy(update={"reasons": [*triage.reasons, reason]})
+    return Triage(level=rule.triage, reasons=[reason], advice=ruleset.advice.for_level(rule.triage))
+
+
+# --- what to work on ---------------------------------------------------------------------------
 
 
 def _target_areas(findings: Iterable[Finding]) -> list[TargetArea]:
@@ -236,6 +302,16 @@ def _target_areas(findings: Iterable[Finding]) -> list[TargetArea]:
     ]
 
 
+@dataclass
+class _Candidate:
+    """An exercise some finding recommends, with what decides its rank."""
+
+    slug: str
+    best_area_rank: int
+    position_in_rule: int
+    reasons: list[RecommendationReason] = field(default_factory=list)
+
+
 def _recommendations(
     findings: list[Finding],
     areas: list[TargetArea],
@@ -243,38 +319,97 @@ def _recommendations(
     ruleset: Ruleset,
     catalogue: Catalogue,
 ) -> list[Recommendation]:
+    """The exercises the test findings recommend, ranked: those that repeat no painful test
+    first (PM-1), then by their best target area and the rule's own order, then by slug.
+    ``see_professional`` keeps the gentle ones; with nothing left, the daily routine (GEN-1)."""
+    candidates = _candidates_from_findings(findings, areas, ruleset)
+    if level is TriageLevel.see_professional:
+        candidates = [c for c in candidates if _is_gentle(catalogue.by_slug[c.slug], ruleset)]
+    if not candidates:
+        candidates = _maintenance_candidates(ruleset)
+    painful = painful_findings(findings, ruleset)
+    for candidate in candidates:
+        candidate.reasons.extend(_caution(candidate.slug, painful, ruleset))
+    ranked = sorted(
+        candidates,
+        key=lambda c: (
+            _repeats_a_painful_test(c.slug, painful, ruleset),
+            c.best_area_rank,
+            c.position_in_rule,
+            c.slug,
+        ),
+    )
+    return [
+        _recommendation(rank, catalogue.by_slug[candidate.slug], candidate.reasons)
+        for rank, candidate in enumerate(ranked, start=1)
+    ]
+
+
+def _candidates_from_findings(
+    findings: list[Finding], areas: list[TargetArea], ruleset: Ruleset
+) -> list[_Candidate]:
+    """One candidate per exercise, carrying every finding that recommends it. Intake findings
+    shape the triage, not the choice of exercise."""
     area_rank = {area.area: area.rank for area in areas}
     rules = {rule.id: rule for rule in ruleset.test_rules}
-    keyed: dict[str, tuple[tuple[int, int], list[RecommendationReason]]] = {}
+    by_slug: dict[str, _Candidate] = {}
     for finding in findings:
         rule = rules.get(finding.rule_id)
-        if rule is None:  # intake findings shape triage, not exercise choice
+        if rule is None:
             continue
         best_area = min(area_rank[target] for target in rule.targets)
         for position, slug in enumerate(rule.recommend):
-            reason = RecommendationReason(
-                finding=finding.code, rule_id=rule.id, text=finding.summary
+            candidate = by_slug.setdefault(slug, _Candidate(slug, best_area, position))
+            candidate.best_area_rank = min(candidate.best_area_rank, best_area)
+            candidate.position_in_rule = min(candidate.position_in_rule, position)
+            candidate.reasons.append(
+                RecommendationReason(finding=finding.code, rule_id=rule.id, text=finding.summary)
             )
-            key, reasons = keyed.get(slug, ((best_area, position), []))
-            keyed[slug] = (min(key, (best_area, position)), [*reasons, reason])
-    if level is TriageLevel.see_professional:
-        keyed = {
-            slug: entry
-            for slug, entry in keyed.items()
-            if _is_gentle(catalogue.by_slug[slug], ruleset)
-        }
-    if not keyed:
-        # No finding, or only findings whose exercises are not gentle enough for the triage:
-        # the daily mobility routine (GEN-1), which the guide calls its gentler mobilizers.
-        maintenance = ruleset.maintenance
-        reason = RecommendationReason(
-            finding=maintenance.finding, rule_id=maintenance.rule_id, text=maintenance.text
-        )
-        keyed = {slug: ((0, i), [reason]) for i, slug in enumerate(maintenance.recommend)}
-    ranked = sorted(keyed.items(), key=lambda item: (item[1][0], item[0]))
+    return list(by_slug.values())
+
+
+def _maintenance_candidates(ruleset: Ruleset) -> list[_Candidate]:
+    """No finding, or none whose exercises are gentle enough for the triage: the daily
+    mobility routine, which the guide calls its gentler mobilizers."""
+    maintenance = ruleset.maintenance
+    reason = RecommendationReason(
+        finding=maintenance.finding, rule_id=maintenance.rule_id, text=maintenance.text
+    )
     return [
-        _recommendation(rank, catalogue.by_slug[slug], reasons)
-        for rank, (slug, (_key, reasons)) in enumerate(ranked, start=1)
+        _Candidate(slug, best_area_rank=0, position_in_rule=position, reasons=[reason])
+        for position, slug in enumerate(maintenance.recommend)
+    ]
+
+
+def painful_findings(findings: Iterable[Finding], ruleset: Ruleset) -> list[Finding]:
+    """The test findings of a painful answer."""
+    painful_rules = {
+        rule.id for rule in ruleset.test_rules if TestStatus.painful in _statuses(rule.answers)
+    }
+    return [finding for finding in findings if finding.rule_id in painful_rules]
+
+
+def _statuses(answers: Iterable[str]) -> set[TestStatus]:
+    return {_ANSWER_STATUS[answer] for answer in answers}
+
+
+def _repeats_a_painful_test(slug: str, painful: Iterable[Finding], ruleset: Ruleset) -> bool:
+    tests = {finding.test for finding in painful if finding.test is not None}
+    return slug in ruleset.test_movements.provoking(tests)
+
+
+def _caution(slug: str, painful: Iterable[Finding], ruleset: Ruleset) -> list[RecommendationReason]:
+    """PM-1's reason beside an exercise that repeats a painful test's movement."""
+    movements = ruleset.test_movements
+    return [
+        RecommendationReason(
+            finding=finding.code,
+            rule_id=movements.rule_id,
+            text=f"It repeats a movement that was painful ({finding.summary.rstrip('.')}): "
+            "do it gently, in a pain-free range, and skip it if it hurts.",
+        )
+        for finding in painful
+        if finding.test is not None and slug in movements.tests[finding.test].exercises
     ]
 
 
@@ -296,6 +431,9 @@ def _recommendation(
         dose=exercise.dose,
         reasons=reasons,
     )
+
+
+# --- results and the score ---------------------------------------------------------------------
 
 
 def _test_result(test: TestName, answers: Mapping[Side | None, str] | None) -> TestResult:
@@ -337,10 +475,23 @@ def _score(
     earned = sum(component.points for component in components)
     possible = sum(component.max_points for component in components)
     return HipSpineScore(
+        status=ScoreStatus.scored if possible else ScoreStatus.not_scored,
         # Half up, as the published formula says (Python's round() would go half to even).
         value=math.floor(100 * earned / possible + 0.5) if possible else None,
         formula=ruleset.score_formula,
         earned=earned,
         possible=possible,
         components=components,
+    )
+
+
+def _no_score(ruleset: Ruleset) -> HipSpineScore:
+    """Beside an emergency or urgent triage: no number an app could show next to a red flag."""
+    return HipSpineScore(
+        status=ScoreStatus.not_applicable,
+        value=None,
+        formula=ruleset.score_formula,
+        earned=0,
+        possible=0,
+        components=[],
     )

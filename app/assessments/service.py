@@ -3,9 +3,12 @@
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cached_property
+from pathlib import Path
+
+import yaml
 
 from app.assessments import scoring
-from app.assessments.ruleset import Ruleset, load_ruleset, ruleset_version
+from app.assessments.ruleset import Ruleset, ruleset_version
 from app.assessments.schemas import (
     AnswerOption,
     AssessmentAnswers,
@@ -14,13 +17,23 @@ from app.assessments.schemas import (
     Finding,
     Question,
     RedFlagQuestionPublic,
+    ScoredAssessment,
     TestDefinition,
+    Triage,
+    TriageRulePublic,
 )
+from app.assessments.tokens import ResultTokens
 from app.catalogue.snapshot import CatalogueSnapshot
 from app.core.memo import BytesMemo
 from app.http.conditional import Representation
 
 SCORE_CACHE_ENTRIES = 4096
+RULESET_FILE = Path(__file__).resolve().parent / "data" / "ruleset.yaml"
+
+
+def load_ruleset(path: Path = RULESET_FILE) -> Ruleset:
+    with path.open(encoding="utf-8") as handle:
+        return Ruleset.model_validate(yaml.safe_load(handle))
 
 
 class RulesetMismatch(RuntimeError):
@@ -55,18 +68,30 @@ class Assessments:
             answers, ruleset=self.ruleset, version=self.version, catalogue=catalogue
         )
 
+    def scored(
+        self, answers: AssessmentAnswers, catalogue: CatalogueSnapshot, tokens: ResultTokens
+    ) -> ScoredAssessment:
+        """The result with its signed token, for a client to plan from later."""
+        result = self.score(answers, catalogue)
+        token = tokens.issue(result, pain_now=answers.intake.pain_now)
+        return ScoredAssessment(**dict(result), result_token=token)
+
     def score_json(
         self,
         body: bytes,
         parse: Callable[[bytes], AssessmentAnswers],
         catalogue: CatalogueSnapshot,
+        tokens: ResultTokens,
     ) -> bytes:
         """The result for a JSON request body, memoised on the body: the same answers always
-        give the same result, so a repeat is neither validated nor scored again."""
+        give the same result (and token), so a repeat is neither validated nor scored again."""
         return self._scored.get_or_make(
             (body, catalogue.version),
-            lambda: self.score(parse(body), catalogue).model_dump_json().encode(),
+            lambda: self.scored(parse(body), catalogue, tokens).model_dump_json().encode(),
         )
+
+    def with_reported_pain(self, triage: Triage, pain: int) -> Triage:
+        return scoring.with_reported_pain(triage, pain, self.ruleset)
 
     @cached_property
     def findings_by_code(self) -> dict[str, Finding]:
@@ -115,7 +140,27 @@ def build_definitions(
         intake_questions=[
             Question.model_validate(q.model_dump()) for q in ruleset.intake_questions
         ],
-        red_flags=[RedFlagQuestionPublic.model_validate(f.model_dump()) for f in ruleset.red_flags],
+        red_flags=[
+            RedFlagQuestionPublic(
+                field=flag.field,
+                rule_id=flag.rule_id,
+                level=flag.level,
+                question=flag.question,
+                source=flag.source,
+            )
+            for flag in ruleset.red_flags
+        ],
+        triage_rules=[
+            TriageRulePublic(
+                rule_id=rule.id,
+                level=rule.triage,
+                finding=rule.finding,
+                summary=rule.summary,
+                source=rule.source,
+                review=rule.review,
+            )
+            for rule in ruleset.intake_rules.all()
+        ],
         score_formula=ruleset.score_formula,
         disclaimer=ruleset.disclaimer,
     )

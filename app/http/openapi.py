@@ -25,12 +25,15 @@ care promptly.
 
 ## Assessments
 The three self-tests (hip extension, seated rotation, bridge) are **informal screens, not a
-diagnosis**. `POST /v1/assessments/score` is stateless: it stores nothing and needs no key. Any
-red flag (numbness, weakness, bladder or bowel changes from the guide; saddle numbness, new
-difficulty passing urine or loss of bladder or bowel control, or progressive leg weakness, the
-cauda-equina signs of NICE NG59) gives triage `seek_care_now` and no exercises. Pain beyond six
-weeks or a movement that causes sharp or shooting pain gives `see_professional` and only gentle
-mobility. Every finding names the rule that produced it; results carry the `ruleset_version`.
+diagnosis**. `POST /v1/assessments/score` is stateless: it stores nothing and needs no key. The
+server computes the triage, most urgent first: `emergency` (the cauda-equina signs of NICE NG59
+and the NHS's other reasons to go to A&E: same-day emergency care), `urgent` (the guide's
+numbness, weakness, bladder or bowel changes, and fever, unexplained weight loss, a history of
+cancer or constant night pain: prompt medical assessment), `see_professional` (pain beyond six
+weeks, sharp or shooting pain, very severe pain, every test painful: gentle mobility only) and
+`self_care`. Emergency and urgent give no exercises, no score and no plan. Every finding and
+triage reason names the rule that produced it; results carry the `ruleset_version` and a
+signed `result_token` to plan from later.
 
 **Hip-spine score.** {score_formula}
 

@@ -29,8 +29,8 @@ PLAN_REQUESTS_FOR_PATIENT: dict[str, dict[str, Any]] = {
         "summary": "From the patient's latest stored assessment",
         "value": _FROM_LATEST,
     },
-    "from_findings": {
-        "summary": "From findings given in the request",
+    "from_answers": {
+        "summary": "From answers given in the request, scored by the server",
         "value": PLAN_REQUESTS["no_equipment_15_minutes"]["value"],
     },
 }

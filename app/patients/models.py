@@ -48,7 +48,8 @@ class PatientAssessment(SQLModel, table=True):
 
 
 class PatientPlan(SQLModel, table=True):
-    """A generated plan, kept exactly as generated; only its status changes."""
+    """A generated plan, kept exactly as generated; only its status (and why it stopped)
+    changes."""
 
     __tablename__ = "patient_plan"
 
@@ -67,3 +68,5 @@ class PatientPlan(SQLModel, table=True):
     created_at: datetime = Field(default_factory=utc_now, sa_type=UtcDateTime)
     updated_at: datetime = Field(default_factory=utc_now, sa_type=UtcDateTime)
     plan: dict[str, Any] = Field(sa_column=Column(JSON, nullable=False))
+    # Why and when the plan stopped (``PlanStop``); null while it has not.
+    stop: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON, nullable=True))

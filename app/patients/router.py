@@ -7,7 +7,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Query, Request, Response
 from pydantic import BaseModel
 
-from app.assessments.dependencies import AssessmentsDep
+from app.assessments.dependencies import AssessmentsDep, ResultTokensDep
 from app.assessments.examples import REQUESTS as ANSWER_EXAMPLES
 from app.assessments.schemas import AssessmentAnswers
 from app.catalogue.dependencies import CatalogueDep
@@ -45,7 +45,8 @@ from app.patients.schemas import (
 )
 from app.plans.calendar import plan_to_ical
 from app.plans.dependencies import PlannerDep
-from app.plans.schemas import CALENDAR_RESPONSE, NotEnoughTimeProblem, Plan, PlanRefusal
+from app.plans.problems import NotEnoughTimeProblem, PlanConflict
+from app.plans.schemas import CALENDAR_RESPONSE, Plan
 from app.tenants.security import ReadPatients, WriteAssessments, WritePatients, WritePlans
 
 patient_body = JsonBody(PatientCreate, examples=examples.PATIENT_REQUESTS)
@@ -271,7 +272,10 @@ def store_assessment(
     idempotency_key: IdempotencyKeyHeader = None,
 ) -> Response:
     """Scores the answers exactly as `POST /v1/assessments/score` does and keeps the answers and
-    the result, with the dataset and ruleset versions it was scored with."""
+    the result, with the dataset and ruleset versions it was scored with. An emergency or urgent
+    triage stops every active or paused plan of the patient in the same transaction (status
+    `stopped`, `stop.reason` `red_flag`, with the triage); their calendars then cancel what
+    remains."""
 
     def create() -> StoredResponse:
         record = service.store_assessment(
@@ -332,7 +336,7 @@ def get_assessment(record: ReadableAssessment) -> Response:
     responses={
         201: {"headers": {**_ETAG, **_LOCATION, **_REPLAYED}},
         **problem_responses(
-            400, *_KEYED, 404, 409, 413, models={409: PlanRefusal, 422: NotEnoughTimeProblem}
+            400, *_KEYED, 404, 409, 413, models={409: PlanConflict, 422: NotEnoughTimeProblem}
         ),
     },
     openapi_extra=plan_body.openapi(),
@@ -344,13 +348,16 @@ def create_plan(
     session: SessionDep,
     catalogue: CatalogueDep,
     scorer: AssessmentsDep,
+    tokens: ResultTokensDep,
     planner: PlannerDep,
     body: Annotated[bytes, Depends(plan_body)],
     idempotency_key: IdempotencyKeyHeader = None,
 ) -> Response:
     """Generates a plan as `POST /v1/plans/preview` does, from the patient's latest stored
-    assessment unless the request gives `assessment`, and stores it as `active`. 409 when there
-    is no stored assessment to plan from, or when it carries a red flag."""
+    assessment (its answers scored again with the current ruleset) unless the request gives
+    `assessment`, and stores it as `active`. 409 `red_flag` (with the triage) when the triage,
+    or the latest stored assessment's, is emergency or urgent; 409 `no_stored_assessment` or
+    `stored_assessment_outdated` when there is no usable stored assessment to plan from."""
 
     def create() -> StoredResponse:
         record = service.create_plan(
@@ -359,6 +366,7 @@ def create_plan(
             plan_body.parse(body),
             planner=planner,
             assessments=scorer,
+            tokens=tokens,
             catalogue=catalogue,
         )
         return _created(
@@ -436,9 +444,14 @@ def change_plan_status(
     },
 )
 def plan_calendar(record: ReadablePlan) -> Response:
-    """Every session of the stored plan as events in its time zone, for a calendar app."""
+    """Every session of the stored plan as events in its time zone, with reminders, for a
+    calendar app. Once the plan is stopped, every event after the stop is cancelled (same UIDs,
+    higher SEQUENCE), so a subscribed calendar clears itself."""
+    stop = service.plan_stop(record)
     return Response(
-        plan_to_ical(Plan.model_validate(record.plan)),
+        plan_to_ical(
+            Plan.model_validate(record.plan), stopped_at=stop.stopped_at if stop else None
+        ),
         media_type="text/calendar; charset=utf-8",
         headers={
             "Cache-Control": "no-store",

@@ -10,10 +10,10 @@ from typing import Annotated
 
 from pydantic import AwareDatetime, Field, StringConstraints
 
-from app.assessments.schemas import AssessmentAnswers, AssessmentResult
+from app.assessments.schemas import AssessmentAnswers, AssessmentResult, Triage
 from app.catalogue.schemas import StrictModel
 from app.core.types import HoursInDay
-from app.plans.schemas import FromAnswers, FromResult, Plan, PlanOptions
+from app.plans.schemas import AssessmentInput, Plan, PlanOptions
 
 ExternalReference = Annotated[
     str,
@@ -100,10 +100,27 @@ class PlanStatus(StrEnum):
 
 
 class PatientPlanRequest(PlanOptions):
-    assessment: Annotated[FromAnswers | FromResult, Field(discriminator="kind")] | None = Field(
+    assessment: AssessmentInput | None = Field(
         default=None,
-        description="Omit to plan from the patient's latest stored assessment.",
+        description="Omit to plan from the patient's latest stored assessment, scored again "
+        "with the current ruleset. Whichever is given, a latest stored assessment with an "
+        "emergency or urgent triage means no plan.",
     )
+
+
+class PlanStopReason(StrEnum):
+    red_flag = "red_flag"
+    requested = "requested"
+
+
+class PlanStop(StrictModel):
+    reason: PlanStopReason = Field(
+        description="`red_flag`: an assessment with an emergency or urgent triage was stored "
+        "for the patient; `requested`: someone set the status to stopped."
+    )
+    stopped_at: AwareDatetime
+    assessment_id: uuid.UUID | None = Field(description="The red-flag assessment.")
+    triage: Triage | None = Field(description="The red-flag assessment's triage.")
 
 
 class PlanStatusChange(StrictModel):
@@ -122,6 +139,10 @@ class StoredPlanSummary(StrictModel):
     created_at: AwareDatetime
     updated_at: AwareDatetime
     start_date: str = Field(description="The plan's first day (YYYY-MM-DD).")
+    stop: PlanStop | None = Field(
+        description="Why and when the plan stopped; null unless `status` is `stopped`. A "
+        "stopped plan's calendar cancels every event after `stopped_at`."
+    )
     dataset_version: str
     ruleset_version: str
     generator_version: str

@@ -8,13 +8,15 @@ import uuid
 from collections.abc import Iterator
 from typing import Any, TypeVar
 
+from pydantic import ValidationError
 from sqlalchemy import delete, or_, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, SQLModel, col, select
 from sqlmodel.sql.expression import SelectOfScalar
 
-from app.assessments.schemas import AssessmentAnswers
+from app.assessments.schemas import AssessmentAnswers, AssessmentResult, Triage
 from app.assessments.service import Assessments
+from app.assessments.tokens import ResultTokens
 from app.catalogue.snapshot import CatalogueSnapshot
 from app.core.db import utc_now
 from app.core.errors import Conflict, NotFound
@@ -29,11 +31,20 @@ from app.patients.schemas import (
     PatientPublic,
     PatientUpdate,
     PlanStatus,
+    PlanStop,
+    PlanStopReason,
     StoredAssessment,
     StoredPlanSummary,
 )
-from app.plans.schemas import FromResult, PlanRequest
-from app.plans.service import Planner
+from app.plans.schemas import AssessmentSource
+from app.plans.service import (
+    Planner,
+    ScoredBasis,
+    options_of,
+    refusal,
+    scored_answers,
+    scored_basis,
+)
 
 RowT = TypeVar("RowT", PatientAssessment, PatientPlan, Patient)
 RecordT = TypeVar("RecordT", PatientAssessment, PatientPlan)
@@ -60,6 +71,10 @@ class DuplicateExternalReference(Conflict):
 
 class NoStoredAssessment(Conflict):
     code = "no_stored_assessment"
+
+
+class StoredAssessmentOutdated(Conflict):
+    code = "stored_assessment_outdated"
 
 
 class InvalidStatusChange(Conflict):
@@ -204,7 +219,39 @@ def store_assessment(
     )
     session.add(record)
     session.flush()
+    if result.triage.level.blocks_exercise:
+        # In the same transaction: the assessment and the stop land together or not at all.
+        _stop_running_plans(session, patient, record, result.triage)
     return record
+
+
+def _stop_running_plans(
+    session: Session, patient: Patient, assessment: PatientAssessment, triage: Triage
+) -> None:
+    """An emergency or urgent triage stops every active or paused plan of the patient (PG-8),
+    each with the reason and the triage, and a new version (so its ETag changes)."""
+    stop = PlanStop(
+        reason=PlanStopReason.red_flag,
+        stopped_at=utc_now(),
+        assessment_id=assessment.id,
+        triage=triage,
+    )
+    running = [PlanStatus.active.value, PlanStatus.paused.value]
+    session.execute(
+        update(PatientPlan)
+        .where(
+            col(PatientPlan.organisation_id) == patient.organisation_id,
+            col(PatientPlan.patient_id) == patient.id,
+            col(PatientPlan.status).in_(running),
+        )
+        .values(
+            status=PlanStatus.stopped.value,
+            stop=stop.model_dump(mode="json"),
+            version=col(PatientPlan.version) + 1,
+            updated_at=stop.stopped_at,
+        )
+        .execution_options(synchronize_session="fetch")
+    )
 
 
 def get_assessment(
@@ -249,39 +296,76 @@ def create_plan(
     *,
     planner: Planner,
     assessments: Assessments,
+    tokens: ResultTokens,
     catalogue: CatalogueSnapshot,
 ) -> PatientPlan:
-    assessment_id = None
-    assessment = request.assessment
-    if assessment is None:
-        latest = session.exec(
-            _newest_first(_records(PatientAssessment, patient), PatientAssessment).limit(1)
-        ).first()
+    """A plan from the request's assessment, or else from the latest stored one scored again;
+    never while the latest stored assessment carries a red flag."""
+    latest = _latest_assessment(session, patient)
+    if latest is not None:
+        _refuse_after_a_red_flag(latest)
+    if request.assessment is not None:
+        basis = scored_basis(
+            request.assessment, catalogue=catalogue, assessments=assessments, tokens=tokens
+        )
+        hashed: Any = request.model_dump(mode="json")
+    else:
         if latest is None:
             raise NoStoredAssessment(
                 "This patient has no stored assessment: store one first, or give `assessment` "
                 "in the request."
             )
-        assessment_id = latest.id
-        assessment = FromResult(
-            kind="result",
-            triage=latest.result["triage"]["level"],
-            findings=[finding["code"] for finding in latest.result["findings"]],
-        )
-    plan_request = PlanRequest.model_validate(
-        {**request.model_dump(exclude={"assessment"}), "assessment": assessment}
+        basis = _stored_basis(latest, assessments, catalogue)
+        hashed = {
+            **request.model_dump(mode="json", exclude={"assessment"}),
+            "assessment": {"kind": "stored_assessment", "id": str(latest.id)},
+        }
+    plan = planner.plan(
+        options_of(request), basis, request=hashed, catalogue=catalogue, assessments=assessments
     )
-    plan = planner.preview(plan_request, catalogue=catalogue, assessments=assessments)
     record = PatientPlan(
         organisation_id=patient.organisation_id,
         patient_id=patient.id,
-        assessment_id=assessment_id,
+        assessment_id=basis.assessment_id,
         status=PlanStatus.active.value,
         plan=plan.model_dump(mode="json"),
     )
     session.add(record)
     session.flush()
     return record
+
+
+def _latest_assessment(session: Session, patient: Patient) -> PatientAssessment | None:
+    return session.exec(
+        _newest_first(_records(PatientAssessment, patient), PatientAssessment).limit(1)
+    ).first()
+
+
+def _refuse_after_a_red_flag(latest: PatientAssessment) -> None:
+    triage = AssessmentResult.model_validate(latest.result).triage
+    if triage.level.blocks_exercise:
+        raise refusal(triage)
+
+
+def _stored_basis(
+    record: PatientAssessment, assessments: Assessments, catalogue: CatalogueSnapshot
+) -> ScoredBasis:
+    """The stored answers scored again with the current ruleset: the server decides the
+    triage now, not whatever an older ruleset said."""
+    try:
+        answers = AssessmentAnswers.model_validate(record.answers)
+    except ValidationError:
+        raise StoredAssessmentOutdated(
+            f"The latest stored assessment ({record.id}) does not answer every question the "
+            "current screening asks: store a new assessment, or give `assessment` in the request."
+        ) from None
+    return scored_answers(
+        answers,
+        AssessmentSource.stored_assessment,
+        assessments=assessments,
+        catalogue=catalogue,
+        assessment_id=record.id,
+    )
 
 
 def get_plan(session: Session, patient: Patient, plan_id: uuid.UUID) -> PatientPlan:
@@ -319,7 +403,12 @@ def change_plan_status(
         return record
     if status not in _ALLOWED_STATUS_CHANGES[current]:
         raise InvalidStatusChange(f"A {current.value} plan cannot become {status.value}.")
-    _compare_and_set(session, PatientPlan, record.id, record.version, {"status": status.value})
+    changes: dict[str, Any] = {"status": status.value}
+    if status is PlanStatus.stopped:
+        changes["stop"] = PlanStop(
+            reason=PlanStopReason.requested, stopped_at=utc_now(), assessment_id=None, triage=None
+        ).model_dump(mode="json")
+    _compare_and_set(session, PatientPlan, record.id, record.version, changes)
     session.refresh(record)
     return record
 
@@ -334,10 +423,15 @@ def plan_summary(record: PatientPlan) -> StoredPlanSummary:
         created_at=record.created_at,
         updated_at=record.updated_at,
         start_date=plan["inputs"]["start_date"],
+        stop=plan_stop(record),
         dataset_version=plan["dataset_version"],
         ruleset_version=plan["ruleset_version"],
         generator_version=plan["generator_version"],
     )
+
+
+def plan_stop(record: PatientPlan) -> PlanStop | None:
+    return None if record.stop is None else PlanStop.model_validate(record.stop)
 
 
 def stored_plan_json(record: PatientPlan) -> bytes:

@@ -5,7 +5,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Query, Request, Response
 from fastapi.concurrency import run_in_threadpool
 
-from app.assessments.dependencies import AssessmentsDep
+from app.assessments.dependencies import AssessmentsDep, ResultTokensDep
 from app.catalogue.dependencies import CatalogueDep
 from app.http.body import JsonBody
 from app.http.problems import problem_responses
@@ -13,14 +13,8 @@ from app.http.query import StrictQueryRoute
 from app.plans import examples
 from app.plans.calendar import plan_to_ical
 from app.plans.dependencies import PlannerDep
-from app.plans.schemas import (
-    CALENDAR,
-    CALENDAR_RESPONSE,
-    NotEnoughTimeProblem,
-    Plan,
-    PlanRefusal,
-    PlanRequest,
-)
+from app.plans.problems import NotEnoughTimeProblem, PlanRefusal
+from app.plans.schemas import CALENDAR, CALENDAR_RESPONSE, Plan, PlanRequest
 
 plan_body = JsonBody(PlanRequest, examples=examples.REQUESTS)
 
@@ -53,15 +47,19 @@ async def preview_plan(
     body: Annotated[bytes, Depends(plan_body)],
     catalogue: CatalogueDep,
     assessments: AssessmentsDep,
+    tokens: ResultTokensDep,
     planner: PlannerDep,
     format: Annotated[
         PlanFormat | None,
         Query(description="`ics` for iCalendar; default JSON unless `Accept: text/calendar`."),
     ] = None,
 ) -> Response:
-    """Stateless: stores nothing and needs no key. The same request and dataset give the same
-    plan, byte for byte. A red flag gives 409 with the triage; too few minutes a day gives 422
-    with the minimum needed."""
+    """Stateless: stores nothing and needs no key. The assessment is answers the server scores
+    or the `result_token` of `POST /v1/assessments/score`; a client never states a triage. The
+    same request and dataset give the same plan, byte for byte. An emergency or urgent triage
+    gives 409 `red_flag` with the triage; see_professional gives gentle mobility, breathing and
+    the daily habits only. Too few minutes a day for the daily essentials gives 422 with the
+    minimum; sessions that do not fit otherwise are listed in `cuts`."""
     wants_calendar = format is PlanFormat.ics or (
         format is None and CALENDAR in request.headers.get("accept", "")
     )
@@ -78,6 +76,7 @@ async def preview_plan(
                 plan_body.parse,
                 catalogue=catalogue,
                 assessments=assessments,
+                tokens=tokens,
                 media_type=media_type,
                 render=plan_to_ical if wants_calendar else _plan_json,
             )

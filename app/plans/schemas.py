@@ -1,22 +1,27 @@
 """Plan requests and the generated 8-week plan.
 
 Every constraint is in the JSON Schema: the weekday, equipment and cardio vocabularies, the
-IANA time zones (from the ``tzdata`` package, so every machine publishes the same list), the
-known finding codes, and the two ways of giving the assessment (a discriminated union).
+IANA time zones (from the ``tzdata`` package, so every machine publishes the same list), and
+the two ways of giving the assessment (a discriminated union): answers the server scores, or a
+result token the server signed. A client never asserts a triage or findings itself.
 """
 
 import importlib.resources
+import uuid
 from datetime import date, time
 from enum import StrEnum
 from typing import Annotated, Any, Literal, TypeVar
 
 from pydantic import AfterValidator, Field, WithJsonSchema
 
-from app.assessments.schemas import AssessmentAnswers, Triage, TriageLevel
-from app.assessments.service import Assessments
+from app.assessments.schemas import (
+    RESULT_TOKEN_MAX_LENGTH,
+    AssessmentAnswers,
+    FindingCode,
+    Triage,
+)
 from app.catalogue.schemas import Equipment, SessionKind, Side, Slug, StrictModel, Text
 from app.core.types import JsonDate, JsonInt, LocalTime
-from app.http.problems import Problem
 
 ItemT = TypeVar("ItemT")
 
@@ -36,24 +41,6 @@ TimeZone = Annotated[
     str,
     AfterValidator(_known_time_zone),
     WithJsonSchema({"type": "string", "enum": list(TIME_ZONES), "examples": ["Europe/London"]}),
-]
-
-
-# The codes a result can carry, so the schema lists exactly what the ruleset produces.
-FINDING_CODES = tuple(sorted(Assessments.load().findings_by_code))
-_FINDING_CODE_SET = frozenset(FINDING_CODES)
-
-
-def _known_finding(value: str) -> str:
-    if value not in _FINDING_CODE_SET:
-        raise ValueError("Unknown finding code; see the enum in the schema")
-    return value
-
-
-KnownFinding = Annotated[
-    str,
-    AfterValidator(_known_finding),
-    WithJsonSchema({"type": "string", "enum": list(FINDING_CODES)}),
 ]
 
 
@@ -91,12 +78,16 @@ class FromAnswers(StrictModel):
     answers: AssessmentAnswers
 
 
-class FromResult(StrictModel):
-    """Plan from a result already scored by `POST /v1/assessments/score`."""
+class FromResultToken(StrictModel):
+    """Plan from a result already scored by `POST /v1/assessments/score`, by its
+    `result_token` (valid while the ruleset and dataset versions it was scored with are
+    current; otherwise a 422 `outdated_result_token`)."""
 
-    kind: Literal["result"]
-    triage: TriageLevel
-    findings: list[KnownFinding] = Field(max_length=40)
+    kind: Literal["result_token"]
+    token: str = Field(min_length=1, max_length=RESULT_TOKEN_MAX_LENGTH)
+
+
+AssessmentInput = Annotated[FromAnswers | FromResultToken, Field(discriminator="kind")]
 
 
 def _unique(values: list[ItemT]) -> list[ItemT]:
@@ -108,11 +99,18 @@ def _unique(values: list[ItemT]) -> list[ItemT]:
 class PlanOptions(StrictModel):
     """Everything a plan is personalised by, apart from the assessment."""
 
-    pain_now: JsonInt = Field(ge=0, le=10, description="Current pain, 0-10 (NPRS).")
+    pain_now: JsonInt = Field(
+        ge=0,
+        le=10,
+        description="Current pain, 0-10 (NPRS). The plan's gentleness follows the highest pain "
+        "the request reports, this or the assessment's.",
+    )
     equipment: Annotated[list[Equipment], AfterValidator(_unique)] = Field(
         max_length=len(Equipment),
         json_schema_extra={"uniqueItems": True},
-        description="What is at hand; empty for none. A household object counts as at hand.",
+        description="What is at hand; empty for none. A household object and a chair always "
+        "count as at hand (the guide's deadlift takes a household object, and the micro-breaks "
+        "are for people who sit).",
     )
     minutes_per_day: JsonInt = Field(ge=5, le=240, description="Time available each day.")
     training_days: Annotated[list[Weekday], AfterValidator(_unique)] = Field(
@@ -145,10 +143,17 @@ class PlanOptions(StrictModel):
         json_schema_extra={"uniqueItems": True},
         description="Days with sitting work, when the micro-breaks are scheduled.",
     )
+    reminder_minutes_before: JsonInt = Field(
+        default=10,
+        ge=0,
+        le=240,
+        description="Calendar reminders (VALARM) this many minutes before each session; 0 at "
+        "its start.",
+    )
 
 
 class PlanRequest(PlanOptions):
-    assessment: Annotated[FromAnswers | FromResult, Field(discriminator="kind")]
+    assessment: AssessmentInput
 
 
 # --- the plan ----------------------------------------------------------------------------------
@@ -160,6 +165,7 @@ class ItemDose(StrictModel):
     per_side: bool
     hold_seconds: int | None
     minutes: float = Field(description="Time this item takes at this dose.")
+    load: Text | None = Field(description="What to hold, for the loaded exercises.")
     text: Text
 
 
@@ -175,10 +181,17 @@ class PlanItem(StrictModel):
     name: Text
     dose: ItemDose
     extra_volume_side: Side | None = Field(
-        description="The restricted or tighter side of a per-side exercise (PG-2)."
+        description="A stiff, pain-free side of a per-side exercise (PG-2): it does "
+        "`extra_volume_dose`, the other side `dose`."
     )
-    extra_volume_dose: ItemDose | None = Field(
-        description="That side's dose: the top of the guide's range (the other side does `dose`)."
+    extra_volume_dose: ItemDose | None
+    gentler_side: Side | None = Field(
+        description="A side whose self-test was painful in this exercise's movement (PG-9): it "
+        "stays at the low end, `gentler_side_dose`, never more than the other side."
+    )
+    gentler_side_dose: ItemDose | None
+    caution: Text | None = Field(
+        description="Why this item is gentler than planned or replaces another (PG-9, PG-3)."
     )
     why: Why
 
@@ -187,7 +200,9 @@ class PlanSession(StrictModel):
     kind: SessionKind
     start: LocalTime = Field(description="Local time in the plan's time zone.")
     minutes: float
-    items: list[PlanItem]
+    items: list[PlanItem] = Field(
+        description="Micro-breaks: pick one item per break; the others: do every item."
+    )
     repeat_every_minutes: int | None = Field(
         description="Micro-breaks: repeat through the working hours at this interval."
     )
@@ -207,11 +222,18 @@ class HabitFocus(StrictModel):
     tips: list[Text]
 
 
+class KindTally(StrictModel):
+    kind: SessionKind
+    wanted: int = Field(ge=0, description="Sessions the guide's table asks for this week.")
+    scheduled: int = Field(ge=0, description="Sessions this week holds; the rest are in `cuts`.")
+
+
 class WeekSummary(StrictModel):
     minutes: float
     sessions: int
     strength_days: int
     cardio_days: int
+    table: list[KindTally]
 
 
 class PlanWeek(StrictModel):
@@ -219,6 +241,9 @@ class PlanWeek(StrictModel):
     focus: Text
     frequency: Text
     source_section: Text
+    care_advice: Text | None = Field(
+        description="With triage see_professional: see a professional, and why (PG-8)."
+    )
     habit_focus: list[HabitFocus]
     safety_rules: list[Text]
     summary: WeekSummary
@@ -230,33 +255,76 @@ class Adjustment(StrictModel):
     text: Text
 
 
+class CutReason(StrEnum):
+    triage = "triage"
+    pain = "pain"
+    training_days = "training_days"
+    minutes = "minutes"
+    equipment = "equipment"
+
+
+class SessionCut(StrictModel):
+    """Sessions of one kind the table asks for in a week that the plan does not hold."""
+
+    week: int = Field(ge=1, le=8)
+    kind: SessionKind
+    wanted: int = Field(ge=1)
+    cut: int = Field(ge=1)
+    reason: CutReason
+    text: Text = Field(examples=["Week 4: cardio 3 of 4 sessions cut: ..."])
+
+
+class AssessmentSource(StrEnum):
+    answers = "answers"
+    result_token = "result_token"
+    stored_assessment = "stored_assessment"
+
+
+class PlanAssessment(StrictModel):
+    """What the plan was built from, as the server scored it."""
+
+    source: AssessmentSource
+    assessment_id: uuid.UUID | None = Field(
+        description="The stored assessment, when the plan was made from one."
+    )
+    triage: Triage
+    findings: list[FindingCode]
+    pain_now: int = Field(
+        ge=0, le=10, description="The highest pain the request and its assessment report."
+    )
+
+
+class PlanExercise(StrictModel):
+    """How to do an exercise the plan uses, as the catalogue said when it was made."""
+
+    slug: Slug
+    name: Text
+    steps: list[Text]
+
+
 class Plan(StrictModel):
     dataset_version: str
     ruleset_version: str
     generator_version: str
     input_hash: str = Field(description="SHA-256 of the canonical request: same input, same plan.")
-    inputs: PlanRequest
-    triage: TriageLevel
-    findings: list[str]
+    inputs: PlanOptions
+    assessment: PlanAssessment
     adjustments: list[Adjustment]
+    cuts: list[SessionCut] = Field(
+        description="Every session the table asks for that the plan does not hold, by week and "
+        "kind in the order sessions are kept, with the reason."
+    )
+    minutes_per_day_for_full_plan: int = Field(
+        description="The minutes a day at which nothing would be cut for lack of time."
+    )
+    stop_rule: Text
+    exercises: list[PlanExercise]
     weeks: list[PlanWeek] = Field(min_length=8, max_length=8)
 
 
-# --- problems and media types the plan routes share ------------------------------------------
+# --- the media type the plan routes share -----------------------------------------------------
 
 CALENDAR = "text/calendar"
-
-
-class PlanRefusal(Problem):
-    """409: a red flag means no plan; `triage` says why and what to do."""
-
-    triage: Triage
-
-
-class NotEnoughTimeProblem(Problem):
-    minimum_minutes_per_day: float | None = Field(
-        default=None, description="Present when minutes_per_day cannot hold the daily essentials."
-    )
 
 
 CALENDAR_RESPONSE: dict[str, Any] = {

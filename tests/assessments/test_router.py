@@ -10,14 +10,15 @@ from sqlalchemy import func, inspect, select, table
 from sqlmodel import Session
 
 from app.assessments import examples
-from app.assessments.ruleset import load_ruleset
 from app.assessments.service import Assessments, build_definitions
+from app.assessments.tokens import ResultTokens
 from app.catalogue.content import Content
 from app.catalogue.snapshot import CatalogueSnapshot
+from tests.conftest import TEST_KEY_SECRET
 
 PROBLEM_JSON = "application/problem+json"
 SCORE = "/v1/assessments/score"
-RULESET = load_ruleset()
+RULESET = Assessments.load().ruleset
 
 
 def example(level: str) -> dict[str, Any]:
@@ -73,21 +74,42 @@ class TestGetDefinitions:
         ]
         assert all(q["question"] and q["answer"] and q["source"] for q in questions)
 
-    def test_six_red_flag_questions_each_with_a_source(self, client: TestClient) -> None:
+    def test_twelve_red_flag_questions_each_with_its_level_and_source(
+        self, client: TestClient
+    ) -> None:
         response = client.get("/v1/assessments")
 
         flags = response.json()["red_flags"]
-        assert [(f["field"], f["rule_id"]) for f in flags] == [
-            ("numbness", "RF-1"),
-            ("weakness", "RF-2"),
-            ("bladder_or_bowel_changes", "RF-3"),
-            ("saddle_numbness", "RF-4"),
-            ("urinary_difficulty_or_incontinence", "RF-5"),
-            ("progressive_leg_weakness", "RF-6"),
+        assert [(f["field"], f["rule_id"], f["level"]) for f in flags] == [
+            ("numbness", "RF-1", "urgent"),
+            ("weakness", "RF-2", "urgent"),
+            ("bladder_or_bowel_changes", "RF-3", "urgent"),
+            ("saddle_numbness", "RF-4", "emergency"),
+            ("urinary_difficulty_or_incontinence", "RF-5", "emergency"),
+            ("progressive_leg_weakness", "RF-6", "emergency"),
+            ("both_legs_affected", "RF-7", "emergency"),
+            ("serious_accident", "RF-8", "emergency"),
+            ("fever_or_unwell", "RF-9", "urgent"),
+            ("unexplained_weight_loss", "RF-10", "urgent"),
+            ("history_of_cancer", "RF-11", "urgent"),
+            ("constant_night_pain", "RF-12", "urgent"),
         ]
-        assert [f["source"].startswith("Guide,") for f in flags] == [True] * 3 + [False] * 3
-        assert [f["source"].startswith("NICE NG59") for f in flags] == [False] * 3 + [True] * 3
-        assert all(f["question"] for f in flags)
+        assert [f["source"].startswith("Guide,") for f in flags] == [True] * 3 + [False] * 9
+        assert all("NICE" in f["source"] or "NHS" in f["source"] for f in flags[3:])
+        assert all(f["question"].endswith("?") for f in flags)
+
+    def test_triage_rules_each_with_its_level_source_and_review(self, client: TestClient) -> None:
+        response = client.get("/v1/assessments")
+
+        rules = response.json()["triage_rules"]
+        assert [(r["rule_id"], r["level"], r["review"] is not None) for r in rules] == [
+            ("IN-1", "see_professional", False),
+            ("IN-2", "see_professional", False),
+            ("IN-3", "self_care", False),
+            ("IN-4", "see_professional", True),
+            ("IN-5", "see_professional", True),
+        ]
+        assert all(r["source"] for r in rules)
 
     def test_body_is_the_ruleset_and_catalogue_definitions(
         self, client: TestClient, content: Content
@@ -146,12 +168,14 @@ class TestScore:
         assert response.status_code == 200
         assert response.headers["content-type"] == "application/json"
         body = response.json()
-        assert body == examples.RESPONSES[level]["value"]
+        expected = examples.RESPONSES[level]["value"]
+        # The token is signed with the server's secret, the example's with the examples' one.
+        assert {**body, "result_token": None} == {**expected, "result_token": None}
         assert body["triage"]["level"] == level
 
     def test_examples_cover_every_triage_level(self) -> None:
         assert set(examples.REQUESTS) == set(examples.RESPONSES)
-        assert set(examples.REQUESTS) == {"self_care", "see_professional", "seek_care_now"}
+        assert set(examples.REQUESTS) == {"self_care", "see_professional", "urgent", "emergency"}
 
     def test_self_care_example_in_detail(self, client: TestClient) -> None:
         response = client.post(SCORE, json=example("self_care"))
@@ -175,12 +199,52 @@ class TestScore:
         assert body["score"]["possible"] == 60
         assert [r["rule_id"] for r in body["triage"]["reasons"]] == ["IN-1"]
 
-    def test_seek_care_now_example_has_no_exercises(self, client: TestClient) -> None:
-        response = client.post(SCORE, json=example("seek_care_now"))
+    def test_emergency_example_says_go_now_with_no_exercises_and_no_score(
+        self, client: TestClient
+    ) -> None:
+        response = client.post(SCORE, json=example("emergency"))
 
         body = response.json()
         assert body["recommendations"] == []
         assert [r["rule_id"] for r in body["triage"]["reasons"]] == ["RF-4"]
+        assert body["triage"]["advice"].startswith("Go to an emergency department now")
+        assert body["score"]["status"] == "not_applicable"
+        assert body["score"]["value"] is None
+
+    def test_urgent_example_says_get_assessed_promptly(self, client: TestClient) -> None:
+        response = client.post(SCORE, json=example("urgent"))
+
+        body = response.json()
+        assert body["triage"]["advice"].startswith("Get a medical assessment promptly")
+        assert body["triage"]["reasons"][0]["text"] == (
+            "You said you have a high temperature or feel generally unwell."
+        )
+        assert body["score"]["value"] is None
+
+    def test_the_result_token_vouches_for_the_triage_findings_and_pain(
+        self, client: TestClient
+    ) -> None:
+        body = client.post(SCORE, json=example("self_care")).json()
+
+        claims = ResultTokens(TEST_KEY_SECRET.encode()).verify(
+            body["result_token"],
+            ruleset_version=body["ruleset_version"],
+            dataset_version=body["dataset_version"],
+        )
+
+        assert claims.triage.model_dump(mode="json") == body["triage"]
+        assert claims.findings == [f["code"] for f in body["findings"]]
+        assert claims.pain_now == example("self_care")["intake"]["pain_now"]
+
+    def test_tighter_both_ways_means_no_side_difference(self, client: TestClient) -> None:
+        answers = example("self_care")
+        answers["tests"]["seated_rotation"] = {"right": "tighter", "left": "tighter"}
+
+        response = client.post(SCORE, json=answers)
+
+        assert response.status_code == 200
+        rotation = response.json()["tests"][1]
+        assert (rotation["tighter_side"], rotation["affected_sides"]) == (None, ["left", "right"])
 
     def test_nothing_is_stored(self, client: TestClient, session: Session) -> None:
         before = table_counts(session)
@@ -204,7 +268,7 @@ class TestScore:
         response = client.post(SCORE, json=answers)
 
         assert response.status_code == 200
-        assert response.json() == examples.RESPONSES["self_care"]["value"]
+        assert response.json() == client.post(SCORE, json=example("self_care")).json()
 
 
 def _drop_bridge(a: dict[str, Any]) -> None:

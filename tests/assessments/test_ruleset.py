@@ -1,5 +1,6 @@
 """The ruleset data file: it loads, it names only what the catalogue has, its version tracks
-its content, each red flag cites its source, and a malformed file is refused on load."""
+its content, each red flag cites its source with the urgency the source gives, and a malformed
+file is refused on load."""
 
 import re
 from collections.abc import Callable
@@ -10,12 +11,15 @@ import pytest
 import yaml
 from pydantic import ValidationError
 
-from app.assessments.ruleset import DATA_FILE, AnswerRule, Ruleset, load_ruleset, ruleset_version
-from app.assessments.service import Assessments
+from app.assessments import schemas
+from app.assessments.ruleset import AnswerRule, Ruleset, ruleset_version
+from app.assessments.schemas import TriageLevel
+from app.assessments.service import RULESET_FILE as DATA_FILE
+from app.assessments.service import Assessments, load_ruleset
 from app.catalogue.content import Content
 
 RULESET = load_ruleset()
-VERSION = re.compile(r"^1-[0-9a-f]{12}$")
+VERSION = re.compile(r"^2-[0-9a-f]{12}$")
 
 
 def raw_ruleset() -> dict[str, Any]:
@@ -50,9 +54,9 @@ class TestLoading:
             "BR-3",
         ]
         intake = ruleset.intake_rules
-        assert [intake.persistent_pain.id, intake.sharp_or_shooting_pain.id] == ["IN-1", "IN-2"]
-        assert intake.high_pain.id == "IN-3"
-        assert [flag.rule_id for flag in ruleset.red_flags] == [f"RF-{n}" for n in range(1, 7)]
+        assert [rule.id for rule in intake.all()] == ["IN-1", "IN-2", "IN-3", "IN-4", "IN-5"]
+        assert [flag.rule_id for flag in ruleset.red_flags] == [f"RF-{n}" for n in range(1, 13)]
+        assert ruleset.test_movements.rule_id == "PM-1"
         assert ruleset.maintenance.rule_id == "GEN-1"
 
     def test_the_guide_thresholds(self) -> None:
@@ -128,20 +132,120 @@ class TestVersion:
         assert VERSION.match(ruleset_version(edited))
 
 
+def flag(rule_id: str) -> Any:
+    return next(f for f in RULESET.red_flags if f.rule_id == rule_id)
+
+
 class TestRedFlagSources:
     @pytest.mark.parametrize("rule_id", ["RF-1", "RF-2", "RF-3"])
-    def test_guide_red_flags_cite_the_guide(self, rule_id: str) -> None:
-        flag = next(f for f in RULESET.red_flags if f.rule_id == rule_id)
-
-        assert flag.source.startswith("Guide, Frequently Asked Questions")
-        assert "numbness, weakness, bladder/bowel changes" in flag.source
+    def test_guide_red_flags_cite_the_guide_and_are_urgent(self, rule_id: str) -> None:
+        """FAQ: red-flag symptoms (numbness, weakness, bladder/bowel changes): "seek medical
+        advice promptly", a prompt medical assessment."""
+        assert flag(rule_id).source.startswith("Guide, Frequently Asked Questions")
+        assert "numbness, weakness, bladder/bowel changes" in flag(rule_id).source
+        assert flag(rule_id).level is TriageLevel.urgent
 
     @pytest.mark.parametrize("rule_id", ["RF-4", "RF-5", "RF-6"])
-    def test_cauda_equina_red_flags_cite_nice_ng59(self, rule_id: str) -> None:
-        flag = next(f for f in RULESET.red_flags if f.rule_id == rule_id)
+    def test_cauda_equina_signs_cite_nice_ng59_and_are_emergencies(self, rule_id: str) -> None:
+        assert flag(rule_id).source.startswith("NICE NG59")
+        assert "cauda equina" in flag(rule_id).source
+        assert flag(rule_id).level is TriageLevel.emergency
 
-        assert flag.source.startswith("NICE NG59")
-        assert "cauda equina" in flag.source
+    @pytest.mark.parametrize(
+        ("rule_id", "field", "says"),
+        [
+            ("RF-7", "both_legs_affected", "weakness or numbness in both legs means call 999"),
+            ("RF-8", "serious_accident", "serious accident, such as a car accident, means call"),
+        ],
+    )
+    def test_the_nhs_a_and_e_signs_cite_the_nhs_and_are_emergencies(
+        self, rule_id: str, field: str, says: str
+    ) -> None:
+        assert flag(rule_id).field == field
+        assert "https://www.nhs.uk/conditions/back-pain/" in flag(rule_id).source
+        assert says in flag(rule_id).source
+        assert flag(rule_id).level is TriageLevel.emergency
+
+    def test_trauma_says_why_it_is_an_emergency_here(self) -> None:
+        """The brief grouped trauma with the urgent flags; the NHS says A&E. The rule follows
+        the source and says so."""
+        review = flag("RF-8").review
+        assert review is not None
+        assert "follows the source" in review
+
+    @pytest.mark.parametrize(
+        ("rule_id", "field", "source"),
+        [
+            ("RF-9", "fever_or_unwell", "a high temperature means ask for an urgent GP"),
+            ("RF-10", "unexplained_weight_loss", "lost weight without trying to"),
+            ("RF-11", "history_of_cancer", "NICE NG59 1.1.1: exclude specific causes"),
+            ("RF-12", "constant_night_pain", "worse at night means ask for an urgent GP"),
+        ],
+    )
+    def test_serious_pathology_flags_cite_their_source_and_are_urgent(
+        self, rule_id: str, field: str, source: str
+    ) -> None:
+        assert flag(rule_id).field == field
+        assert source in flag(rule_id).source
+        assert flag(rule_id).level is TriageLevel.urgent
+
+    def test_every_red_flag_reason_names_the_answer_in_plain_words(self) -> None:
+        for red_flag in RULESET.red_flags:
+            assert red_flag.reason.startswith("You said"), red_flag.rule_id
+            assert red_flag.reason != red_flag.question
+
+
+class TestTriageRuleSources:
+    def test_very_severe_pain_cites_the_nhs_and_asks_for_review_of_its_threshold(self) -> None:
+        rule = RULESET.intake_rules.very_severe_pain
+
+        assert (rule.id, rule.triage) == ("IN-4", TriageLevel.see_professional)
+        assert RULESET.intake_rules.very_severe_pain_from == 9
+        assert "see a GP if the pain is very severe" in rule.source
+        assert rule.review is not None
+        assert "9 or 10" in rule.review
+
+    def test_every_test_painful_cites_the_guide_and_asks_for_review(self) -> None:
+        rule = RULESET.intake_rules.every_test_painful
+
+        assert (rule.id, rule.triage) == ("IN-5", TriageLevel.see_professional)
+        assert "consider consulting a specialist" in rule.source
+        assert rule.review is not None
+        assert RULESET.intake_rules.every_test_painful_min_tests == 2
+
+    def test_high_pain_alone_is_self_care(self) -> None:
+        assert RULESET.intake_rules.high_pain.triage is TriageLevel.self_care
+
+    def test_test_movements_name_every_test_and_ask_for_review(self, content: Content) -> None:
+        movements = RULESET.test_movements
+        slugs = {exercise.slug for exercise in content.exercises}
+
+        assert set(movements.tests) == set(schemas.TestName)
+        assert movements.review
+        for movement in movements.tests.values():
+            assert set(movement.exercises) <= slugs
+            assert set(movement.sided) <= set(movement.exercises)
+            per_side = {e.slug for e in content.exercises if e.dose.per_side}
+            assert set(movement.sided) <= per_side
+
+    @pytest.mark.parametrize("rule", ["HE-2", "SR-3", "BR-3"])
+    def test_a_painful_rule_recommends_nothing_that_repeats_its_movement(self, rule: str) -> None:
+        painful = next(r for r in RULESET.test_rules if r.id == rule)
+
+        repeats = set(RULESET.test_movements.tests[painful.test].exercises)
+        assert not set(painful.recommend) & repeats
+
+
+def _a_red_flag_that_is_only_see_professional(data: dict[str, Any]) -> None:
+    data["red_flags"][0]["level"] = "see_professional"
+
+
+def _an_intake_rule_that_is_an_emergency(data: dict[str, Any]) -> None:
+    data["intake_rules"]["very_severe_pain"]["triage"] = "emergency"
+
+
+def _a_sided_exercise_outside_the_movement(data: dict[str, Any]) -> None:
+    data["test_movements"]["tests"]["bridge"]["sided"] = ["clamshell"]
 
 
 def _unknown_rule_answer(data: dict[str, Any]) -> None:
@@ -183,6 +287,23 @@ def _maintenance_reuses_a_red_flag_id(data: dict[str, Any]) -> None:
 class TestMalformedRuleset:
     def test_unchanged_dump_still_loads(self, tmp_path: Path) -> None:
         assert load_ruleset(write(tmp_path, raw_ruleset())) == RULESET
+
+    @pytest.mark.parametrize(
+        "mutate",
+        [
+            _a_red_flag_that_is_only_see_professional,
+            _an_intake_rule_that_is_an_emergency,
+            _a_sided_exercise_outside_the_movement,
+        ],
+    )
+    def test_a_level_or_movement_that_contradicts_its_kind_is_refused(
+        self, tmp_path: Path, mutate: Callable[[dict[str, Any]], None]
+    ) -> None:
+        data = raw_ruleset()
+        mutate(data)
+
+        with pytest.raises(ValidationError):
+            load_ruleset(write(tmp_path, data))
 
     @pytest.mark.parametrize(
         "mutate", [_unknown_rule_answer, _unknown_points_answer, _answer_of_another_test]

@@ -2,7 +2,8 @@
 
 The guide (Quick Self-Assessments, Frequently Asked Questions) is the yardstick: a leg that cannot
 lift without arching, rotation tighter to one side, low-back strain before the glutes work, pain
-beyond six weeks, sharp or shooting pain, and the red flags that mean seeking care promptly.
+beyond six weeks, sharp or shooting pain, and the red flags that mean seeking care promptly;
+NICE NG59 and the NHS for the emergency signs and the other serious-pathology flags.
 """
 
 import math
@@ -18,27 +19,25 @@ from app.assessments.ruleset import ANSWER_VALUES, PER_SIDE_TESTS
 from app.assessments.schemas import (
     AssessmentAnswers,
     AssessmentResult,
-    BridgeAnswer,
-    BridgeResult,
-    HipExtensionAnswer,
-    HipExtensionResult,
-    Intake,
     RecommendationReason,
-    RedFlagAnswers,
-    RotationResult,
-    SeatedRotationAnswer,
+    ScoreStatus,
     TriageLevel,
     TriageReason,
 )
-from app.assessments.scoring import score
+from app.assessments.scoring import score, with_reported_pain
 from app.assessments.service import Assessments
 from app.catalogue.content import Content
 from app.catalogue.schemas import Category, Difficulty, Side
 from app.catalogue.snapshot import CatalogueSnapshot
+from tests.assessments.strategies import (
+    RED_FLAG_FIELDS,
+    assessment_answers,
+    seeing_a_professional,
+    with_a_red_flag,
+    without_red_flags,
+)
 
 Scorer = Callable[[AssessmentAnswers], AssessmentResult]
-
-RED_FLAG_FIELDS = tuple(RedFlagAnswers.model_fields)
 NORMAL_ANSWER = {
     schemas.TestName.hip_extension: "normal",
     schemas.TestName.seated_rotation: "normal",
@@ -167,6 +166,24 @@ INTAKE_RULE_CASES = [
     pytest.param("IN-2", {"sharp": True}, "intake.sharp_or_shooting_pain", id="IN-2"),
     pytest.param("IN-3", {"pain_now": 7}, "intake.high_pain", id="IN-3-pain-7"),
     pytest.param("IN-3", {"pain_now": 10}, "intake.high_pain", id="IN-3-pain-10"),
+    pytest.param("IN-4", {"pain_now": 9}, "intake.very_severe_pain", id="IN-4-pain-9"),
+    pytest.param("IN-4", {"pain_now": 10}, "intake.very_severe_pain", id="IN-4-pain-10"),
+    pytest.param(
+        "IN-5",
+        {
+            "hip_extension": {"left": "painful"},
+            "seated_rotation": {"right": "painful"},
+            "bridge": "painful",
+        },
+        "intake.every_test_painful",
+        id="IN-5-three-tests",
+    ),
+    pytest.param(
+        "IN-5",
+        {"hip_extension": {"right": "painful"}, "seated_rotation": "skipped", "bridge": "painful"},
+        "intake.every_test_painful",
+        id="IN-5-two-tests",
+    ),
 ]
 RED_FLAG_CASES = [
     pytest.param(f"RF-{number}", field, id=f"RF-{number}-{field}")
@@ -177,13 +194,11 @@ RED_FLAG_CASES = [
 class TestEveryRule:
     def test_the_cases_below_cover_every_rule_id(self, assessments: Assessments) -> None:
         ruleset = assessments.ruleset
-        intake = ruleset.intake_rules
         expected = {
             *(rule.id for rule in ruleset.test_rules),
-            intake.persistent_pain.id,
-            intake.sharp_or_shooting_pain.id,
-            intake.high_pain.id,
+            *(rule.id for rule in ruleset.intake_rules.all()),
             *(flag.rule_id for flag in ruleset.red_flags),
+            ruleset.test_movements.rule_id,
             ruleset.maintenance.rule_id,
         }
 
@@ -191,7 +206,8 @@ class TestEveryRule:
             str(case.values[0]) for case in [*TEST_RULE_CASES, *INTAKE_RULE_CASES, *RED_FLAG_CASES]
         }
 
-        assert covered | {"GEN-1"} == expected
+        # PM-1 and GEN-1 are covered by TestPainfulMovements and the maintenance test below.
+        assert covered | {"PM-1", "GEN-1"} == expected
 
     @pytest.mark.parametrize(("rule_id", "answers", "code", "side"), TEST_RULE_CASES)
     def test_test_rule_gives_its_finding(
@@ -208,9 +224,8 @@ class TestEveryRule:
     ) -> None:
         result = scorer(make_answers(**intake))
 
-        assert [(f.code, f.rule_id, f.test, f.side) for f in result.findings] == [
-            (code, rule_id, None, None)
-        ]
+        general = [(f.code, f.rule_id, f.test, f.side) for f in result.findings if f.test is None]
+        assert (code, rule_id, None, None) in general
 
     def test_six_weeks_of_pain_is_not_beyond_six_weeks(self, scorer: Scorer) -> None:
         result = scorer(make_answers(pain_weeks=6))
@@ -223,22 +238,24 @@ class TestEveryRule:
 
         assert result.findings == []
 
-    def test_high_pain_alone_stays_self_care(self, scorer: Scorer) -> None:
-        result = scorer(make_answers(pain_now=10))
+    @pytest.mark.parametrize("pain", [7, 8])
+    def test_high_pain_below_nine_stays_self_care(self, scorer: Scorer, pain: int) -> None:
+        result = scorer(make_answers(pain_now=pain))
 
         assert result.triage.level is TriageLevel.self_care
         assert result.triage.reasons == []
 
     @pytest.mark.parametrize(("rule_id", "field"), RED_FLAG_CASES)
-    def test_red_flag_alone_gives_its_rule(
+    def test_red_flag_alone_gives_its_rule_and_level(
         self, scorer: Scorer, assessments: Assessments, rule_id: str, field: str
     ) -> None:
-        question = next(f.question for f in assessments.ruleset.red_flags if f.field == field)
+        flag = next(f for f in assessments.ruleset.red_flags if f.field == field)
 
         result = scorer(make_answers(red_flags=[field]))
 
+        assert result.triage.level is flag.level
         assert result.triage.reasons == [
-            TriageReason(rule_id=rule_id, finding=f"red_flag.{field}", text=question)
+            TriageReason(rule_id=rule_id, finding=f"red_flag.{field}", text=flag.reason)
         ]
 
     def test_all_normal_gives_the_maintenance_routine(
@@ -313,7 +330,7 @@ class TestGuideScenarios:
         assert result.recommendations[0].reasons[0].rule_id == "BR-1"
 
     @pytest.mark.parametrize(("rule_id", "field"), RED_FLAG_CASES)
-    def test_red_flag_means_seek_care_now_and_no_exercises(
+    def test_red_flag_means_no_exercises_and_no_score(
         self, scorer: Scorer, rule_id: str, field: str
     ) -> None:
         result = scorer(
@@ -325,15 +342,26 @@ class TestGuideScenarios:
             )
         )
 
-        assert result.triage.level is TriageLevel.seek_care_now
+        assert result.triage.level in (TriageLevel.emergency, TriageLevel.urgent)
         assert result.recommendations == []
-        assert "seek medical care promptly" in result.triage.advice.lower()
         assert [reason.rule_id for reason in result.triage.reasons] == [rule_id]
+        assert result.score.status is ScoreStatus.not_applicable
+        assert result.score.value is None
+        assert result.score.components == []
+        # The findings stay: a clinician reading the result still sees what the tests showed.
+        assert len(result.findings) == 3
 
-    def test_every_red_flag_is_listed_as_a_reason(self, scorer: Scorer) -> None:
+    def test_every_emergency_sign_is_listed_most_urgent_first(self, scorer: Scorer) -> None:
         result = scorer(make_answers(red_flags=RED_FLAG_FIELDS))
 
-        assert [r.rule_id for r in result.triage.reasons] == [f"RF-{n}" for n in range(1, 7)]
+        assert result.triage.level is TriageLevel.emergency
+        assert [r.rule_id for r in result.triage.reasons] == [
+            "RF-4",
+            "RF-5",
+            "RF-6",
+            "RF-7",
+            "RF-8",
+        ]
         assert result.recommendations == []
 
 
@@ -366,6 +394,7 @@ PROFESSIONAL_INTAKES = [
     pytest.param({"pain_weeks": 7}, id="pain-7-weeks"),
     pytest.param({"pain_weeks": 520}, id="pain-520-weeks"),
     pytest.param({"sharp": True}, id="sharp-pain"),
+    pytest.param({"pain_now": 9}, id="pain-9-of-10"),
 ]
 
 
@@ -392,10 +421,11 @@ class TestTriage:
             TriageReason(
                 rule_id="IN-1",
                 finding="intake.pain_beyond_six_weeks",
-                text=assessments.ruleset.intake_rules.persistent_pain.summary,
+                text="Your pain has lasted 7 weeks, longer than six weeks.",
             )
         ]
         assert result.triage.advice == assessments.ruleset.advice.see_professional
+        assert result.triage.advice.startswith("See a GP or physiotherapist")
 
     def test_sharp_or_shooting_pain_sees_a_professional(
         self, scorer: Scorer, assessments: Assessments
@@ -407,7 +437,7 @@ class TestTriage:
             TriageReason(
                 rule_id="IN-2",
                 finding="intake.sharp_or_shooting_pain",
-                text=assessments.ruleset.intake_rules.sharp_or_shooting_pain.summary,
+                text="You said a movement causes sharp or shooting pain.",
             )
         ]
 
@@ -436,14 +466,177 @@ class TestTriage:
             assert is_gentle(recommendation.category, exercise.difficulty), recommendation.slug
 
     @pytest.mark.parametrize("intake", PROFESSIONAL_INTAKES)
-    def test_seek_care_now_beats_see_professional(
+    def test_a_red_flag_beats_see_professional(
         self, scorer: Scorer, intake: dict[str, Any]
     ) -> None:
         result = scorer(make_answers(**intake, red_flags=["weakness"]))
 
-        assert result.triage.level is TriageLevel.seek_care_now
+        assert result.triage.level is TriageLevel.urgent
         assert [r.rule_id for r in result.triage.reasons] == ["RF-2"]
         assert result.recommendations == []
+
+    def test_an_emergency_sign_beats_an_urgent_one(self, scorer: Scorer) -> None:
+        result = scorer(make_answers(red_flags=["history_of_cancer", "saddle_numbness"]))
+
+        assert result.triage.level is TriageLevel.emergency
+        assert [r.rule_id for r in result.triage.reasons] == ["RF-4"]
+
+    def test_very_severe_pain_sees_a_professional_naming_the_pain(self, scorer: Scorer) -> None:
+        result = scorer(make_answers(pain_now=9))
+
+        assert result.triage.level is TriageLevel.see_professional
+        assert result.triage.reasons == [
+            TriageReason(
+                rule_id="IN-4",
+                finding="intake.very_severe_pain",
+                text="You rated your pain 9 out of 10, which is very severe.",
+            )
+        ]
+
+    def test_pain_9_with_every_test_painful_is_not_self_care(self, scorer: Scorer) -> None:
+        """The issue's persona: both rules apply, and each says which answer set it."""
+        result = scorer(
+            make_answers(
+                hip_extension={"left": "painful", "right": "painful"},
+                seated_rotation={"left": "painful", "right": "painful"},
+                bridge="painful",
+                pain_now=9,
+            )
+        )
+
+        assert result.triage.level is TriageLevel.see_professional
+        assert [(r.rule_id, r.text) for r in result.triage.reasons] == [
+            ("IN-4", "You rated your pain 9 out of 10, which is very severe."),
+            ("IN-5", "All 3 self-tests you did were painful."),
+        ]
+
+    def test_every_test_painful_at_low_pain_sees_a_professional(self, scorer: Scorer) -> None:
+        result = scorer(
+            make_answers(
+                hip_extension={"left": "painful"},
+                seated_rotation={"right": "painful"},
+                bridge="painful",
+                pain_now=3,
+            )
+        )
+
+        assert result.triage.level is TriageLevel.see_professional
+        assert [r.rule_id for r in result.triage.reasons] == ["IN-5"]
+
+    def test_one_painful_test_of_one_done_is_not_every_test(self, scorer: Scorer) -> None:
+        result = scorer(
+            make_answers(hip_extension="skipped", seated_rotation="skipped", bridge="painful")
+        )
+
+        assert result.triage.level is TriageLevel.self_care
+
+    def test_two_painful_tests_and_one_free_is_not_every_test(self, scorer: Scorer) -> None:
+        result = scorer(
+            make_answers(hip_extension={"left": "painful"}, seated_rotation={"right": "painful"})
+        )
+
+        assert result.triage.level is TriageLevel.self_care
+
+    @pytest.mark.parametrize(
+        ("level", "first_sentence"),
+        [
+            (TriageLevel.emergency, "Go to an emergency department now"),
+            (TriageLevel.urgent, "Get a medical assessment promptly"),
+            (TriageLevel.see_professional, "See a GP or physiotherapist"),
+            (TriageLevel.self_care, "Start the routine at a comfortable level"),
+        ],
+    )
+    def test_the_advice_says_what_to_do_first(
+        self, assessments: Assessments, level: TriageLevel, first_sentence: str
+    ) -> None:
+        assert assessments.ruleset.advice.for_level(level).startswith(first_sentence)
+
+
+class TestReportedPain:
+    """A plan request's own pain: the highest reported sets the triage too (IN-4)."""
+
+    def test_very_severe_pain_reported_later_sees_a_professional(
+        self, scorer: Scorer, assessments: Assessments
+    ) -> None:
+        triage = scorer(make_answers(pain_now=2)).triage
+
+        later = with_reported_pain(triage, 10, assessments.ruleset)
+
+        assert later.level is TriageLevel.see_professional
+        assert [(r.rule_id, r.text) for r in later.reasons] == [
+            ("IN-4", "You rated your pain 10 out of 10, which is very severe.")
+        ]
+
+    def test_pain_below_nine_changes_nothing(
+        self, scorer: Scorer, assessments: Assessments
+    ) -> None:
+        triage = scorer(make_answers(pain_now=2)).triage
+
+        assert with_reported_pain(triage, 8, assessments.ruleset) == triage
+
+    def test_a_red_flag_stays_a_red_flag(self, scorer: Scorer, assessments: Assessments) -> None:
+        triage = scorer(make_answers(red_flags=["fever_or_unwell"])).triage
+
+        assert with_reported_pain(triage, 10, assessments.ruleset) == triage
+
+    def test_see_professional_gains_the_reason_once(
+        self, scorer: Scorer, assessments: Assessments
+    ) -> None:
+        triage = scorer(make_answers(pain_weeks=8)).triage
+
+        later = with_reported_pain(triage, 9, assessments.ruleset)
+        again = with_reported_pain(later, 10, assessments.ruleset)
+
+        assert [r.rule_id for r in later.reasons] == ["IN-1", "IN-4"]
+        assert again == later
+
+
+class TestPainfulMovements:
+    """PM-1: a movement that repeats a painful test is never recommended ahead of one that
+    does not, and says why it needs care."""
+
+    @pytest.mark.parametrize(
+        ("answers", "repeats"),
+        [
+            (
+                {"hip_extension": {"left": "restricted", "right": "painful"}},
+                {"hip-flexor-lunge-stretch", "evening-hip-flexor-stretch", "glute-bridge"},
+            ),
+            (
+                {"seated_rotation": {"right": "painful", "left": "limited"}},
+                {"standing-thoracic-rotation", "ninety-ninety-hip-switch", "hip-circles"},
+            ),
+            (
+                {"bridge": "painful", "hip_extension": {"left": "restricted"}},
+                {"glute-bridge", "glute-bridge-march", "hip-hinge-deadlift"},
+            ),
+        ],
+    )
+    def test_movements_that_repeat_the_painful_test_come_last_with_a_caution(
+        self, scorer: Scorer, answers: dict[str, Any], repeats: set[str]
+    ) -> None:
+        result = scorer(make_answers(**answers))
+
+        ranked = [r.slug for r in result.recommendations]
+        provoking = [slug for slug in ranked if slug in repeats]
+        assert provoking, "the stiff side's own exercises are still recommended"
+        assert ranked[0] not in repeats
+        assert ranked[-len(provoking) :] == provoking
+        for recommendation in result.recommendations:
+            cautions = [r for r in recommendation.reasons if r.rule_id == "PM-1"]
+            assert bool(cautions) == (recommendation.slug in repeats), recommendation.slug
+            assert all("skip it if it hurts" in r.text for r in cautions)
+
+    def test_painful_hip_extension_alone_recommends_no_hip_flexor_stretch(
+        self, scorer: Scorer
+    ) -> None:
+        result = scorer(make_answers(hip_extension={"right": "painful"}))
+
+        assert [r.slug for r in result.recommendations] == [
+            "piriformis-release",
+            "childs-pose-variation",
+            "diaphragmatic-breathing",
+        ]
 
 
 # --- per side -----------------------------------------------------------------------------------
@@ -557,6 +750,7 @@ class TestPartialAssessment:
         )
 
         assert result.not_scored == list(schemas.TestName)
+        assert result.score.status is ScoreStatus.not_scored
         assert result.score.value is None
         assert (result.score.earned, result.score.possible) == (0, 0)
         assert result.score.components == []
@@ -613,87 +807,26 @@ class TestScore:
         assert (result.score.earned, result.score.possible) == (50, 60)
         assert result.score.value == round(100 * 50 / 60) == 83
 
-    def test_pain_and_red_flags_do_not_change_the_score(self, scorer: Scorer) -> None:
+    def test_pain_does_not_change_the_score(self, scorer: Scorer) -> None:
         calm = scorer(make_answers(seated_rotation={"left": "limited"}))
-        alarming = scorer(
+        painful = scorer(
             make_answers(
-                seated_rotation={"left": "limited"},
-                pain_now=10,
-                pain_weeks=52,
-                sharp=True,
-                red_flags=RED_FLAG_FIELDS,
+                seated_rotation={"left": "limited"}, pain_now=10, pain_weeks=52, sharp=True
             )
         )
 
-        assert alarming.score == calm.score
+        assert painful.score == calm.score
+        assert painful.score.status is ScoreStatus.scored
+
+    def test_a_red_flag_leaves_no_number_to_show(self, scorer: Scorer) -> None:
+        """No app can show 100/100 beside a cauda-equina sign."""
+        result = scorer(make_answers(red_flags=["saddle_numbness"]))
+
+        assert result.score.status is ScoreStatus.not_applicable
+        assert (result.score.value, result.score.earned, result.score.possible) == (None, 0, 0)
 
 
 # --- properties ---------------------------------------------------------------------------------
-
-NO_RED_FLAGS = RedFlagAnswers.model_validate(dict.fromkeys(RED_FLAG_FIELDS, False))
-
-hip_extension_answers = st.builds(
-    HipExtensionAnswer,
-    left=st.sampled_from(list(HipExtensionResult)),
-    right=st.sampled_from(list(HipExtensionResult)),
-)
-seated_rotation_answers = st.builds(
-    SeatedRotationAnswer,
-    right=st.sampled_from(list(RotationResult)),
-    left=st.sampled_from(list(RotationResult)),
-)
-bridge_answers = st.builds(BridgeAnswer, result=st.sampled_from(list(BridgeResult)))
-answered_tests = st.builds(
-    schemas.TestAnswers,
-    hip_extension=st.one_of(hip_extension_answers, st.just("skipped")),
-    seated_rotation=st.one_of(seated_rotation_answers, st.just("skipped")),
-    bridge=st.one_of(bridge_answers, st.just("skipped")),
-)
-intakes = st.builds(
-    Intake,
-    pain_now=st.integers(min_value=0, max_value=10),
-    pain_weeks=st.one_of(
-        st.integers(min_value=0, max_value=12), st.integers(min_value=0, max_value=520)
-    ),
-    sharp_or_shooting_pain=st.booleans(),
-)
-red_flag_answers = st.one_of(
-    st.just(NO_RED_FLAGS),
-    st.builds(RedFlagAnswers, **{field: st.booleans() for field in RED_FLAG_FIELDS}),
-)
-assessment_answers = st.builds(
-    AssessmentAnswers, tests=answered_tests, intake=intakes, red_flags=red_flag_answers
-)
-
-
-@st.composite
-def with_a_red_flag(draw: st.DrawFn) -> AssessmentAnswers:
-    answers = draw(assessment_answers)
-    field = draw(st.sampled_from(RED_FLAG_FIELDS))
-    flags = answers.red_flags.model_dump() | {field: True}
-    return answers.model_copy(update={"red_flags": RedFlagAnswers.model_validate(flags)})
-
-
-@st.composite
-def seeing_a_professional(draw: st.DrawFn) -> AssessmentAnswers:
-    answers = draw(assessment_answers)
-    intake = draw(
-        st.one_of(
-            st.builds(
-                Intake,
-                pain_now=st.integers(min_value=0, max_value=10),
-                pain_weeks=st.integers(min_value=7, max_value=520),
-                sharp_or_shooting_pain=st.booleans(),
-            ),
-            st.builds(
-                Intake,
-                pain_now=st.integers(min_value=0, max_value=10),
-                pain_weeks=st.integers(min_value=0, max_value=520),
-                sharp_or_shooting_pain=st.just(True),
-            ),
-        )
-    )
-    return answers.model_copy(update={"intake": intake, "red_flags": NO_RED_FLAGS})
 
 
 def with_answer(
@@ -713,14 +846,29 @@ def with_answer(
 class TestProperties:
     @PROPERTY
     @given(answers=with_a_red_flag())
-    def test_any_red_flag_means_seek_care_now_and_no_exercises(
+    def test_any_red_flag_means_no_exercises_and_no_score(
         self, scorer: Scorer, answers: AssessmentAnswers
     ) -> None:
         result = scorer(answers)
 
-        assert result.triage.level is TriageLevel.seek_care_now
+        assert result.triage.level in (TriageLevel.emergency, TriageLevel.urgent)
         assert result.recommendations == []
-        assert {r.rule_id for r in result.triage.reasons} <= {f"RF-{n}" for n in range(1, 7)}
+        assert result.score.status is ScoreStatus.not_applicable
+        assert result.score.value is None
+        assert {r.rule_id for r in result.triage.reasons} <= {f"RF-{n}" for n in range(1, 13)}
+
+    @PROPERTY
+    @given(answers=assessment_answers)
+    def test_nothing_that_repeats_a_painful_test_comes_first(
+        self, scorer: Scorer, assessments: Assessments, answers: AssessmentAnswers
+    ) -> None:
+        result = scorer(answers)
+
+        painful_tests = {t.test for t in result.tests if t.status is schemas.TestStatus.painful}
+        repeats = assessments.ruleset.test_movements.provoking(painful_tests)
+        ranked = [r.slug for r in result.recommendations]
+        first_repeat = next((i for i, slug in enumerate(ranked) if slug in repeats), len(ranked))
+        assert all(slug in repeats for slug in ranked[first_repeat:])
 
     @PROPERTY
     @given(answers=assessment_answers)
@@ -739,7 +887,7 @@ class TestProperties:
 
     @PROPERTY
     @given(
-        answers=assessment_answers,
+        answers=without_red_flags,
         test=st.sampled_from(list(schemas.TestName)),
         side=st.sampled_from(list(Side)),
         data=st.data(),
@@ -798,7 +946,7 @@ class TestProperties:
             assert is_gentle(recommendation.category, exercise.difficulty), recommendation.slug
 
     @PROPERTY
-    @given(answers=assessment_answers)
+    @given(answers=without_red_flags)
     def test_score_is_the_rounded_share_of_its_components(
         self, scorer: Scorer, answers: AssessmentAnswers
     ) -> None:

@@ -258,7 +258,8 @@ def test_a_stored_assessment_is_the_stateless_score_kept(
     patient_id = create_patient(client, clinic)["id"]
     stored = _store_assessment(client, clinic, patient_id)
     stateless = client.post("/v1/assessments/score", json=ANSWERS["self_care"]["value"]).json()
-    assert stored["result"] == stateless
+    # The same result; the token is for stateless apps, a stored assessment is its own record.
+    assert stored["result"] == {k: v for k, v in stateless.items() if k != "result_token"}
     assert stored["answers"] == ANSWERS["self_care"]["value"]
     url = f"/v1/patients/{patient_id}/assessments/{stored['id']}"
     assert client.get(url, headers=clinic.headers()).json() == stored
@@ -315,8 +316,14 @@ def test_a_plan_is_made_from_the_latest_stored_assessment(
     assert plan["assessment_id"] == latest["id"]
     assert plan["status"] == "active"
     assert created.headers["etag"] == '"v1"'
-    assert plan["plan"]["triage"] == "self_care"
-    assert plan["plan"]["findings"] == [finding["code"] for finding in latest["result"]["findings"]]
+    assessment = plan["plan"]["assessment"]
+    assert (assessment["source"], assessment["assessment_id"]) == (
+        "stored_assessment",
+        latest["id"],
+    )
+    assert assessment["triage"] == latest["result"]["triage"]
+    assert assessment["findings"] == [finding["code"] for finding in latest["result"]["findings"]]
+    assert plan["stop"] is None
     assert plan["dataset_version"] == plan["plan"]["dataset_version"]
     fetched = client.get(created.headers["location"], headers=clinic.headers())
     assert fetched.content == created.content
@@ -334,23 +341,25 @@ def test_a_plan_needs_a_stored_assessment_or_one_in_the_request(
 
     given = {
         **PLAN_OPTIONS,
-        "assessment": {"kind": "result", "triage": "self_care", "findings": []},
+        "assessment": {"kind": "answers", "answers": ANSWERS["self_care"]["value"]},
     }
     made = client.post(f"/v1/patients/{patient_id}/plans", json=given, headers=clinic.headers())
     assert made.status_code == 201
     assert made.json()["assessment_id"] is None
+    assert made.json()["plan"]["assessment"]["source"] == "answers"
 
 
 def test_a_red_flag_in_the_stored_assessment_refuses_the_plan(
     client: TestClient, clinic: Tenant
 ) -> None:
     patient_id = create_patient(client, clinic)["id"]
-    _store_assessment(client, clinic, patient_id, "seek_care_now")
+    _store_assessment(client, clinic, patient_id, "emergency")
     refused = client.post(
         f"/v1/patients/{patient_id}/plans", json=PLAN_OPTIONS, headers=clinic.headers()
     )
     assert refused.status_code == 409
-    assert refused.json()["triage"]["level"] == "seek_care_now"
+    assert refused.json()["code"] == "red_flag"
+    assert refused.json()["triage"]["level"] == "emergency"
     listed = client.get(f"/v1/patients/{patient_id}/plans", headers=clinic.headers())
     assert listed.json()["items"] == []
 

@@ -1,42 +1,40 @@
-"""The pure plan generator against the guide's 8-week table and the rules PG-1 to PG-8.
+"""The pure plan generator against the guide's 8-week table and the rules PG-1 to PG-10.
 
-No database and no app: a request, an assessment outcome and the catalogue in, a plan out.
+No database and no app: plan options, an assessment outcome and the catalogue in, a plan out.
+The outcomes are built from real findings by the plan service's own helpers, so the painful
+movements and stiff sides are the ruleset's.
 """
 
-import hashlib
 import itertools
-import json
-import math
 from collections.abc import Iterator
-from datetime import date, datetime, time, timedelta
+from datetime import date, time, timedelta
 from typing import Any
 
 import pytest
-from hypothesis import given, settings
-from hypothesis import strategies as st
 
-from app.assessments.schemas import TriageLevel
+from app.assessments.schemas import Triage, TriageLevel, TriageReason
 from app.assessments.service import Assessments
-from app.catalogue.content import Content
-from app.catalogue.schemas import Equipment, ExercisePublic, Range, SessionKind, Side, Target
+from app.catalogue.schemas import ExercisePublic, Range, SessionKind, Side
 from app.catalogue.snapshot import CatalogueSnapshot
 from app.plans import generator
 from app.plans.schemas import (
-    FINDING_CODES,
-    Cardio,
+    AssessmentSource,
+    CutReason,
     ItemDose,
     Plan,
+    PlanAssessment,
     PlanDay,
     PlanItem,
-    PlanRequest,
+    PlanOptions,
     PlanSession,
     Weekday,
 )
+from app.plans.service import load_settings, painful_movements, plan_findings
 
-SETTINGS = generator.load_settings()
+SETTINGS = load_settings()
 VERSIONS = generator.Versions(ruleset="r", generator="g")
-FINDINGS = Assessments.load().findings_by_code
-MICRO_BREAK_INTERVAL = SETTINGS.micro_break_interval_minutes
+ASSESSMENTS = Assessments.load()
+FINDINGS = ASSESSMENTS.findings_by_code
 WEEKDAYS = list(Weekday)
 
 MORNING_DRILLS = [
@@ -52,13 +50,12 @@ EVENING_STRETCHES = [
 ]
 WORK_WEEK = ["monday", "tuesday", "wednesday", "thursday", "friday"]
 
-# Room for every session of every week at its full dose (week 8 peaks at 74.5 minutes), so the
-# plan shows the guide's table undiluted by PG-4.
+# Room for every session of every week at its full dose, so the plan shows the guide's table
+# undiluted by PG-4.
 ROOMY: dict[str, Any] = {
-    "assessment": {"kind": "result", "triage": "self_care", "findings": []},
     "pain_now": 3,
     "equipment": ["resistance_band", "light_weights"],
-    "minutes_per_day": 90,
+    "minutes_per_day": 120,
     "training_days": ["monday", "wednesday", "friday", "saturday", "sunday"],
     "cardio": ["walking"],
     "start_date": "2026-12-07",  # a Monday
@@ -68,35 +65,47 @@ ROOMY: dict[str, Any] = {
 }
 
 
-def make_request(**overrides: Any) -> PlanRequest:
-    return PlanRequest.model_validate({**ROOMY, **overrides})
+def options(**overrides: Any) -> PlanOptions:
+    return PlanOptions.model_validate({**ROOMY, **overrides})
 
 
-def plan_finding(code: str) -> generator.PlanFinding:
-    finding = FINDINGS[code]
-    return generator.PlanFinding(
-        code=finding.code,
-        summary=finding.summary,
-        side=finding.side,
-        targets=tuple(finding.targets),
+def triage(level: TriageLevel = TriageLevel.self_care) -> Triage:
+    reasons = []
+    if level is not TriageLevel.self_care:
+        reasons = [TriageReason(rule_id="IN-1", finding=None, text="Your pain has lasted 8 weeks.")]
+    return Triage(level=level, reasons=reasons, advice=ASSESSMENTS.ruleset.advice.for_level(level))
+
+
+def outcome(
+    *codes: str, level: TriageLevel = TriageLevel.self_care, pain: int = 3
+) -> generator.Outcome:
+    findings = [FINDINGS[code] for code in codes]
+    return generator.Outcome(
+        assessment=PlanAssessment(
+            source=AssessmentSource.answers,
+            assessment_id=None,
+            triage=triage(level),
+            findings=list(codes),
+            pain_now=pain,
+        ),
+        findings=plan_findings(findings, ASSESSMENTS),
+        painful_movements=painful_movements(findings, ASSESSMENTS),
     )
-
-
-def outcome(*codes: str, triage: TriageLevel = TriageLevel.self_care) -> generator.Outcome:
-    return generator.Outcome(triage=triage, findings=tuple(plan_finding(code) for code in codes))
 
 
 def generate(
     catalogue: CatalogueSnapshot,
-    request: PlanRequest,
+    plan_options: PlanOptions,
     assessment: generator.Outcome | None = None,
+    settings: Any = SETTINGS,
 ) -> Plan:
     return generator.generate(
-        request,
-        assessment if assessment is not None else outcome(),
+        plan_options,
+        assessment if assessment is not None else outcome(pain=plan_options.pain_now),
         catalogue=catalogue,
-        settings=SETTINGS,
+        settings=settings,
         versions=VERSIONS,
+        request_hash="h" * 64,
     )
 
 
@@ -109,6 +118,11 @@ def session(day: PlanDay, kind: SessionKind) -> PlanSession | None:
     found = [s for s in day.sessions if s.kind is kind]
     assert len(found) <= 1, f"{day.date}: {len(found)} {kind} sessions"
     return found[0] if found else None
+
+
+def sessions(plan: Plan, kind: SessionKind, week: int | None = None) -> list[PlanSession]:
+    weeks = plan.weeks if week is None else [plan.weeks[week - 1]]
+    return [s for w in weeks for day in w.days if (s := session(day, kind)) is not None]
 
 
 def slugs(found: PlanSession | None) -> list[str]:
@@ -131,12 +145,12 @@ def all_items(plan: Plan) -> Iterator[PlanItem]:
             yield from found.items
 
 
-def value_at_top(value_range: Range | None) -> int | None:
-    return None if value_range is None else int(value_range.max)
-
-
-def value_at_bottom(value_range: Range | None) -> int | None:
+def bottom(value_range: Range | None) -> int | None:
     return None if value_range is None else int(value_range.min)
+
+
+def top(value_range: Range | None) -> int | None:
+    return None if value_range is None else int(value_range.max)
 
 
 def within(value: int | None, value_range: Range | None) -> bool:
@@ -156,6 +170,10 @@ def dose_in_range(dose: ItemDose, exercise: ExercisePublic) -> bool:
     )
 
 
+def amount(dose: ItemDose) -> tuple[int, int, int]:
+    return (dose.sets or 0, dose.reps or 0, dose.hold_seconds or 0)
+
+
 def no_two_consecutive(dates: list[date]) -> bool:
     return all(b - a > timedelta(days=1) for a, b in itertools.pairwise(sorted(dates)))
 
@@ -164,16 +182,17 @@ def strength_dates(plan: Plan) -> list[date]:
     return [day.date for day in days(plan) if session(day, SessionKind.strength)]
 
 
-@pytest.fixture(scope="module")
-def catalogue(content: Content) -> CatalogueSnapshot:
-    return CatalogueSnapshot(
-        version=content.version, exercises=content.exercises, guidance=content.guidance
-    )
+def cuts(plan: Plan, **where: Any) -> list[tuple[int, str, int, int, str]]:
+    return [
+        (c.week, c.kind.value, c.cut, c.wanted, c.reason.value)
+        for c in plan.cuts
+        if all(getattr(c, key) == value for key, value in where.items())
+    ]
 
 
 @pytest.fixture(scope="module")
 def roomy(catalogue: CatalogueSnapshot) -> Plan:
-    return generate(catalogue, make_request())
+    return generate(catalogue, options())
 
 
 class TestGuideTable:
@@ -185,15 +204,6 @@ class TestGuideTable:
         assert [week.week for week in roomy.weeks] == list(range(1, 9))
         assert dates == [date(2026, 12, 7) + timedelta(days=n) for n in range(56)]
         assert all(day.weekday == WEEKDAYS[day.date.weekday()] for day in days(roomy))
-
-    def test_focus_frequency_and_source_are_the_template_rows(
-        self, roomy: Plan, catalogue: CatalogueSnapshot
-    ) -> None:
-        template = catalogue.guidance.plan_template
-
-        assert [(w.focus, w.frequency, w.source_section) for w in roomy.weeks] == [
-            (row.focus, row.frequency.text, row.source_section) for row in template
-        ]
 
     def test_focus_is_the_guides_table_verbatim(self, roomy: Plan) -> None:
         assert [(week.focus, week.frequency) for week in roomy.weeks] == [
@@ -207,38 +217,27 @@ class TestGuideTable:
             ("Ergonomic & stress-management fine-tuning", "Ongoing"),
         ]
 
-    def test_habit_focus_is_the_template_rows_habits(
+    def test_habit_focus_and_safety_rules_come_from_the_guide(
         self, roomy: Plan, catalogue: CatalogueSnapshot
     ) -> None:
         habits = {habit.slug: habit for habit in catalogue.guidance.habits}
+        rules = [rule.rule for rule in catalogue.guidance.safety_rules]
 
         for week, row in zip(roomy.weeks, catalogue.guidance.plan_template, strict=True):
             assert [(h.slug, h.name, h.tips) for h in week.habit_focus] == [
                 (slug, habits[slug].name, habits[slug].tips) for slug in row.habit_focus
             ]
-        assert [h.slug for h in roomy.weeks[0].habit_focus] == ["desk-setup", "chair-breaks"]
-        assert [h.slug for h in roomy.weeks[7].habit_focus] == [
-            "desk-setup",
-            "driving",
-            "mind-body",
-        ]
-
-    def test_every_week_carries_the_safety_rules(
-        self, roomy: Plan, catalogue: CatalogueSnapshot
-    ) -> None:
-        expected = [rule.rule for rule in catalogue.guidance.safety_rules]
-
-        assert expected
-        assert all(week.safety_rules == expected for week in roomy.weeks)
+            assert week.safety_rules == rules
+            assert week.care_advice is None
 
     def test_week_1_is_morning_mobilisation_daily_and_micro_breaks_on_working_days(
         self, roomy: Plan
     ) -> None:
         for day in roomy.weeks[0].days:
+            expected = {SessionKind.morning_mobility}
             if day.weekday.value in WORK_WEEK:
-                assert kinds(day) == {SessionKind.morning_mobility, SessionKind.micro_break}
-            else:
-                assert kinds(day) == {SessionKind.morning_mobility}
+                expected.add(SessionKind.micro_break)
+            assert kinds(day) == expected
 
     def test_morning_mobilisation_is_the_four_drills_every_day(self, roomy: Plan) -> None:
         for day in days(roomy):
@@ -248,30 +247,23 @@ class TestGuideTable:
             assert morning.start == time(7, 30)
             assert 5 <= morning.minutes <= 10  # "Spend 5–10 minutes daily"
 
-    def test_micro_breaks_repeat_every_30_to_45_minutes_on_working_days_only(
+    def test_micro_breaks_pick_one_movement_every_45_minutes_of_the_working_day(
         self, roomy: Plan
     ) -> None:
-        for day in days(roomy):
-            breaks = session(day, SessionKind.micro_break)
-            if day.weekday.value not in WORK_WEEK:
-                assert breaks is None
-                continue
-            assert breaks is not None
-            assert breaks.repeat_every_minutes is not None
-            assert 30 <= breaks.repeat_every_minutes <= 45
-            assert breaks.repeats == 8 * 60 // breaks.repeat_every_minutes
-            assert all(i.dose.minutes < 1 for i in breaks.items)  # "each under one minute"
+        for found in sessions(roomy, SessionKind.micro_break):
+            assert found.repeat_every_minutes == 45
+            assert found.repeats == 8 * 60 // 45
+            assert found.minutes == found.repeats * 0.5  # one movement, under a minute
+            assert slugs(found) == [
+                "hip-circles",
+                "seated-hip-opener",
+                "standing-thoracic-rotation",
+                "body-weight-squat",
+                "childs-pose-variation",
+            ]
+        assert len(sessions(roomy, SessionKind.micro_break)) == 5 * 8
 
-    def test_no_strength_cardio_evening_or_mind_body_in_week_1(self, roomy: Plan) -> None:
-        later = {
-            SessionKind.strength,
-            SessionKind.cardio,
-            SessionKind.evening_flexibility,
-            SessionKind.mind_body,
-        }
-        assert all(not kinds(day) & later for day in roomy.weeks[0].days)
-
-    def test_strength_from_week_2_three_times_a_week_on_the_same_spaced_training_days(
+    def test_strength_from_week_2_three_times_a_week_on_the_same_spaced_days(
         self, roomy: Plan
     ) -> None:
         weekly = [
@@ -280,10 +272,9 @@ class TestGuideTable:
         ]
 
         assert weekly[0] == []
-        assert all(len(week) == 3 for week in weekly[1:])
-        assert all(week == weekly[1] for week in weekly[1:])
-        assert set(weekly[1]) <= {Weekday(d) for d in ROOMY["training_days"]}
-        assert [w.summary.strength_days for w in roomy.weeks] == [0, 3, 3, 3, 3, 3, 3, 3]
+        assert all(
+            week == [Weekday.monday, Weekday.wednesday, Weekday.friday] for week in weekly[1:]
+        )
 
     @pytest.mark.parametrize(
         ("week", "expected"),
@@ -316,59 +307,48 @@ class TestGuideTable:
     def test_strength_exercises_are_the_ones_the_table_has_introduced(
         self, roomy: Plan, week: int, expected: set[str]
     ) -> None:
-        sessions = [session(day, SessionKind.strength) for day in roomy.weeks[week - 1].days]
-        found = [s for s in sessions if s is not None]
+        found = sessions(roomy, SessionKind.strength, week)
 
         assert len(found) == 3
         assert all(set(slugs(s)) == expected for s in found)
 
-    def test_glute_bridge_march_replaces_the_bridge_from_week_5(self, roomy: Plan) -> None:
-        def strength_slugs(week: int) -> set[str]:
-            found = [session(day, SessionKind.strength) for day in roomy.weeks[week - 1].days]
-            return {slug for s in found if s is not None for slug in slugs(s)}
-
-        assert "glute-bridge" in strength_slugs(4)
-        assert "glute-bridge-march" not in strength_slugs(4)
-        assert "hip-hinge-deadlift" not in strength_slugs(4)
-        for week in range(5, 9):
-            assert "glute-bridge" not in strength_slugs(week)
-            assert {"glute-bridge-march", "hip-hinge-deadlift"} <= strength_slugs(week)
+    def test_the_bridge_march_replaces_the_bridge_from_week_5_noted_once(self, roomy: Plan) -> None:
         assert [a.rule_id for a in roomy.adjustments].count("PG-7") == 1
 
-    def test_no_cardio_before_week_4(self, roomy: Plan) -> None:
-        assert all(
-            session(day, SessionKind.cardio) is None
-            for week in roomy.weeks[:3]
-            for day in week.days
-        )
-
-    def test_cardio_from_week_4_four_times_a_week_walking_20_to_30_minutes(
+    def test_cardio_four_times_a_week_from_week_4_sharing_strength_days_when_needed(
         self, roomy: Plan
     ) -> None:
-        for week in roomy.weeks[3:]:
-            cardio = [s for day in week.days if (s := session(day, SessionKind.cardio))]
-            assert len(cardio) == 4
+        for week in roomy.weeks:
+            cardio_days = [d.weekday for d in week.days if session(d, SessionKind.cardio)]
+            if week.week < 4:
+                assert cardio_days == []
+                continue
+            # Days without strength first (Saturday, Sunday), then the first strength days.
+            assert cardio_days == [
+                Weekday.monday,
+                Weekday.wednesday,
+                Weekday.saturday,
+                Weekday.sunday,
+            ]
             assert week.summary.cardio_days == 4
-            for found in cardio:
-                assert slugs(found) == ["walking"]
-                assert 20 <= found.minutes <= 30
-                assert found.items[0].dose.minutes == found.minutes
 
-    def test_cardio_is_on_training_days(self, roomy: Plan) -> None:
-        training = {Weekday(d) for d in ROOMY["training_days"]}
+    def test_cardio_starts_at_20_minutes_and_builds_to_30(self, roomy: Plan) -> None:
+        """The table: "Introduce low-impact cardio … 20–30 min"; PG-10 starts it low."""
+        by_week = {
+            week: {s.minutes for s in sessions(roomy, SessionKind.cardio, week)}
+            for week in range(4, 9)
+        }
 
-        cardio_days = {day.weekday for day in days(roomy) if session(day, SessionKind.cardio)}
-
-        assert cardio_days <= training
+        assert by_week == {4: {20}, 5: {25}, 6: {25}, 7: {30}, 8: {30}}
+        assert all(slugs(s) == ["walking"] for s in sessions(roomy, SessionKind.cardio))
 
     def test_evening_flexibility_daily_from_week_6(self, roomy: Plan) -> None:
         for week in roomy.weeks:
-            for day in week.days:
-                evening = session(day, SessionKind.evening_flexibility)
-                if week.week < 6:
-                    assert evening is None
-                else:
-                    assert slugs(evening) == EVENING_STRETCHES
+            evening = [session(day, SessionKind.evening_flexibility) for day in week.days]
+            if week.week < 6:
+                assert evening == [None] * 7
+            else:
+                assert all(slugs(found) == EVENING_STRETCHES for found in evening)
 
     def test_mind_body_daily_in_week_8_only(self, roomy: Plan) -> None:
         for week in roomy.weeks:
@@ -377,12 +357,8 @@ class TestGuideTable:
                 if week.week < 8:
                     assert mind_body is None
                 else:
+                    assert slugs(mind_body)[0] in {"diaphragmatic-breathing", "guided-meditation"}
                     assert mind_body is not None
-                    assert len(mind_body.items) == 1
-                    assert mind_body.items[0].slug in {
-                        "diaphragmatic-breathing",
-                        "guided-meditation",
-                    }
                     assert mind_body.minutes == 5
 
     def test_weeks_1_and_2_start_at_the_low_end(
@@ -393,87 +369,139 @@ class TestGuideTable:
                 for found in day.sessions:
                     for planned in found.items:
                         ranges = catalogue.by_slug[planned.slug].dose
-                        assert planned.dose.sets == value_at_bottom(ranges.sets)
-                        assert planned.dose.reps == value_at_bottom(ranges.reps)
-                        assert planned.dose.hold_seconds == value_at_bottom(ranges.hold_seconds)
+                        assert planned.dose.sets == bottom(ranges.sets)
+                        assert planned.dose.reps == bottom(ranges.reps)
+                        assert planned.dose.hold_seconds == bottom(ranges.hold_seconds)
 
-    def test_week_7_doses_reach_the_top_of_the_guides_ranges(self, roomy: Plan) -> None:
+    def test_a_session_starts_at_the_low_end_in_the_week_it_arrives(self, roomy: Plan) -> None:
+        """PG-10: evening holds start at 20 s in week 6, then week 7's longer holds."""
+        assert {
+            i.dose.hold_seconds
+            for s in sessions(roomy, SessionKind.evening_flexibility, 6)
+            for i in s.items
+        } == {20}
+        assert {
+            i.dose.hold_seconds
+            for s in sessions(roomy, SessionKind.evening_flexibility, 7)
+            for i in s.items
+        } == {30}
+
+    def test_week_7_longer_holds_and_heavier_loads_on_every_day(self, roomy: Plan) -> None:
+        """ "Increase challenge: longer holds, heavier loads": the holds reach the top of the
+        guide's range and the deadlift's load is heavier on every day, strength days too."""
         for day in roomy.weeks[6].days:
             morning = session(day, SessionKind.morning_mobility)
-            assert morning is not None
-            assert [(i.dose.reps, i.dose.hold_seconds) for i in morning.items] == [
-                (12, None),
-                (12, None),
-                (12, None),
-                (None, 30),
-            ]
-            assert morning.minutes == 10
-            strength = session(day, SessionKind.strength)
-            if strength is not None:
-                assert item(strength, "pallof-press").dose.sets == 3
-                assert item(strength, "glute-bridge-march").dose.sets == 3
+            assert item(morning, "deep-squat-hold").dose.hold_seconds == 30
             evening = session(day, SessionKind.evening_flexibility)
             assert evening is not None
             assert [i.dose.hold_seconds for i in evening.items] == [30, 30, 30]
-            cardio = session(day, SessionKind.cardio)
-            if cardio is not None:
-                assert cardio.minutes == 30
+            strength = session(day, SessionKind.strength)
+            if strength is not None:
+                deadlift = item(strength, "hip-hinge-deadlift").dose
+                assert deadlift.load == SETTINGS.load_guidance.heavier
+                assert "heavier household object" in deadlift.text
+        for week in (5, 6):
+            for found in sessions(roomy, SessionKind.strength, week):
+                deadlift = item(found, "hip-hinge-deadlift").dose
+                assert deadlift.load == "light weights or a household object"
 
-    def test_week_7_every_item_is_at_the_top_of_its_range(
+    def test_every_strength_day_of_a_week_has_the_same_dose(self, roomy: Plan) -> None:
+        for week in range(2, 9):
+            found = sessions(roomy, SessionKind.strength, week)
+            assert all(s.items == found[0].items for s in found), week
+
+    def test_the_whole_table_is_held_and_nothing_is_cut(self, roomy: Plan) -> None:
+        assert roomy.cuts == []
+        for week in roomy.weeks:
+            assert all(tally.wanted == tally.scheduled for tally in week.summary.table)
+        assert [
+            {tally.kind.value: tally.wanted for tally in week.summary.table} for week in roomy.weeks
+        ] == [
+            {"morning_mobility": 7, "micro_break": 5},
+            {"morning_mobility": 7, "micro_break": 5, "strength": 3},
+            {"morning_mobility": 7, "micro_break": 5, "strength": 3},
+            {"morning_mobility": 7, "micro_break": 5, "strength": 3, "cardio": 4},
+            {"morning_mobility": 7, "micro_break": 5, "strength": 3, "cardio": 4},
+            *[
+                {
+                    "morning_mobility": 7,
+                    "micro_break": 5,
+                    "strength": 3,
+                    "cardio": 4,
+                    "evening_flexibility": 7,
+                }
+            ]
+            * 2,
+            {
+                "morning_mobility": 7,
+                "micro_break": 5,
+                "strength": 3,
+                "cardio": 4,
+                "evening_flexibility": 7,
+                "mind_body": 7,
+            },
+        ]
+
+    def test_minutes_for_the_full_plan_is_the_longest_day(self, roomy: Plan) -> None:
+        longest = max(day.minutes for day in days(roomy))
+
+        assert roomy.minutes_per_day_for_full_plan == -(-longest // 1)
+        assert roomy.minutes_per_day_for_full_plan <= 120
+
+    def test_the_plan_carries_its_versions_assessment_and_the_exercises_it_uses(
         self, roomy: Plan, catalogue: CatalogueSnapshot
     ) -> None:
-        for day in roomy.weeks[6].days:
-            for found in day.sessions:
-                if found.kind is SessionKind.micro_break:
-                    continue  # each break stays under one minute, whatever the week
-                for planned in found.items:
-                    ranges = catalogue.by_slug[planned.slug].dose
-                    assert planned.dose.sets == value_at_top(ranges.sets), planned.slug
-                    assert planned.dose.reps == value_at_top(ranges.reps), planned.slug
-                    assert planned.dose.hold_seconds == value_at_top(ranges.hold_seconds)
-
-    def test_no_adjustments_but_the_progression_and_the_missing_chair(self, roomy: Plan) -> None:
-        assert [a.rule_id for a in roomy.adjustments] == ["PG-3", "PG-7"]
-        assert "Seated Hip Opener" in roomy.adjustments[0].text
+        assert roomy.dataset_version == catalogue.version
+        assert (roomy.ruleset_version, roomy.generator_version) == ("r", "g")
+        assert roomy.assessment.triage.level is TriageLevel.self_care
+        assert roomy.inputs == options()
+        used = {planned.slug for planned in all_items(roomy)}
+        assert {e.slug for e in roomy.exercises} == used
+        for exercise in roomy.exercises:
+            assert exercise.steps == catalogue.by_slug[exercise.slug].steps
+        assert roomy.stop_rule.startswith("Stop if you feel sharp or shooting pain")
 
     def test_week_summaries_add_up_the_days(self, roomy: Plan) -> None:
         for week in roomy.weeks:
             assert week.summary.minutes == round(sum(day.minutes for day in week.days), 2)
             assert week.summary.sessions == sum(len(day.sessions) for day in week.days)
 
-    def test_plan_carries_versions_triage_and_findings(
-        self, roomy: Plan, catalogue: CatalogueSnapshot
-    ) -> None:
-        assert roomy.dataset_version == catalogue.version
-        assert (roomy.ruleset_version, roomy.generator_version) == ("r", "g")
-        assert roomy.triage is TriageLevel.self_care
-        assert roomy.findings == []
-        assert roomy.inputs == make_request()
-
 
 class TestFindings:
-    """PG-2: findings put their target areas first; their side works at the top of the range."""
+    """PG-2: findings put their target areas first; a stiff, pain-free side works one step
+    further up the range, on the exercises that work that side's movement."""
 
-    def test_hip_flexor_finding_puts_the_lunge_stretch_first_with_extra_volume_on_its_side(
+    def test_a_restricted_hip_puts_the_lunge_stretch_first_with_more_on_its_side(
         self, catalogue: CatalogueSnapshot
     ) -> None:
-        plan = generate(catalogue, make_request(), outcome("hip_extension.restricted.right"))
+        plan = generate(catalogue, options(), outcome("hip_extension.restricted.right"))
 
-        for day in days(plan):
-            morning = session(day, SessionKind.morning_mobility)
-            assert slugs(morning)[0] == "hip-flexor-lunge-stretch"
-            first = item(morning, "hip-flexor-lunge-stretch")
-            assert first.extra_volume_side is Side.right
-            assert first.extra_volume_dose is not None
-            assert first.extra_volume_dose.reps == 12
-            assert first.why.rule_id == "PG-2"
-            assert first.why.finding == "hip_extension.restricted.right"
-        assert plan.findings == ["hip_extension.restricted.right"]
+        week_1 = session(plan.weeks[0].days[0], SessionKind.morning_mobility)
+        assert slugs(week_1)[0] == "hip-flexor-lunge-stretch"
+        lunge = item(week_1, "hip-flexor-lunge-stretch")
+        assert lunge.extra_volume_side is Side.right
+        assert lunge.extra_volume_dose is not None
+        assert (lunge.dose.reps, lunge.extra_volume_dose.reps) == (8, 10)
+        assert (lunge.why.rule_id, lunge.why.finding) == ("PG-2", "hip_extension.restricted.right")
+        # At the top of the range there is no further step.
+        week_7 = item(
+            session(plan.weeks[6].days[0], SessionKind.morning_mobility),
+            "hip-flexor-lunge-stretch",
+        )
+        assert (week_7.dose.reps, week_7.extra_volume_side) == (12, None)
 
-    def test_rotation_finding_moves_the_rotator_drills_before_the_hip_flexor_stretch(
+    def test_extra_volume_goes_only_to_exercises_that_work_the_stiff_side(
         self, catalogue: CatalogueSnapshot
     ) -> None:
-        plan = generate(catalogue, make_request(), outcome("rotation.tighter_left"))
+        plan = generate(catalogue, options(), outcome("hip_extension.restricted.right"))
+
+        extra = {planned.slug for planned in all_items(plan) if planned.extra_volume_side}
+        assert extra == {"hip-flexor-lunge-stretch", "evening-hip-flexor-stretch"}
+
+    def test_a_tighter_rotation_moves_the_rotation_drills_first(
+        self, catalogue: CatalogueSnapshot
+    ) -> None:
+        plan = generate(catalogue, options(), outcome("rotation.tighter_left"))
 
         for day in days(plan):
             assert slugs(session(day, SessionKind.morning_mobility)) == [
@@ -483,100 +511,205 @@ class TestFindings:
                 "hip-flexor-lunge-stretch",
             ]
 
-    def test_extra_volume_dose_is_the_top_of_the_range_for_per_side_exercises_only(
+    def test_micro_breaks_stay_under_a_minute_on_a_stiff_side(
         self, catalogue: CatalogueSnapshot
     ) -> None:
-        plan = generate(catalogue, make_request(), outcome("rotation.tighter_left"))
+        plan = generate(catalogue, options(), outcome("rotation.tighter_left"))
 
-        for planned in all_items(plan):
-            exercise = catalogue.by_slug[planned.slug]
-            targeted = bool({Target.hip_rotators, Target.thoracic_spine} & set(exercise.targets))
-            if targeted and exercise.dose.per_side:
-                assert planned.extra_volume_side is Side.left, planned.slug
-                extra = planned.extra_volume_dose
-                assert extra is not None
-                assert extra.sets == value_at_top(exercise.dose.sets)
-                assert extra.reps == value_at_top(exercise.dose.reps)
-                assert extra.hold_seconds == value_at_top(exercise.dose.hold_seconds)
-                assert extra.minutes == exercise.dose.duration_minutes.max
-            else:
-                assert planned.extra_volume_side is None, planned.slug
-                assert planned.extra_volume_dose is None, planned.slug
+        for found in sessions(plan, SessionKind.micro_break):
+            assert all(planned.extra_volume_side is None for planned in found.items)
 
-    def test_a_finding_without_a_side_reorders_but_adds_no_extra_volume(
-        self, catalogue: CatalogueSnapshot
-    ) -> None:
-        plan = generate(catalogue, make_request(), outcome("bridge.lumbar_before_glutes"))
+    def test_both_sides_stiff_is_no_side_difference(self, catalogue: CatalogueSnapshot) -> None:
+        plan = generate(
+            catalogue,
+            options(),
+            outcome("hip_extension.restricted.left", "hip_extension.restricted.right"),
+        )
 
-        morning = session(plan.weeks[0].days[0], SessionKind.morning_mobility)
-        assert slugs(morning)[:2] == ["piriformis-release", "deep-squat-hold"]
         assert all(planned.extra_volume_side is None for planned in all_items(plan))
-        strength = session(plan.weeks[4].days[0], SessionKind.strength)
-        assert slugs(strength)[0] == "glute-bridge-march"
+
+    def test_a_gentle_plan_gives_no_extra_volume(self, catalogue: CatalogueSnapshot) -> None:
+        plan = generate(
+            catalogue, options(pain_now=7), outcome("hip_extension.restricted.right", pain=7)
+        )
+
+        assert all(planned.extra_volume_side is None for planned in all_items(plan))
 
     def test_items_without_a_targeted_area_keep_rule_pg1(
         self, catalogue: CatalogueSnapshot
     ) -> None:
-        plan = generate(catalogue, make_request(), outcome("rotation.tighter_left"))
+        plan = generate(catalogue, options(), outcome("rotation.tighter_left"))
 
         lunge = item(
             session(plan.weeks[0].days[0], SessionKind.morning_mobility),
             "hip-flexor-lunge-stretch",
         )
         assert (lunge.why.rule_id, lunge.why.finding) == ("PG-1", None)
+        assert (
+            lunge.why.text == "Part of the morning mobilisation the plan has included since week 1."
+        )
 
-    def test_a_sided_finding_keeps_its_extra_volume_after_a_side_less_finding(
+
+class TestPainfulSides:
+    """PG-9: a painful side is made gentler, never given more volume."""
+
+    def test_the_issues_persona_pain_9_and_a_painful_right_hip(
         self, catalogue: CatalogueSnapshot
     ) -> None:
-        """Pallof press (core, per side) works the restricted right side harder whatever the
-        order the result lists its findings in."""
-        sided_first = generate(
+        """Pain 9 with a painful right hip extension gave the right side 12 reps of the lunge
+        stretch from day 1. Now the right side stays at the low end, below the other side."""
+        plan = generate(
             catalogue,
-            make_request(),
-            outcome("hip_extension.restricted.right", "bridge.lumbar_before_glutes"),
-        )
-        side_less_first = generate(
-            catalogue,
-            make_request(),
-            outcome("bridge.lumbar_before_glutes", "hip_extension.restricted.right"),
+            options(pain_now=9),
+            outcome("hip_extension.painful.right", level=TriageLevel.see_professional, pain=9),
         )
 
-        for plan in (sided_first, side_less_first):
-            pallof = item(session(plan.weeks[1].days[0], SessionKind.strength), "pallof-press")
-            assert pallof.extra_volume_side is Side.right
+        for found in sessions(plan, SessionKind.morning_mobility):
+            lunge = item(found, "hip-flexor-lunge-stretch")
+            assert lunge.gentler_side is Side.right
+            assert lunge.gentler_side_dose is not None
+            assert lunge.gentler_side_dose.reps == 8
+            assert lunge.gentler_side_dose.reps <= (lunge.dose.reps or 0)
+            assert lunge.extra_volume_side is None
+            assert lunge.caution is not None
+            assert lunge.caution.startswith("Gentler on the right side: Lifting the right leg")
+
+    def test_a_painful_side_and_a_stiff_other_side(self, catalogue: CatalogueSnapshot) -> None:
+        plan = generate(
+            catalogue,
+            options(),
+            outcome("hip_extension.painful.right", "hip_extension.restricted.left"),
+        )
+
+        lunge = item(
+            session(plan.weeks[2].days[0], SessionKind.morning_mobility),
+            "hip-flexor-lunge-stretch",
+        )
+        assert lunge.gentler_side is Side.right
+        assert lunge.extra_volume_side is Side.left
+        assert lunge.gentler_side_dose is not None
+        assert lunge.extra_volume_dose is not None
+        assert lunge.gentler_side_dose.reps == 8 < (lunge.dose.reps or 0) == 10
+        assert lunge.extra_volume_dose.reps == 12
+
+    def test_an_exercise_not_done_per_side_stays_at_the_low_end(
+        self, catalogue: CatalogueSnapshot
+    ) -> None:
+        plan = generate(catalogue, options(), outcome("hip_extension.painful.right"))
+
+        for week in range(5, 9):
+            for found in sessions(plan, SessionKind.strength, week):
+                march = item(found, "glute-bridge-march")
+                assert (march.dose.sets, march.dose.reps) == (2, 10)
+                assert march.caution is not None
+                assert march.caution.startswith("Kept at the low end of the dose")
+
+    def test_pain_on_both_sides_leaves_the_provoking_movements_out(
+        self, catalogue: CatalogueSnapshot
+    ) -> None:
+        plan = generate(
+            catalogue,
+            options(),
+            outcome("hip_extension.painful.left", "hip_extension.painful.right"),
+        )
+
+        planned = {planned.slug for planned in all_items(plan)}
+        assert not planned & {
+            "hip-flexor-lunge-stretch",
+            "evening-hip-flexor-stretch",
+            "glute-bridge",
+            "glute-bridge-march",
+        }
+        notes = [a.text for a in plan.adjustments if a.rule_id == "PG-9"]
+        assert any(note.startswith("Hip Flexor Lunge Stretch is left out: ") for note in notes)
+
+    def test_a_painful_bridge_leaves_out_bridging_and_the_deadlift(
+        self, catalogue: CatalogueSnapshot
+    ) -> None:
+        plan = generate(catalogue, options(), outcome("bridge.painful"))
+
+        for found in sessions(plan, SessionKind.strength):
+            assert not set(slugs(found)) & {
+                "glute-bridge",
+                "glute-bridge-march",
+                "hip-hinge-deadlift",
+            }
+        assert any("The bridge is painful" in a.text for a in plan.adjustments)
+
+    def test_a_painful_rotation_to_one_side(self, catalogue: CatalogueSnapshot) -> None:
+        plan = generate(catalogue, options(), outcome("rotation.painful_right"))
+
+        breaks = sessions(plan, SessionKind.micro_break)[0]
+        assert item(breaks, "standing-thoracic-rotation").gentler_side is Side.right
+        morning = sessions(plan, SessionKind.morning_mobility, 3)[0]
+        switch = item(morning, "ninety-ninety-hip-switch")
+        assert switch.dose.reps == 8  # the low end while the week is at mid-range
+        assert item(morning, "piriformis-release").dose.reps == 10
+
+    def test_a_pain_free_regression_takes_the_exercises_place(
+        self, catalogue: CatalogueSnapshot
+    ) -> None:
+        """Rule (a) of PG-9, with a movement the ruleset does not list, to show the order:
+        the deep squat hold's regression, the body-weight squat, is pain-free."""
+        squatting = generator.PainfulMovement(
+            finding="bridge.painful",
+            summary="Squatting is painful.",
+            sides=frozenset(),
+            exercises=frozenset({"deep-squat-hold"}),
+            sided=frozenset(),
+        )
+        base = outcome()
+        plan = generate(
+            catalogue,
+            options(),
+            generator.Outcome(
+                assessment=base.assessment, findings=(), painful_movements=(squatting,)
+            ),
+        )
+
+        morning = sessions(plan, SessionKind.morning_mobility)[0]
+        assert "deep-squat-hold" not in slugs(morning)
+        squat = item(morning, "body-weight-squat")
+        assert squat.caution == (
+            "Body-weight Squat in place of Deep Squat Hold, whose movement was painful "
+            "(Squatting is painful) (PG-9)."
+        )
 
 
 class TestEquipment:
-    """PG-3: nothing that needs missing equipment; a household object is always at hand."""
+    """PG-3: nothing that needs missing equipment; a household object and a chair are at hand."""
 
-    def test_without_a_band_no_pallof_press_and_an_adjustment_names_the_substitute(
+    def test_without_a_band_the_pallof_press_is_left_out_and_nothing_comes_early(
         self, catalogue: CatalogueSnapshot
     ) -> None:
-        plan = generate(catalogue, make_request(equipment=["light_weights"]))
+        """The week-5 bridge march arrived in week 2 as the band's substitute; a substitute
+        now comes only from what the table has introduced by that week."""
+        plan = generate(catalogue, options(equipment=[]))
 
         assert all(planned.slug != "pallof-press" for planned in all_items(plan))
-        texts = [a.text for a in plan.adjustments if a.rule_id == "PG-3"]
+        for week in range(2, 5):
+            for found in sessions(plan, SessionKind.strength, week):
+                assert "glute-bridge-march" not in slugs(found)
+                assert "hip-hinge-deadlift" not in slugs(found)
         assert any(
-            text.startswith("Pallof Press needs resistance band: ") and "takes its place" in text
-            for text in texts
-        ), texts
+            a.rule_id == "PG-3" and a.text == "Pallof Press is left out: it needs resistance band."
+            for a in plan.adjustments
+        ), plan.adjustments
 
     def test_without_a_band_the_march_still_replaces_the_bridge_from_week_5(
         self, catalogue: CatalogueSnapshot
     ) -> None:
-        plan = generate(catalogue, make_request(equipment=[]))
+        plan = generate(catalogue, options(equipment=[]))
 
-        for week in plan.weeks[4:]:
-            for day in week.days:
-                strength = session(day, SessionKind.strength)
-                if strength is not None:
-                    assert "glute-bridge-march" in slugs(strength)
-                    assert "glute-bridge" not in slugs(strength), (week.week, slugs(strength))
+        for week in range(5, 9):
+            for found in sessions(plan, SessionKind.strength, week):
+                assert "glute-bridge-march" in slugs(found)
+                assert "glute-bridge" not in slugs(found)
 
     def test_without_a_bicycle_cycling_becomes_walking(self, catalogue: CatalogueSnapshot) -> None:
-        plan = generate(catalogue, make_request(equipment=[], cardio=["cycling"]))
+        plan = generate(catalogue, options(equipment=[], cardio=["cycling"]))
 
-        cardio = [s for day in days(plan) if (s := session(day, SessionKind.cardio))]
+        cardio = sessions(plan, SessionKind.cardio)
         assert len(cardio) == 20
         assert all(slugs(found) == ["walking"] for found in cardio)
         assert any(
@@ -584,131 +717,166 @@ class TestEquipment:
             for a in plan.adjustments
         ), plan.adjustments
 
-    def test_with_a_bicycle_cycling_is_planned(self, catalogue: CatalogueSnapshot) -> None:
-        plan = generate(catalogue, make_request(equipment=["bicycle"], cardio=["cycling"]))
-
-        cardio = [s for day in days(plan) if (s := session(day, SessionKind.cardio))]
-        assert cardio
-        assert all(slugs(found) == ["cycling"] for found in cardio)
-
     def test_walking_and_cycling_both_appear_when_both_are_chosen(
         self, catalogue: CatalogueSnapshot
     ) -> None:
-        plan = generate(
-            catalogue, make_request(equipment=["bicycle"], cardio=["walking", "cycling"])
-        )
+        plan = generate(catalogue, options(equipment=["bicycle"], cardio=["walking", "cycling"]))
 
-        cardio = {
-            found.items[0].slug
-            for day in days(plan)
-            if (found := session(day, SessionKind.cardio)) is not None
+        assert {found.items[0].slug for found in sessions(plan, SessionKind.cardio)} == {
+            "walking",
+            "cycling",
         }
-        assert cardio == {"walking", "cycling"}
 
     def test_a_household_object_is_enough_for_the_deadlift(
         self, catalogue: CatalogueSnapshot
     ) -> None:
-        plan = generate(catalogue, make_request(equipment=[]))
+        plan = generate(catalogue, options(equipment=[]))
 
-        assert "hip-hinge-deadlift" in slugs(session(plan.weeks[4].days[0], SessionKind.strength))
+        assert "hip-hinge-deadlift" in slugs(sessions(plan, SessionKind.strength, 5)[0])
 
-    def test_with_a_chair_the_seated_hip_opener_is_a_micro_break(
+    def test_a_chair_is_at_hand_for_the_seated_hip_opener(
         self, catalogue: CatalogueSnapshot
     ) -> None:
-        plan = generate(catalogue, make_request(equipment=["chair"]))
+        """The micro-breaks are for people who sit: a chair counts as at hand."""
+        plan = generate(catalogue, options(equipment=[]))
 
-        assert slugs(session(plan.weeks[0].days[0], SessionKind.micro_break)) == [
-            "hip-circles",
-            "seated-hip-opener",
-            "standing-thoracic-rotation",
-            "body-weight-squat",
-            "childs-pose-variation",
-        ]
+        assert "seated-hip-opener" in slugs(sessions(plan, SessionKind.micro_break)[0])
+        assert not [a for a in plan.adjustments if "Seated Hip Opener" in a.text]
 
 
 class TestTimeBudget:
-    """PG-4: a day never takes longer than the minutes available."""
+    """PG-4: a day never takes longer than the minutes available; what cannot fit is cut,
+    whole, and named, with the minutes the full plan needs."""
 
-    @pytest.mark.parametrize("minutes", [10, 12, 15, 20, 25, 30, 45, 60])
+    @pytest.mark.parametrize("minutes", [15, 20, 25, 30, 45, 60])
     def test_no_day_exceeds_the_minutes_and_each_day_is_its_sessions_total(
         self, catalogue: CatalogueSnapshot, minutes: int
     ) -> None:
-        plan = generate(catalogue, make_request(minutes_per_day=minutes))
+        plan = generate(catalogue, options(minutes_per_day=minutes))
 
         for day in days(plan):
             assert day.minutes <= minutes, day.date
             assert day.minutes == round(sum(s.minutes for s in day.sessions), 2), day.date
-            for found in day.sessions:
-                if found.kind is not SessionKind.micro_break:
-                    assert found.minutes == round(sum(i.dose.minutes for i in found.items), 2)
 
-    def test_nine_minutes_with_an_eight_hour_working_day_needs_ten(
+    def test_the_minimum_is_the_essentials_at_every_weeks_dose(
         self, catalogue: CatalogueSnapshot
     ) -> None:
+        """Week 7's morning drills at the top (10 minutes) and ten half-minute breaks in an
+        eight-hour working day."""
         with pytest.raises(generator.NotEnoughTime) as raised:
-            generate(catalogue, make_request(minutes_per_day=9))
+            generate(catalogue, options(minutes_per_day=14))
 
-        # 5 minutes of morning drills at the low end + 10 half-minute breaks in 8 hours.
-        assert raised.value.minimum_minutes == 10
-
-    def test_exactly_the_minimum_gives_the_essentials_every_day(
-        self, catalogue: CatalogueSnapshot
-    ) -> None:
-        plan = generate(catalogue, make_request(minutes_per_day=10))
-
+        assert raised.value.minimum_minutes == 15
+        plan = generate(catalogue, options(minutes_per_day=15))
         for day in days(plan):
             assert SessionKind.morning_mobility in kinds(day)
             assert (SessionKind.micro_break in kinds(day)) == (day.weekday.value in WORK_WEEK)
-        assert any(a.rule_id == "PG-4" for a in plan.adjustments)
 
     def test_without_working_days_the_minimum_is_the_morning_drills(
         self, catalogue: CatalogueSnapshot
     ) -> None:
-        plan = generate(catalogue, make_request(minutes_per_day=5, working_days=[]))
-
-        assert all(kinds(day) == {SessionKind.morning_mobility} for day in days(plan))
-        assert all(day.minutes == 5 for day in days(plan))
-
-    def test_longer_working_hours_need_more_minutes(self, catalogue: CatalogueSnapshot) -> None:
         with pytest.raises(generator.NotEnoughTime) as raised:
-            generate(
-                catalogue,
-                make_request(minutes_per_day=12, working_hours={"start": "07:00", "end": "19:00"}),
-            )
+            generate(catalogue, options(minutes_per_day=9, working_days=[]))
 
-        assert raised.value.minimum_minutes == 13  # 5 + 16 breaks of half a minute
+        assert raised.value.minimum_minutes == 10
 
-    def test_sessions_left_out_for_time_are_noted(self, catalogue: CatalogueSnapshot) -> None:
-        plan = generate(catalogue, make_request(minutes_per_day=15))
-
-        assert all(session(day, SessionKind.cardio) is None for day in days(plan))
-        assert any(a.rule_id == "PG-4" and "cardio" in a.text for a in plan.adjustments), (
-            plan.adjustments
+    def test_the_readme_persona_names_every_cut(self, catalogue: CatalogueSnapshot) -> None:
+        """The README's desk worker with 30 minutes: cardio does not fit beside the morning
+        drills and micro-breaks on most days, and the plan says exactly that."""
+        desk_worker = outcome(
+            "hip_extension.restricted.right",
+            "rotation.tighter_right",
+            "bridge.lumbar_before_glutes",
+            pain=4,
         )
 
-    @pytest.mark.parametrize(
-        ("start", "end"),
-        [("09:00", "17:00"), ("08:00", "08:40"), ("09:00", "09:30"), ("23:30", "23:59")],
-    )
-    def test_micro_breaks_fall_within_the_working_hours(
-        self, catalogue: CatalogueSnapshot, start: str, end: str
-    ) -> None:
-        plan = generate(catalogue, make_request(working_hours={"start": start, "end": end}))
+        def plan_with(minutes: int) -> Plan:
+            training = ["monday", "wednesday", "friday", "saturday"]
+            return generate(
+                catalogue,
+                options(
+                    minutes_per_day=minutes, equipment=["resistance_band"], training_days=training
+                ),
+                desk_worker,
+            )
 
-        opens = datetime.combine(date(2026, 12, 7), time.fromisoformat(start))
-        closes = datetime.combine(date(2026, 12, 7), time.fromisoformat(end))
-        breaks = session(plan.weeks[0].days[0], SessionKind.micro_break)
-        if closes - opens < timedelta(minutes=MICRO_BREAK_INTERVAL):
-            assert breaks is None  # no 45 minutes of sitting, so no break is due
-            return
-        assert breaks is not None
-        assert breaks.repeat_every_minutes is not None
-        first = datetime.combine(date(2026, 12, 7), breaks.start)
-        times = [
-            first + timedelta(minutes=n * breaks.repeat_every_minutes)
-            for n in range(breaks.repeats)
+        plan = plan_with(30)
+
+        assert cuts(plan, week=4) == [(4, "cardio", 3, 4, "minutes")]
+        first = next(c for c in plan.cuts if c.week == 4)
+        assert first.text == (
+            "Week 4: cardio 3 of 4 sessions cut: 30 minutes a day cannot hold it beside the "
+            "day's other sessions (PG-4)."
+        )
+        assert plan.minutes_per_day_for_full_plan > 30
+        full = plan_with(plan.minutes_per_day_for_full_plan)
+        assert cuts(full, reason=CutReason.minutes) == []
+
+    def test_cuts_follow_the_priority_order_in_the_settings(
+        self, catalogue: CatalogueSnapshot
+    ) -> None:
+        """With cardio kept before strength, the short days lose strength instead."""
+        order = [
+            SessionKind.morning_mobility,
+            SessionKind.micro_break,
+            SessionKind.cardio,
+            SessionKind.strength,
+            SessionKind.evening_flexibility,
+            SessionKind.mind_body,
         ]
-        assert all(opens <= moment <= closes for moment in times), (breaks.start, breaks.repeats)
+        cardio_first = SETTINGS.model_copy(update={"keep_first": order})
+        plan_options = options(minutes_per_day=40, training_days=["monday", "wednesday", "friday"])
+
+        usual = generate(catalogue, plan_options)
+        swapped = generate(catalogue, plan_options, settings=cardio_first)
+
+        assert sum(c.cut for c in usual.cuts if c.kind is SessionKind.cardio) > sum(
+            c.cut for c in swapped.cuts if c.kind is SessionKind.cardio
+        )
+        assert sum(c.cut for c in usual.cuts if c.kind is SessionKind.strength) < sum(
+            c.cut for c in swapped.cuts if c.kind is SessionKind.strength
+        )
+
+    def test_cardio_takes_the_tables_20_minutes_on_a_short_day_and_says_so(
+        self, catalogue: CatalogueSnapshot
+    ) -> None:
+        """The table gives cardio "20–30 min": 20 is a full session, so a day that cannot hold
+        week 5's 25 minutes walks for 20 rather than not at all."""
+        plan = generate(
+            catalogue, options(minutes_per_day=30, training_days=["saturday", "sunday"])
+        )
+
+        assert {s.minutes for s in sessions(plan, SessionKind.cardio, 5)} == {20}
+        # Two training days for four sessions; the strength day cannot hold even 20 minutes.
+        assert cuts(plan, week=5, kind=SessionKind.cardio) == [
+            (5, "cardio", 2, 4, "training_days"),
+            (5, "cardio", 1, 4, "minutes"),
+        ]
+        assert any(
+            a.text.startswith("Week 5: cardio is 20 minutes, the low end of the table's range")
+            for a in plan.adjustments
+        ), plan.adjustments
+
+    @pytest.mark.parametrize("minutes", [20, 30, 40])
+    def test_busy_days_never_drop_to_the_low_end(
+        self, catalogue: CatalogueSnapshot, minutes: int
+    ) -> None:
+        """A session keeps the week's dose on every day it falls on, however short the day."""
+        roomy_plan = generate(catalogue, options())
+        short = generate(catalogue, options(minutes_per_day=minutes))
+
+        for week in range(1, 9):
+            for kind in SessionKind:
+                full_dose = {tuple(s.items) for s in sessions(roomy_plan, kind, week)}
+                short_dose = {tuple(s.items) for s in sessions(short, kind, week)}
+                if kind in (SessionKind.cardio, SessionKind.mind_body):
+                    continue  # the activity alternates by date; its dose is checked below
+                assert short_dose <= full_dose, (week, kind)
+            # Cardio alone may take the table's own low end, 20 minutes, on a short day.
+            assert {s.minutes for s in sessions(short, SessionKind.cardio, week)} <= {
+                20,
+                *(s.minutes for s in sessions(roomy_plan, SessionKind.cardio, week)),
+            }
 
 
 class TestWeekPattern:
@@ -725,343 +893,164 @@ class TestWeekPattern:
             ["thursday"],
         ],
     )
+    @pytest.mark.parametrize("start_date", ["2026-12-07", "2026-12-10", "2026-12-13"])
     def test_strength_never_on_consecutive_dates(
-        self, catalogue: CatalogueSnapshot, training_days: list[str]
+        self, catalogue: CatalogueSnapshot, training_days: list[str], start_date: str
     ) -> None:
-        plan = generate(catalogue, make_request(training_days=training_days))
+        plan = generate(catalogue, options(training_days=training_days, start_date=start_date))
 
         dates = strength_dates(plan)
         assert dates
         assert no_two_consecutive(dates)
 
-    @pytest.mark.parametrize("start_date", ["2026-12-07", "2026-12-10", "2026-12-13"])
-    def test_sunday_and_monday_are_never_both_strength_days(
-        self, catalogue: CatalogueSnapshot, start_date: str
-    ) -> None:
-        plan = generate(
-            catalogue,
-            make_request(training_days=["sunday", "monday", "wednesday"], start_date=start_date),
-        )
-
-        dates = strength_dates(plan)
-        assert no_two_consecutive(dates)
-        assert {d.weekday() for d in dates} in ({0, 2}, {2, 6})
-
     def test_strength_and_cardio_only_on_training_days(self, catalogue: CatalogueSnapshot) -> None:
         training = ["tuesday", "thursday", "saturday"]
-        plan = generate(catalogue, make_request(training_days=training))
+        plan = generate(catalogue, options(training_days=training))
 
         for day in days(plan):
             if day.weekday.value not in training:
                 assert not kinds(day) & {SessionKind.strength, SessionKind.cardio}, day.date
 
-    def test_all_seven_days_free_gives_three_strength_and_four_cardio_days(
+    def test_fewer_training_days_than_the_table_asks_are_cut_and_named(
         self, catalogue: CatalogueSnapshot
     ) -> None:
-        plan = generate(catalogue, make_request(training_days=list(WEEKDAYS)))
+        plan = generate(catalogue, options(training_days=["tuesday", "wednesday"]))
 
-        assert [w.summary.strength_days for w in plan.weeks] == [0, 3, 3, 3, 3, 3, 3, 3]
-        assert [w.summary.cardio_days for w in plan.weeks] == [0, 0, 0, 4, 4, 4, 4, 4]
-
-    def test_fewer_training_days_than_the_guides_frequencies_are_noted(
-        self, catalogue: CatalogueSnapshot
-    ) -> None:
-        plan = generate(catalogue, make_request(training_days=["tuesday", "friday"]))
-
-        assert [w.summary.strength_days for w in plan.weeks][1:] == [2] * 7
+        assert [w.summary.strength_days for w in plan.weeks][1:] == [1] * 7
         assert [w.summary.cardio_days for w in plan.weeks][3:] == [2] * 5
-        notes = [a.text for a in plan.adjustments if a.rule_id == "PG-5"]
-        assert any(text.startswith("Strength 2× a week instead of 3×") for text in notes), notes
-        assert any(text.startswith("Cardio 2× a week instead of 4×") for text in notes), notes
+        assert cuts(plan, week=4) == [
+            (4, "strength", 2, 3, "training_days"),
+            (4, "cardio", 2, 4, "training_days"),
+        ]
+        texts = [c.text for c in plan.cuts if c.week == 4]
+        assert texts == [
+            "Week 4: strength 2 of 3 sessions cut: the training days (tuesday, wednesday) hold "
+            "only 1 without two in a row (PG-5).",
+            "Week 4: cardio 2 of 4 sessions cut: only 2 training days were chosen (tuesday, "
+            "wednesday).",
+        ]
 
 
 class TestHighPain:
-    """PG-6: pain 7+ starts gentler."""
+    """PG-6: pain 7+ starts gentler, and the note says that is why."""
 
     @pytest.fixture(scope="class")
     def gentle(self, catalogue: CatalogueSnapshot) -> Plan:
-        return generate(catalogue, make_request(pain_now=7))
+        return generate(catalogue, options(pain_now=7), outcome(pain=7))
 
     def test_mind_body_daily_from_week_1(self, gentle: Plan) -> None:
         assert all(session(day, SessionKind.mind_body) is not None for day in days(gentle))
 
-    def test_strength_starts_a_week_later(self, gentle: Plan) -> None:
+    def test_strength_starts_a_week_later_and_the_cut_says_why(self, gentle: Plan) -> None:
         assert [w.summary.strength_days for w in gentle.weeks] == [0, 0, 3, 3, 3, 3, 3, 3]
-
-    def test_strength_starts_with_the_core_basics(self, gentle: Plan) -> None:
-        strength = session(gentle.weeks[2].days[0], SessionKind.strength)
-
-        assert set(slugs(strength)) == {"pallof-press", "glute-bridge"}
+        assert cuts(gentle, week=2) == [(2, "strength", 3, 3, "pain")]
+        assert "your pain of 7 out of 10 starts strength in week 3" in gentle.cuts[0].text
 
     def test_weeks_1_to_4_stay_at_the_low_end(
         self, gentle: Plan, catalogue: CatalogueSnapshot
     ) -> None:
         for week in gentle.weeks[:4]:
-            for day in week.days:
-                for found in day.sessions:
-                    for planned in found.items:
-                        exercise = catalogue.by_slug[planned.slug]
-                        assert planned.dose.sets == value_at_bottom(exercise.dose.sets)
-                        assert planned.dose.reps == value_at_bottom(exercise.dose.reps)
-                        assert planned.dose.hold_seconds == value_at_bottom(
-                            exercise.dose.hold_seconds
-                        )
-                        assert planned.dose.minutes == exercise.dose.duration_minutes.min
+            for planned in (i for day in week.days for s in day.sessions for i in s.items):
+                exercise = catalogue.by_slug[planned.slug]
+                assert planned.dose.reps == bottom(exercise.dose.reps)
+                assert planned.dose.hold_seconds == bottom(exercise.dose.hold_seconds)
 
-    def test_the_adjustment_names_rule_pg6(self, gentle: Plan) -> None:
+    def test_the_note_states_the_real_reason(self, gentle: Plan) -> None:
         assert gentle.adjustments[0].rule_id == "PG-6"
-        assert gentle.adjustments[0].text == SETTINGS.rules["PG-6"]
-
-    def test_mind_body_says_why_it_is_there_from_week_1(self, gentle: Plan) -> None:
-        mind_body = session(gentle.weeks[0].days[0], SessionKind.mind_body)
-
-        assert mind_body is not None
-        assert mind_body.items[0].why.text.endswith("since week 1.")
+        assert gentle.adjustments[0].text.startswith(
+            "Your pain of 7 out of 10 (7 or more) starts the plan gentler"
+        )
 
     def test_pain_6_is_not_gentle(self, catalogue: CatalogueSnapshot) -> None:
-        plan = generate(catalogue, make_request(pain_now=6))
+        plan = generate(catalogue, options(pain_now=6), outcome(pain=6))
 
         assert all(a.rule_id != "PG-6" for a in plan.adjustments)
         assert session(plan.weeks[0].days[0], SessionKind.mind_body) is None
-        assert plan.weeks[1].summary.strength_days == 3
-
-    def test_see_professional_starts_gentle_too(self, catalogue: CatalogueSnapshot) -> None:
-        plan = generate(catalogue, make_request(), outcome(triage=TriageLevel.see_professional))
-
-        assert plan.adjustments[0].rule_id == "PG-6"
-        assert plan.weeks[1].summary.strength_days == 0
-        assert plan.triage is TriageLevel.see_professional
 
 
-class TestRedFlag:
-    """PG-8: any red flag means no plan."""
+class TestSeeProfessional:
+    """PG-8: see_professional gives gentle mobility, breathing and the daily habits only, and
+    every week says to see a professional and why."""
 
-    def test_seek_care_now_is_refused(self, catalogue: CatalogueSnapshot) -> None:
-        with pytest.raises(generator.PlanRefused, match="seek medical care promptly"):
-            generate(catalogue, make_request(), outcome(triage=TriageLevel.seek_care_now))
+    @pytest.fixture(scope="class")
+    def gentle(self, catalogue: CatalogueSnapshot) -> Plan:
+        return generate(
+            catalogue, options(pain_now=2), outcome(level=TriageLevel.see_professional, pain=2)
+        )
+
+    def test_no_strength_no_cardio_nothing_loaded(self, gentle: Plan) -> None:
+        for day in days(gentle):
+            assert not kinds(day) & {SessionKind.strength, SessionKind.cardio}
+        assert all(planned.dose.load is None for planned in all_items(gentle))
+
+    def test_held_back_sessions_are_cuts_for_triage(self, gentle: Plan) -> None:
+        assert cuts(gentle, week=4) == [
+            (4, "strength", 3, 3, "triage"),
+            (4, "cardio", 4, 4, "triage"),
+        ]
+
+    def test_every_week_carries_the_advice_and_why(self, gentle: Plan) -> None:
+        for week in gentle.weeks:
+            assert week.care_advice == (
+                f"{triage(TriageLevel.see_professional).advice} Why: Your pain has lasted 8 weeks."
+            )
+
+    def test_breathing_and_mobility_from_week_1(self, gentle: Plan) -> None:
+        assert kinds(gentle.weeks[0].days[0]) == {
+            SessionKind.morning_mobility,
+            SessionKind.micro_break,
+            SessionKind.mind_body,
+        }
+
+    def test_the_notes_say_the_real_reason_not_high_pain(self, gentle: Plan) -> None:
+        assert [a.rule_id for a in gentle.adjustments] == ["PG-8"]
+        assert gentle.adjustments[0].text.startswith(
+            "Triage see_professional: Your pain has lasted 8 weeks."
+        )
+        assert not any("pain of 2" in a.text for a in gentle.adjustments)
+
+
+class TestRefusal:
+    """PG-8: emergency and urgent give no plan at all."""
+
+    @pytest.mark.parametrize("level", [TriageLevel.emergency, TriageLevel.urgent])
+    def test_refused_with_the_triage(
+        self, catalogue: CatalogueSnapshot, level: TriageLevel
+    ) -> None:
+        with pytest.raises(generator.PlanRefused) as refused:
+            generate(catalogue, options(), outcome(level=level))
+
+        assert refused.value.triage.level is level
 
     def test_refusal_comes_before_the_time_check(self, catalogue: CatalogueSnapshot) -> None:
         with pytest.raises(generator.PlanRefused):
-            generate(
-                catalogue,
-                make_request(minutes_per_day=5),
-                outcome(triage=TriageLevel.seek_care_now),
-            )
+            generate(catalogue, options(minutes_per_day=5), outcome(level=TriageLevel.emergency))
 
 
 class TestDeterminism:
-    def test_same_request_same_plan_byte_for_byte(self, catalogue: CatalogueSnapshot) -> None:
-        request = make_request(pain_now=8, equipment=[], minutes_per_day=25)
-        assessment = outcome("hip_extension.restricted.left", "bridge.unable")
+    def test_same_input_same_plan_byte_for_byte(self, catalogue: CatalogueSnapshot) -> None:
+        plan_options = options(pain_now=8, equipment=[], minutes_per_day=25)
+        assessment = outcome("hip_extension.restricted.left", "bridge.unable", pain=8)
 
-        first = generate(catalogue, request, assessment).model_dump_json()
-        second = generate(catalogue, request, assessment).model_dump_json()
+        first = generate(catalogue, plan_options, assessment).model_dump_json()
+        second = generate(catalogue, plan_options, assessment).model_dump_json()
 
         assert first == second
 
     def test_input_hash_is_the_sha256_of_the_canonical_request(self) -> None:
-        request = make_request()
-        canonical = json.dumps(
-            request.model_dump(mode="json"), sort_keys=True, separators=(",", ":")
+        request = {"b": 1, "a": [1, 2]}
+
+        assert generator.input_hash(request) == generator.input_hash({"a": [1, 2], "b": 1})
+        assert len(generator.input_hash(request)) == 64
+
+
+class TestNoSideDifference:
+    def test_tighter_both_ways_gives_neither_side_more(self, catalogue: CatalogueSnapshot) -> None:
+        """Seated rotation tighter both ways means no side difference (documented in the
+        answer's meaning): both sides are stiff alike, so no side gets extra volume."""
+        plan = generate(
+            catalogue, options(), outcome("rotation.tighter_left", "rotation.tighter_right")
         )
 
-        assert generator.input_hash(request) == hashlib.sha256(canonical.encode()).hexdigest()
-
-    def test_input_hash_ignores_key_order_and_spelled_out_defaults(self) -> None:
-        spelled_out = make_request()
-        reordered = PlanRequest.model_validate(dict(reversed(list(ROOMY.items()))))
-        defaults = {key: value for key, value in ROOMY.items() if key not in {"cardio"}}
-
-        assert generator.input_hash(reordered) == generator.input_hash(spelled_out)
-        assert generator.input_hash(PlanRequest.model_validate(defaults)) == generator.input_hash(
-            spelled_out
-        )
-
-    def test_input_hash_changes_with_the_request(self) -> None:
-        assert generator.input_hash(make_request(pain_now=4)) != generator.input_hash(
-            make_request(pain_now=3)
-        )
-
-    def test_plan_carries_the_input_hash(self, roomy: Plan) -> None:
-        assert roomy.input_hash == generator.input_hash(make_request())
-
-
-# --- properties --------------------------------------------------------------------------------
-
-TIME_ZONE_SAMPLE = [
-    "UTC",
-    "Europe/London",
-    "America/New_York",
-    "Asia/Kolkata",
-    "Australia/Lord_Howe",
-    "Pacific/Kiritimati",
-    "America/St_Johns",
-]
-WORKING_HOURS = [
-    ("09:00", "17:00"),
-    ("07:30", "15:30"),
-    ("08:00", "12:00"),
-    ("13:00", "21:45"),
-    ("06:00", "22:00"),
-    ("00:00", "23:59"),
-    ("09:00", "09:40"),
-]
-
-
-@st.composite
-def plan_requests(draw: st.DrawFn) -> PlanRequest:
-    hours = draw(st.sampled_from(WORKING_HOURS))
-    return PlanRequest.model_validate(
-        {
-            "assessment": {
-                "kind": "result",
-                "triage": draw(
-                    st.sampled_from([TriageLevel.self_care, TriageLevel.see_professional])
-                ).value,
-                "findings": draw(st.lists(st.sampled_from(FINDING_CODES), unique=True)),
-            },
-            "pain_now": draw(st.integers(0, 10)),
-            "equipment": draw(st.lists(st.sampled_from(list(Equipment)), unique=True)),
-            "minutes_per_day": draw(st.integers(10, 120)),
-            "training_days": draw(st.lists(st.sampled_from(WEEKDAYS), min_size=1, unique=True)),
-            "cardio": draw(st.lists(st.sampled_from(list(Cardio)), min_size=1, unique=True)),
-            "start_date": draw(st.dates(date(2026, 1, 1), date(2028, 12, 31))).isoformat(),
-            "time_zone": draw(st.sampled_from(TIME_ZONE_SAMPLE)),
-            "working_hours": {"start": hours[0], "end": hours[1]},
-            "working_days": draw(st.lists(st.sampled_from(WEEKDAYS), unique=True)),
-        }
-    )
-
-
-def outcome_of(request: PlanRequest) -> generator.Outcome:
-    assessment = request.assessment
-    assert assessment.kind == "result"
-    return outcome(*assessment.findings, triage=assessment.triage)
-
-
-def plan_or_minimum(
-    catalogue: CatalogueSnapshot, request: PlanRequest
-) -> tuple[Plan | None, PlanRequest]:
-    """The plan, or (when the minutes cannot hold the essentials) the plan for the minimum,
-    after checking that the minimum is really above what was asked."""
-    try:
-        return generate(catalogue, request, outcome_of(request)), request
-    except generator.NotEnoughTime as short:
-        minimum = short.minimum_minutes
-    assert minimum > request.minutes_per_day
-    enough = request.model_copy(update={"minutes_per_day": math.ceil(minimum)})
-    if enough.minutes_per_day > 240:
-        return None, enough
-    return generate(catalogue, enough, outcome_of(enough)), enough
-
-
-class TestProperties:
-    @settings(max_examples=60, deadline=None)
-    @given(request=plan_requests())
-    def test_eight_weeks_of_seven_consecutive_dates_from_the_start(
-        self, catalogue: CatalogueSnapshot, request: PlanRequest
-    ) -> None:
-        plan, used = plan_or_minimum(catalogue, request)
-        assert plan is not None
-
-        assert len(plan.weeks) == 8
-        assert all(len(week.days) == 7 for week in plan.weeks)
-        assert [day.date for day in days(plan)] == [
-            used.start_date + timedelta(days=n) for n in range(56)
-        ]
-        assert all(day.weekday == WEEKDAYS[day.date.weekday()] for day in days(plan))
-        assert plan.inputs == used
-
-    @settings(max_examples=60, deadline=None)
-    @given(request=plan_requests())
-    def test_every_dose_lies_within_the_catalogue_ranges(
-        self, catalogue: CatalogueSnapshot, request: PlanRequest
-    ) -> None:
-        plan, _ = plan_or_minimum(catalogue, request)
-        assert plan is not None
-
-        for planned in all_items(plan):
-            exercise = catalogue.by_slug[planned.slug]
-            assert planned.name == exercise.name
-            assert dose_in_range(planned.dose, exercise), (planned.slug, planned.dose)
-            if planned.extra_volume_dose is not None:
-                assert exercise.dose.per_side
-                assert planned.extra_volume_side is not None
-                assert dose_in_range(planned.extra_volume_dose, exercise), planned.slug
-
-    @settings(max_examples=60, deadline=None)
-    @given(request=plan_requests())
-    def test_time_budget_is_respected_every_day(
-        self, catalogue: CatalogueSnapshot, request: PlanRequest
-    ) -> None:
-        plan, used = plan_or_minimum(catalogue, request)
-        assert plan is not None
-
-        for day in days(plan):
-            assert day.minutes <= used.minutes_per_day, day.date
-            assert day.minutes == round(sum(s.minutes for s in day.sessions), 2), day.date
-            morning = session(day, SessionKind.morning_mobility)
-            assert morning is not None
-            assert 5 <= morning.minutes <= 10
-            hours = used.working_hours
-            span = (hours.end.hour * 60 + hours.end.minute) - (
-                hours.start.hour * 60 + hours.start.minute
-            )
-            # A break every 45 minutes of sitting: a shorter working span needs none.
-            if day.weekday in used.working_days and span >= MICRO_BREAK_INTERVAL:
-                assert session(day, SessionKind.micro_break) is not None
-            else:
-                assert session(day, SessionKind.micro_break) is None
-
-    @settings(max_examples=60, deadline=None)
-    @given(request=plan_requests())
-    def test_strength_never_on_consecutive_dates_and_only_on_training_days(
-        self, catalogue: CatalogueSnapshot, request: PlanRequest
-    ) -> None:
-        plan, used = plan_or_minimum(catalogue, request)
-        assert plan is not None
-
-        dates = strength_dates(plan)
-        assert no_two_consecutive(dates)
-        for day in days(plan):
-            if kinds(day) & {SessionKind.strength, SessionKind.cardio}:
-                assert day.weekday in used.training_days, day.date
-
-    @settings(max_examples=60, deadline=None)
-    @given(request=plan_requests())
-    def test_nothing_needs_equipment_the_request_lacks(
-        self, catalogue: CatalogueSnapshot, request: PlanRequest
-    ) -> None:
-        plan, used = plan_or_minimum(catalogue, request)
-        assert plan is not None
-
-        at_hand = {*used.equipment, Equipment.household_object}
-        for planned in all_items(plan):
-            needs = set(catalogue.by_slug[planned.slug].equipment)
-            assert not needs or needs & at_hand, (planned.slug, needs, at_hand)
-
-    @settings(max_examples=60, deadline=None)
-    @given(request=plan_requests())
-    def test_same_request_same_plan_and_a_stable_input_hash(
-        self, catalogue: CatalogueSnapshot, request: PlanRequest
-    ) -> None:
-        plan, used = plan_or_minimum(catalogue, request)
-        assert plan is not None
-        again = generate(catalogue, used, outcome_of(used))
-        round_trip = PlanRequest.model_validate_json(used.model_dump_json())
-        other = used.model_copy(update={"pain_now": (used.pain_now + 1) % 11})
-
-        assert again.model_dump_json() == plan.model_dump_json()
-        assert plan.input_hash == generator.input_hash(used) == generator.input_hash(round_trip)
-        assert generator.input_hash(other) != plan.input_hash
-
-    @settings(max_examples=60, deadline=None)
-    @given(request=plan_requests())
-    def test_seek_care_now_is_always_refused(
-        self, catalogue: CatalogueSnapshot, request: PlanRequest
-    ) -> None:
-        assessment = outcome_of(request)
-        refused = generator.Outcome(triage=TriageLevel.seek_care_now, findings=assessment.findings)
-
-        with pytest.raises(generator.PlanRefused):
-            generate(catalogue, request, refused)
+        assert all(planned.extra_volume_side is None for planned in all_items(plan))
+        assert all(planned.gentler_side is None for planned in all_items(plan))

@@ -1,4 +1,8 @@
+"""Plan preview over HTTP: the server scores or verifies the assessment, plans obey the
+triage on JSON and calendar alike, and bad input is a 422 naming the field."""
+
 import copy
+from datetime import timedelta
 from typing import Any
 
 import pytest
@@ -7,10 +11,14 @@ from icalendar import Calendar
 from sqlalchemy import inspect, text
 from sqlmodel import Session
 
+from app.assessments.examples import NO_RED_FLAGS
+from app.assessments.examples import REQUESTS as ANSWERS
 from app.assessments.service import Assessments
 from app.catalogue.content import Content
 from app.plans import examples, generator
 from app.plans.schemas import PlanRequest
+from app.plans.service import load_settings
+from app.plans.settings import settings_version
 
 PREVIEW = "/v1/plans/preview"
 PROBLEM_JSON = "application/problem+json"
@@ -20,6 +28,18 @@ MISSING = object()
 DESK_WORKER = examples.REQUESTS["desk_worker_tight_right_hip"]["value"]
 FIFTEEN_MINUTES = examples.REQUESTS["no_equipment_15_minutes"]["value"]
 RED_FLAG = examples.REQUESTS["red_flag_refusal"]["value"]
+SCORE = "/v1/assessments/score"
+
+
+def with_answers(body: dict[str, Any], answers: dict[str, Any]) -> dict[str, Any]:
+    return {**body, "assessment": {"kind": "answers", "answers": answers}}
+
+
+def with_token(client: TestClient, body: dict[str, Any], answers: dict[str, Any]) -> dict[str, Any]:
+    scored = client.post(SCORE, json=answers)
+    assert scored.status_code == 200, scored.text
+    token = scored.json()["result_token"]
+    return {**body, "assessment": {"kind": "result_token", "token": token}}
 
 
 def changed(body: dict[str, Any], path: tuple[str, ...], value: object) -> dict[str, Any]:
@@ -67,16 +87,16 @@ class TestPreviewExamples:
         assert len(plan["weeks"]) == 8
         assert all(len(week["days"]) == 7 for week in plan["weeks"])
         assert plan["weeks"][0]["days"][0]["date"] == value["start_date"]
-        assert plan["inputs"] == request.model_dump(mode="json")
+        assert plan["inputs"] == request.model_dump(mode="json", exclude={"assessment"})
         echoed = ["pain_now", "equipment", "minutes_per_day", "training_days", "start_date"]
         assert {key: plan["inputs"][key] for key in [*echoed, "time_zone"]} == {
             key: value[key] for key in [*echoed, "time_zone"]
         }
-        assert plan["inputs"]["assessment"]["kind"] == value["assessment"]["kind"]
+        assert plan["assessment"]["source"] == "answers"
         assert plan["dataset_version"] == content.version
         assert plan["ruleset_version"] == Assessments.load().version
-        assert plan["generator_version"] == generator.settings_version(generator.load_settings())
-        assert plan["input_hash"] == generator.input_hash(request)
+        assert plan["generator_version"] == settings_version(load_settings())
+        assert plan["input_hash"] == generator.input_hash(request.model_dump(mode="json"))
 
     def test_desk_worker_plan_is_personalised_from_the_scored_answers(
         self, client: TestClient
@@ -84,8 +104,8 @@ class TestPreviewExamples:
         response = client.post(PREVIEW, json=DESK_WORKER)
 
         plan = response.json()
-        assert plan["triage"] == "self_care"
-        assert plan["findings"] == [
+        assert plan["assessment"]["triage"]["level"] == "self_care"
+        assert plan["assessment"]["findings"] == [
             "hip_extension.restricted.right",
             "rotation.tighter_right",
             "bridge.lumbar_before_glutes",
@@ -111,32 +131,122 @@ class TestPreviewExamples:
         }
         assert "pallof-press" not in slugs
         assert all(day["minutes"] <= 15 for week in plan["weeks"] for day in week["days"])
-        assert plan["findings"] == ["bridge.lumbar_before_glutes"]
+        assert plan["assessment"]["findings"] == ["bridge.lumbar_before_glutes"]
+        # Exactly what 15 minutes could not hold, and what the whole table needs.
+        assert plan["cuts"]
+        assert all(c["reason"] in ("minutes", "training_days") for c in plan["cuts"])
+        assert plan["minutes_per_day_for_full_plan"] > 15
 
-    def test_red_flag_is_refused_with_the_triage(self, client: TestClient) -> None:
+    def test_an_emergency_is_refused_with_the_triage(self, client: TestClient) -> None:
         response = client.post(PREVIEW, json=RED_FLAG)
 
-        problem = assert_problem(response, 409, "conflict")
-        assert problem["triage"]["level"] == "seek_care_now"
-        assert "medical care" in problem["triage"]["advice"]
+        problem = assert_problem(response, 409, "red_flag")
+        assert problem["triage"]["level"] == "emergency"
+        assert problem["triage"]["advice"].startswith("Go to an emergency department now")
         assert [r["finding"] for r in problem["triage"]["reasons"]] == [
-            "red_flag.bladder_or_bowel_changes"
+            "red_flag.urinary_difficulty_or_incontinence"
         ]
-        assert "seek medical care" in problem["detail"]
+        assert problem["detail"].startswith("No plan with triage emergency. Go to an emergency")
         assert "weeks" not in problem
 
-    def test_red_flag_from_a_result_is_refused(self, client: TestClient) -> None:
-        body = changed(
-            FIFTEEN_MINUTES,
-            ("assessment",),
-            {"kind": "result", "triage": "seek_care_now", "findings": []},
-        )
+    def test_an_urgent_flag_is_refused_too(self, client: TestClient) -> None:
+        answers = {
+            **ANSWERS["self_care"]["value"],
+            "red_flags": {**NO_RED_FLAGS, "history_of_cancer": True},
+        }
+
+        response = client.post(PREVIEW, json=with_answers(FIFTEEN_MINUTES, answers))
+
+        problem = assert_problem(response, 409, "red_flag")
+        assert problem["triage"]["level"] == "urgent"
+        assert problem["triage"]["reasons"][0]["text"] == "You said you have had cancer."
+
+
+class TestServerDecidesTriage:
+    """A client never states a triage: answers are scored here, results come back signed."""
+
+    def test_a_bare_result_with_a_triage_is_rejected(self, client: TestClient) -> None:
+        body = {
+            **FIFTEEN_MINUTES,
+            "assessment": {"kind": "result", "triage": "self_care", "findings": []},
+        }
 
         response = client.post(PREVIEW, json=body)
 
-        problem = assert_problem(response, 409, "conflict")
-        assert problem["triage"]["level"] == "seek_care_now"
-        assert "medical care" in problem["triage"]["advice"]
+        problem = assert_problem(response, 422, "validation_error")
+        assert problem["errors"][0]["loc"] == ["body", "assessment"]
+
+    def test_a_result_token_plans_like_its_answers(self, client: TestClient) -> None:
+        answers = ANSWERS["self_care"]["value"]
+
+        by_answers = client.post(PREVIEW, json=with_answers(FIFTEEN_MINUTES, answers)).json()
+        by_token = client.post(PREVIEW, json=with_token(client, FIFTEEN_MINUTES, answers)).json()
+
+        assert by_token["assessment"]["source"] == "result_token"
+        assert by_token["assessment"]["triage"] == by_answers["assessment"]["triage"]
+        assert by_token["weeks"] == by_answers["weeks"]
+
+    def test_a_token_for_a_red_flag_is_refused(self, client: TestClient) -> None:
+        answers = ANSWERS["emergency"]["value"]
+
+        response = client.post(PREVIEW, json=with_token(client, FIFTEEN_MINUTES, answers))
+
+        problem = assert_problem(response, 409, "red_flag")
+        assert problem["triage"]["level"] == "emergency"
+
+    @pytest.mark.parametrize(
+        "tamper",
+        [
+            lambda token: token[:-2] + ("AA" if not token.endswith("AA") else "BB"),
+            lambda token: "x" + token,
+            lambda token: "not-a-token",
+        ],
+        ids=["signature-changed", "payload-changed", "garbage"],
+    )
+    def test_a_changed_or_forged_token_is_422(self, client: TestClient, tamper: Any) -> None:
+        body = with_token(client, FIFTEEN_MINUTES, ANSWERS["self_care"]["value"])
+        body["assessment"]["token"] = tamper(body["assessment"]["token"])
+
+        response = client.post(PREVIEW, json=body)
+
+        problem = assert_problem(response, 422, "invalid_result_token")
+        assert problem["errors"][0]["loc"] == ["body", "assessment", "token"]
+
+    def test_a_token_from_another_server_is_422(self, client: TestClient) -> None:
+        forged = examples.REQUESTS["from_result_token"]["value"]
+
+        response = client.post(PREVIEW, json=forged)
+
+        assert_problem(response, 422, "invalid_result_token")
+
+    def test_the_highest_pain_reported_sets_the_plans_gentleness(self, client: TestClient) -> None:
+        """Answers with pain 9 and `pain_now: 2` gave a plan that was not gentler."""
+        answers = {
+            **ANSWERS["self_care"]["value"],
+            "intake": {"pain_now": 9, "pain_weeks": 2, "sharp_or_shooting_pain": False},
+        }
+        body = {**with_answers(FIFTEEN_MINUTES, answers), "pain_now": 2, "minutes_per_day": 60}
+
+        plan = client.post(PREVIEW, json=body).json()
+
+        assert plan["assessment"]["pain_now"] == 9
+        assert plan["assessment"]["triage"]["level"] == "see_professional"
+        assert all(week["care_advice"] for week in plan["weeks"])
+
+    def test_very_severe_pain_given_only_in_the_request_still_sees_a_professional(
+        self, client: TestClient
+    ) -> None:
+        body = {**FIFTEEN_MINUTES, "pain_now": 10, "minutes_per_day": 60}
+
+        plan = client.post(PREVIEW, json=body).json()
+
+        assert plan["assessment"]["pain_now"] == 10
+        assert plan["assessment"]["triage"]["level"] == "see_professional"
+        assert plan["assessment"]["triage"]["reasons"][0]["text"] == (
+            "You rated your pain 10 out of 10, which is very severe."
+        )
+        kinds = {s["kind"] for w in plan["weeks"] for d in w["days"] for s in d["sessions"]}
+        assert not kinds & {"strength", "cardio"}
 
 
 class TestPreviewIsStateless:
@@ -211,8 +321,17 @@ class TestPreviewCalendar:
     def test_red_flag_is_refused_as_a_calendar_too(self, client: TestClient) -> None:
         response = client.post(PREVIEW, json=RED_FLAG, params={"format": "ics"})
 
-        problem = assert_problem(response, 409, "conflict")
-        assert problem["triage"]["level"] == "seek_care_now"
+        problem = assert_problem(response, 409, "red_flag")
+        assert problem["triage"]["level"] == "emergency"
+
+    def test_the_calendar_has_reminders_at_the_requested_lead_time(
+        self, client: TestClient
+    ) -> None:
+        response = client.post(PREVIEW, json=FIFTEEN_MINUTES, params={"format": "ics"})
+
+        calendar = Calendar.from_ical(response.content)
+        triggers = {alarm.decoded("trigger") for alarm in calendar.walk("VALARM")}
+        assert triggers == {timedelta(minutes=-5)}
 
 
 class TestPreviewValidation:
@@ -228,9 +347,9 @@ class TestPreviewValidation:
             (("training_days",), [], ["body", "training_days"]),
             (("training_days",), ["monday", "monday"], ["body", "training_days"]),
             (
-                ("assessment", "findings"),
-                ["hip_extension.wobbly"],
-                ["body", "assessment", "result", "findings", 0],
+                ("assessment", "answers", "intake", "pain_now"),
+                11,
+                ["body", "assessment", "answers", "answers", "intake", "pain_now"],
             ),
             (("assessment",), MISSING, ["body", "assessment"]),
             (("colour",), "blue", ["body", "colour"]),
@@ -245,7 +364,7 @@ class TestPreviewValidation:
             "minutes-above-240",
             "no-training-days",
             "duplicate-training-days",
-            "unknown-finding-code",
+            "answered-pain-above-10",
             "missing-assessment",
             "unknown-field",
             "unknown-assessment-kind",
@@ -263,11 +382,11 @@ class TestPreviewValidation:
         response = client.post(PREVIEW, json=changed(FIFTEEN_MINUTES, ("minutes_per_day",), 8))
 
         problem = assert_problem(response, 422, "validation_error")
-        assert problem["minimum_minutes_per_day"] == 10
+        assert problem["minimum_minutes_per_day"] == 15
         assert problem["errors"] == [
             {
                 "loc": ["body", "minutes_per_day"],
-                "msg": "Needs at least 10 minutes a day",
+                "msg": "Needs at least 15 minutes a day",
                 "type": "too_short",
             }
         ]
