@@ -199,6 +199,7 @@ def _key(engine: Engine) -> str:
             secret=TEST_KEY_SECRET.encode(),
             kind=KeyKind.test,
         )
+        session.commit()
     return issued.plaintext
 
 

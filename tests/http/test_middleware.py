@@ -1,6 +1,7 @@
 """The request context on the assembled app: bounds on header fields (431), JSON bodies only
 (415), HEAD, ``nosniff``, and a client that goes away mid-body."""
 
+import json
 import logging
 from collections.abc import Iterator
 from http import HTTPStatus
@@ -12,19 +13,14 @@ from fastapi.testclient import TestClient
 from sqlalchemy import Engine
 from starlette.types import Message
 
+from app.assessments.examples import REQUESTS as SCORE_REQUESTS
 from app.http.middleware import is_json
 from app.main import create_app
 from tests.conftest import app_settings
 
 PROBLEM_JSON = "application/problem+json"
 SCORE = "/v1/assessments/score"
-SCORE_BODY = (
-    b'{"tests": {"hip_extension": "skipped", "seated_rotation": "skipped", "bridge": "skipped"},'
-    b' "intake": {"pain_now": 2, "pain_weeks": 1, "sharp_or_shooting_pain": false},'
-    b' "red_flags": {"numbness": false, "weakness": false, "bladder_or_bowel_changes": false,'
-    b' "saddle_numbness": false, "urinary_difficulty_or_incontinence": false,'
-    b' "progressive_leg_weakness": false}}'
-)
+SCORE_BODY = json.dumps(SCORE_REQUESTS["self_care"]["value"]).encode()
 
 
 def assert_problem(response: Any, status: int, code: str) -> dict[str, Any]:

@@ -56,12 +56,12 @@ def test_errors_stored_under_the_patient_go_with_them(
     ).json()
     url = f"/v1/patients/{patient['id']}"
     flagged = client.post(
-        f"{url}/assessments", json=ANSWERS["seek_care_now"]["value"], headers=_keyed(clinic, "k-a")
+        f"{url}/assessments", json=ANSWERS["emergency"]["value"], headers=_keyed(clinic, "k-a")
     )
     assert flagged.status_code == 201
     refusal = client.post(f"{url}/plans", json=CREATES["plan"].body, headers=_keyed(clinic, "k-p"))
     assert refusal.status_code == 409
-    assert refusal.json()["triage"]["level"] == "seek_care_now"
+    assert refusal.json()["triage"]["level"] == "emergency"
     invalid = client.post(f"{url}/assessments", json={"tests": {}}, headers=_keyed(clinic, "k-i"))
     assert invalid.status_code == 422
     assert len(_naming(session, patient["id"])) == 3
