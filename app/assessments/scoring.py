@@ -117,9 +117,14 @@ def _answers_by_test(answers: AssessmentAnswers) -> dict[TestName, dict[Side | N
     return by_test
 
 
+def red_flag_code(field: str) -> str:
+    """The code a triage reason gives the red flag answered yes in ``red_flags.<field>``."""
+    return f"red_flag.{field}"
+
+
 def _red_flag_reasons(answers: AssessmentAnswers, ruleset: Ruleset) -> list[TriageReason]:
     return [
-        TriageReason(rule_id=flag.rule_id, finding=f"red_flag.{flag.field}", text=flag.question)
+        TriageReason(rule_id=flag.rule_id, finding=red_flag_code(flag.field), text=flag.question)
         for flag in ruleset.red_flags
         if getattr(answers.red_flags, flag.field)
     ]
@@ -292,7 +297,7 @@ def _recommendation(
         rank=rank,
         slug=exercise.slug,
         name=exercise.name,
-        category=exercise.category.value,
+        category=exercise.category,
         dose=exercise.dose,
         reasons=reasons,
     )

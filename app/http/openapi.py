@@ -1,16 +1,17 @@
 """The published contract: operation ids, the API description and problem+json error bodies."""
 
 import json
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
 from fastapi import FastAPI
 from fastapi.openapi.utils import get_openapi
-from fastapi.routing import APIRoute
+from fastapi.routing import APIRoute, iter_route_contexts
+from starlette.routing import BaseRoute
 
 from app.http.body import body_components
-from app.http.problems import PROBLEM_JSON
+from app.http.problems import PROBLEM_CODE_SCHEMA, PROBLEM_JSON, problem_codes
 from app.http.routing import api_routes
 
 CONTRACT_PATH = Path(__file__).resolve().parents[2] / "openapi" / "openapi.json"
@@ -89,19 +90,25 @@ def api_description(*, score_formula: str) -> str:
 
 
 def operation_id(route: APIRoute) -> str:
-    """``<tag>-<handler>``, so generated clients read ``catalogue.listExercises``."""
+    """The handler's name in camelCase (``list_exercises`` -> ``listExercises``), so generated
+    clients read ``catalogue.listExercises`` / ``catalogue.list_exercises``; every route needs a
+    tag, which groups it in the clients."""
     if not route.tags:
         raise ValueError(f"route {route.path} has no tag")
-    return f"{route.tags[0]}-{route.name}"
+    first, *rest = route.name.split("_")
+    return first + "".join(word.capitalize() for word in rest)
 
 
-# A domain's addition to the contract (its security, its rate-limit headers): called with the
-# schema FastAPI generated and every API route with its full path, it edits the schema in place.
+# A domain's addition to the contract (its security, its rate-limit headers, the codes its data
+# defines): called with the schema FastAPI generated and every API route with its full path, it
+# edits the schema in place.
 ContractExtension = Callable[[dict[str, Any], list[tuple[str, APIRoute]]], None]
 
 
 def build_openapi(app: FastAPI, *, extensions: Sequence[ContractExtension] = ()) -> dict[str, Any]:
     if app.openapi_schema is None:
+        _reject_duplicate_operation_ids(app.routes)
+        routes = list(api_routes(app.routes))
         schema = get_openapi(
             title=app.title,
             version=app.version,
@@ -111,15 +118,111 @@ def build_openapi(app: FastAPI, *, extensions: Sequence[ContractExtension] = ())
             servers=app.servers,
             separate_input_output_schemas=app.separate_input_output_schemas,
         )
-        routes = list(api_routes(app.routes))
+        _restore_route_examples(schema, routes)
         _declare_problem_media_type(schema)
-        for extend in extensions:
-            extend(schema, routes)
         known = schema.setdefault("components", {}).setdefault("schemas", {})
         for name, component in body_components(route for _, route in routes).items():
             known.setdefault(name, component)
+        known[PROBLEM_CODE_SCHEMA]["enum"] = problem_codes()
+        for extend in extensions:
+            extend(schema, routes)
+        derive_component_examples(schema)
         app.openapi_schema = schema
     return app.openapi_schema
+
+
+def enum_extension(name: str, values: Iterable[str]) -> ContractExtension:
+    """List ``values`` as the enum of the named component schema ``name`` (codes that come from
+    data, which the model's own schema cannot list)."""
+
+    def extend(schema: dict[str, Any], _routes: list[tuple[str, APIRoute]]) -> None:
+        schema["components"]["schemas"][name]["enum"] = sorted(values)
+
+    return extend
+
+
+def example_response(
+    value: Any, *, summary: str, media_type: str = "application/json"
+) -> dict[str, Any]:
+    """A ``responses=`` entry showing ``value`` as the example body of its media type."""
+    return {
+        "content": {media_type: {"examples": {"example": {"summary": summary, "value": value}}}}
+    }
+
+
+def shortened(
+    value: Any, *, whole: frozenset[str] = frozenset(), kept: frozenset[str] = frozenset()
+) -> Any:
+    """``value`` (JSON) with every list cut to its first item, for an example of a large body:
+    lists under a key in ``whole`` keep every item (the schema demands them all), values under a
+    key in ``kept`` are left as they are."""
+    if isinstance(value, list):
+        return [shortened(item, whole=whole, kept=kept) for item in value[:1]]
+    if isinstance(value, dict):
+        return {
+            key: item
+            if key in kept
+            else [shortened(element, whole=whole, kept=kept) for element in item]
+            if key in whole and isinstance(item, list)
+            else shortened(item, whole=whole, kept=kept)
+            for key, item in value.items()
+        }
+    return value
+
+
+def shared_example_response(name: str, media_type: str = "application/json") -> dict[str, Any]:
+    """A ``responses=`` entry whose example is ``components/examples/<name>``, given to the
+    contract by :func:`shared_examples`: for large bodies that several operations return."""
+    reference = {"$ref": f"#/components/examples/{name}"}
+    return {"content": {media_type: {"examples": {name: reference}}}}
+
+
+def shared_examples(examples: dict[str, dict[str, Any]]) -> ContractExtension:
+    """Add these Example Objects (``{"summary": ..., "value": ...}``) to the contract's
+    ``components/examples``."""
+
+    def extend(schema: dict[str, Any], _routes: list[tuple[str, APIRoute]]) -> None:
+        schema["components"].setdefault("examples", {}).update(examples)
+
+    return extend
+
+
+def _reject_duplicate_operation_ids(routes: Sequence[BaseRoute]) -> None:
+    """Two handlers of one name would give two operations one id, and generated clients would
+    silently keep one of them."""
+    seen: dict[str, str] = {}
+    for context in iter_route_contexts(routes):
+        if not isinstance(context.original_route, APIRoute) or not context.include_in_schema:
+            continue
+        identifier: str = context.operation_id or context.unique_id
+        if identifier in seen:
+            raise ValueError(
+                f"operation id {identifier!r} of {context.path} is already used by "
+                f"{seen[identifier]}: rename one of the handlers"
+            )
+        seen[identifier] = str(context.path)
+
+
+def _restore_route_examples(schema: dict[str, Any], routes: list[tuple[str, APIRoute]]) -> None:
+    """FastAPI renders the document without a single null (``exclude_none``), inside examples
+    too, which leaves them missing required fields; put back the request and response examples
+    the routes declare, as declared."""
+    for path, route in routes:
+        if not route.include_in_schema:
+            continue
+        for method in route.methods or ():
+            operation = schema["paths"][path][method.lower()]
+            declared = [
+                (operation.get("requestBody", {}), (route.openapi_extra or {}).get("requestBody"))
+            ]
+            declared += [
+                (operation["responses"][str(status)], response)
+                for status, response in route.responses.items()
+            ]
+            for rendered, source in declared:
+                for media, content in (source or {}).get("content", {}).items():
+                    if "examples" in content:
+                        rendered["content"][media]["examples"] = content["examples"]
 
 
 def _declare_problem_media_type(schema: dict[str, Any]) -> None:
@@ -130,6 +233,116 @@ def _declare_problem_media_type(schema: dict[str, Any]) -> None:
                 content = response.get("content")
                 if int(status) >= 400 and content and "application/json" in content:
                     content[PROBLEM_JSON] = content.pop("application/json")
+
+
+# --- examples --------------------------------------------------------------------------------
+
+# Generated clients copy a schema's examples into their type comments (openapi-typescript's
+# JSDoc), so an example larger than this stays on the operations that return it.
+MAX_SCHEMA_EXAMPLE_BYTES = 16_384
+
+
+def derive_component_examples(schema: dict[str, Any]) -> None:
+    """Give every component schema without an example of its own the first value it takes
+    inside another example: a component's, then an operation's (request and response bodies).
+    Nested examples are then pieces of the real, computed ones, never copies written by hand
+    that drift. Values over :data:`MAX_SCHEMA_EXAMPLE_BYTES` are not copied."""
+    components: dict[str, Any] = schema.get("components", {}).get("schemas", {})
+    derived: dict[str, Any] = {}
+
+    def visit(value: Any, node: Any) -> None:
+        if not isinstance(node, dict) or value is None:
+            return
+        ref = node.get("$ref")
+        if isinstance(ref, str) and ref.startswith(_COMPONENT_REF):
+            name = ref.removeprefix(_COMPONENT_REF)
+            target = components[name]
+            if "examples" not in target and name not in derived and _small(value):
+                derived[name] = value
+            visit(value, target)
+        for union in ("anyOf", "oneOf"):
+            branch = next((b for b in node.get(union, []) if _fits(value, b, components)), None)
+            visit(value, branch)
+        if isinstance(value, dict):
+            for key, sub_schema in node.get("properties", {}).items():
+                if key in value:
+                    visit(value[key], sub_schema)
+            if isinstance(node.get("additionalProperties"), dict):
+                for item in value.values():
+                    visit(item, node["additionalProperties"])
+        if isinstance(value, list) and isinstance(node.get("items"), dict):
+            for item in value:
+                visit(item, node["items"])
+
+    for name in sorted(components):
+        for example in components[name].get("examples", []):
+            visit(example, components[name])
+    for media_schema, example in _operation_examples(schema):
+        visit(example, media_schema)
+    for name, example in derived.items():
+        components[name]["examples"] = [example]
+
+
+_COMPONENT_REF = "#/components/schemas/"
+
+
+def _operation_examples(schema: dict[str, Any]) -> Iterator[tuple[dict[str, Any], Any]]:
+    """Every request and response body example, with the schema of its media type."""
+    shared = schema.get("components", {}).get("examples", {})
+    for path_item in schema.get("paths", {}).values():
+        for operation in path_item.values():
+            bodies = [operation.get("requestBody", {})]
+            bodies += operation.get("responses", {}).values()
+            for body in bodies:
+                for media in body.get("content", {}).values():
+                    for example in media.get("examples", {}).values():
+                        ref = example.get("$ref", "")
+                        value = shared[ref.rsplit("/", 1)[-1]] if ref else example
+                        yield media.get("schema", {}), value.get("value")
+
+
+def _small(value: Any) -> bool:
+    return len(json.dumps(value, separators=(",", ":"))) <= MAX_SCHEMA_EXAMPLE_BYTES
+
+
+_JSON_TYPES: dict[str, Callable[[Any], bool]] = {
+    "object": lambda v: isinstance(v, dict),
+    "array": lambda v: isinstance(v, list),
+    "string": lambda v: isinstance(v, str),
+    "integer": lambda v: isinstance(v, int) and not isinstance(v, bool),
+    "number": lambda v: isinstance(v, int | float) and not isinstance(v, bool),
+    "boolean": lambda v: isinstance(v, bool),
+    "null": lambda v: v is None,
+}
+
+
+def _fits(value: Any, node: Any, components: dict[str, Any]) -> bool:
+    """Whether ``value`` has the shape of ``node``: enough to pick a union's branch (the
+    examples test validates every example in full)."""
+    if not isinstance(node, dict):
+        return False
+    ref = node.get("$ref")
+    if isinstance(ref, str) and ref.startswith(_COMPONENT_REF):
+        return _fits(value, components[ref.removeprefix(_COMPONENT_REF)], components)
+    if "const" in node and value != node["const"]:
+        return False
+    if "enum" in node and value not in node["enum"]:
+        return False
+    kind = node.get("type")
+    if isinstance(kind, str) and not _JSON_TYPES[kind](value):
+        return False
+    if isinstance(value, dict):
+        if not set(node.get("required", [])) <= value.keys():
+            return False
+        constants = {
+            key: sub["const"]
+            for key, sub in node.get("properties", {}).items()
+            if isinstance(sub, dict) and "const" in sub
+        }
+        if any(value.get(key) != constant for key, constant in constants.items()):
+            return False
+    unions = [node[union] for union in ("anyOf", "oneOf") if union in node]
+    return all(any(_fits(value, branch, components) for branch in union) for union in unions)
 
 
 def render_contract(app: FastAPI) -> str:

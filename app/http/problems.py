@@ -1,6 +1,6 @@
 """Render every error as problem+json (see ``app.core.errors`` for the hierarchy)."""
 
-from typing import Any
+from typing import Annotated, Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
@@ -9,6 +9,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from starlette.exceptions import HTTPException
 
 from app.core.errors import AppError, invalid_input
+from app.core.types import NamedSchema, Omittable
 from app.http.routing import allowed_methods
 
 PROBLEM_JSON = "application/problem+json"
@@ -23,33 +24,54 @@ class FieldError(BaseModel):
     type: str = Field(examples=["enum"])
 
 
+PROBLEM_CODE_SCHEMA = "ProblemCode"
+# The contract lists every code as this schema's enum (see problem_codes), so clients can
+# switch on it.
+ProblemCode = Annotated[
+    str,
+    NamedSchema(
+        PROBLEM_CODE_SCHEMA,
+        {
+            "type": "string",
+            "description": "What went wrong, stable across versions: branch on this, not on the "
+            "detail text.",
+            "examples": ["not_found"],
+        },
+    ),
+]
+
+
+def _problem_example(schema: dict[str, Any], model: type[BaseModel]) -> None:
+    # Only Problem's own: a subclass (a 409 with extension members, say) shows its own example.
+    if model is Problem:
+        schema["examples"] = [
+            {
+                "type": f"{PROBLEM_TYPE_BASE}not_found",
+                "title": "Not Found",
+                "status": 404,
+                "detail": "No exercise with slug 'hip-twirl'.",
+                "instance": "/v1/exercises/hip-twirl",
+                "code": "not_found",
+                "request_id": "0b6f1f1c9b7c4a5e8f0d2a1b3c4d5e6f",
+            }
+        ]
+
+
 class Problem(BaseModel):
     """RFC 9457 problem details plus a stable ``code``."""
 
-    model_config = ConfigDict(
-        json_schema_extra={
-            "examples": [
-                {
-                    "type": f"{PROBLEM_TYPE_BASE}not_found",
-                    "title": "Not Found",
-                    "status": 404,
-                    "detail": "No exercise with slug 'hip-twirl'.",
-                    "instance": "/v1/exercises/hip-twirl",
-                    "code": "not_found",
-                    "request_id": "0b6f1f1c9b7c4a5e8f0d2a1b3c4d5e6f",
-                }
-            ]
-        }
-    )
+    model_config = ConfigDict(json_schema_extra=_problem_example)
 
     type: str
     title: str
     status: int
     detail: str
     instance: str
-    code: str
+    code: ProblemCode
     request_id: str
-    errors: list[FieldError] | None = None
+    errors: Omittable[list[FieldError]] = Field(
+        default=None, description="Validation errors (422): each invalid input."
+    )
 
 
 def problem_body(
@@ -115,6 +137,7 @@ _HTTP_CODES = {
     405: ("method_not_allowed", "Method Not Allowed", "This path does not support the method."),
     413: ("payload_too_large", "Content Too Large", "The request body is too large."),
 }
+_HTTP_FALLBACK = ("http_error", "HTTP Error", "The request failed.")
 
 
 def problem_response(
@@ -170,9 +193,7 @@ async def _validation_error(request: Request, exc: Exception) -> JSONResponse:
 
 async def _http_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, HTTPException)
-    code, title, detail = _HTTP_CODES.get(
-        exc.status_code, ("http_error", "HTTP Error", "The request failed.")
-    )
+    code, title, detail = _HTTP_CODES.get(exc.status_code, _HTTP_FALLBACK)
     headers = dict(exc.headers) if exc.headers else {}
     if exc.status_code == 405:
         headers["Allow"] = ", ".join(allowed_methods(request.app.routes, request.url.path))
@@ -184,6 +205,16 @@ async def _http_error(request: Request, exc: Exception) -> JSONResponse:
         detail=detail,
         headers=headers or None,
     )
+
+
+def problem_codes() -> list[str]:
+    """Every ``code`` a problem can carry: each :class:`AppError` class's (so a new error class
+    is listed as soon as it is imported) and the routing errors'."""
+    classes: list[type[AppError]] = [AppError]
+    for cls in classes:
+        classes.extend(cls.__subclasses__())
+    routing = {code for code, _, _ in _HTTP_CODES.values()} | {_HTTP_FALLBACK[0]}
+    return sorted({cls.code for cls in classes} | routing)
 
 
 def install_exception_handlers(app: FastAPI) -> None:

@@ -8,6 +8,7 @@ from fastapi import Header, Request, Response
 from sqlmodel import Session
 
 from app.core.errors import AppError
+from app.core.types import Omittable
 from app.http.conditional import private_content
 from app.http.problems import app_error_response
 from app.idempotency import service
@@ -15,7 +16,7 @@ from app.idempotency.service import StoredResponse
 from app.tenants.schemas import Principal
 
 IdempotencyKeyHeader = Annotated[
-    str | None,
+    Omittable[str],
     Header(
         alias="Idempotency-Key",
         min_length=1,

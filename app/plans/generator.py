@@ -249,7 +249,7 @@ class _Builder:
     def _cardio_frequency(self) -> int:
         session = self.sessions[SessionKind.cardio]
         frequency = session.frequency.times_per_week
-        return int(frequency.min) if frequency else 4
+        return int(frequency.minimum) if frequency else 4
 
     def _cardio_choices(self) -> list[str]:
         choices = []
@@ -576,7 +576,7 @@ class _Builder:
 
     def _minutes(self, exercise: ExercisePublic, level: float) -> float:
         duration = exercise.dose.duration_minutes
-        return round(duration.min + (duration.max - duration.min) * level, 2)
+        return round(duration.minimum + (duration.maximum - duration.minimum) * level, 2)
 
     # -- adjustments
 
@@ -593,7 +593,9 @@ class _Builder:
 def _at(value_range: Range | None, level: float) -> int | None:
     if value_range is None:
         return None
-    return math.floor(value_range.min + (value_range.max - value_range.min) * level + 0.5)
+    return math.floor(
+        value_range.minimum + (value_range.maximum - value_range.minimum) * level + 0.5
+    )
 
 
 def _dose_text(

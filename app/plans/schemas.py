@@ -1,8 +1,9 @@
 """Plan requests and the generated 8-week plan.
 
 Every constraint is in the JSON Schema: the weekday, equipment and cardio vocabularies, the
-IANA time zones (from the ``tzdata`` package, so every machine publishes the same list), the
-known finding codes, and the two ways of giving the assessment (a discriminated union).
+time zone (an IANA name, checked against the ``tzdata`` package so every machine accepts the
+same names), the known finding codes, and the two ways of giving the assessment (a
+discriminated union).
 """
 
 import importlib.resources
@@ -10,12 +11,13 @@ from datetime import date, time
 from enum import StrEnum
 from typing import Annotated, Any, Literal, TypeVar
 
-from pydantic import AfterValidator, Field, WithJsonSchema
+from pydantic import AfterValidator, Field, StringConstraints
+from pydantic_core import PydanticCustomError
 
-from app.assessments.schemas import AssessmentAnswers, Triage, TriageLevel
+from app.assessments.schemas import AssessmentAnswers, FindingCode, Triage, TriageLevel
 from app.assessments.service import Assessments
 from app.catalogue.schemas import Equipment, SessionKind, Side, Slug, StrictModel, Text
-from app.core.types import JsonDate, JsonInt, LocalTime
+from app.core.types import JsonDate, JsonInt, LocalTime, NamedSchema, Omittable
 from app.http.problems import Problem
 
 ItemT = TypeVar("ItemT")
@@ -24,37 +26,55 @@ TIME_ZONES: tuple[str, ...] = tuple(
     sorted(importlib.resources.files("tzdata").joinpath("zones").read_text().split())
 )
 _TIME_ZONE_SET = frozenset(TIME_ZONES)
+_TIME_ZONE_HELP = (
+    "An IANA time zone name, such as `Europe/London` or `America/New_York`: the tz database's "
+    "names (https://en.wikipedia.org/wiki/List_of_tz_database_time_zones; in Python "
+    "`zoneinfo.available_timezones()`, in JavaScript `Intl.supportedValuesOf('timeZone')`)."
+)
 
 
 def _known_time_zone(value: str) -> str:
     if value not in _TIME_ZONE_SET:
-        raise ValueError("Unknown IANA time zone, e.g. 'Europe/London' or 'America/New_York'")
+        raise PydanticCustomError(
+            "unknown_time_zone",
+            "Unknown time zone: give an IANA name such as 'Europe/London' or "
+            "'America/New_York'; the list is at "
+            "https://en.wikipedia.org/wiki/List_of_tz_database_time_zones",
+        )
     return value
 
 
 TimeZone = Annotated[
     str,
+    StringConstraints(min_length=1, max_length=64),
     AfterValidator(_known_time_zone),
-    WithJsonSchema({"type": "string", "enum": list(TIME_ZONES), "examples": ["Europe/London"]}),
+    NamedSchema(
+        "TimeZone",
+        {
+            "type": "string",
+            "minLength": 1,
+            "maxLength": 64,
+            "description": _TIME_ZONE_HELP,
+            "examples": ["Europe/London"],
+        },
+    ),
 ]
 
 
-# The codes a result can carry, so the schema lists exactly what the ruleset produces.
-FINDING_CODES = tuple(sorted(Assessments.load().findings_by_code))
-_FINDING_CODE_SET = frozenset(FINDING_CODES)
+_ASSESSMENTS = Assessments.load()
+# The codes of the findings a result can carry.
+FINDING_CODES = tuple(sorted(_ASSESSMENTS.findings_by_code))
+# Every code a result names (its triage reasons' red flags too): all are FindingCodes.
+_KNOWN_CODES = frozenset(_ASSESSMENTS.finding_codes)
 
 
 def _known_finding(value: str) -> str:
-    if value not in _FINDING_CODE_SET:
-        raise ValueError("Unknown finding code; see the enum in the schema")
+    if value not in _KNOWN_CODES:
+        raise ValueError("Unknown finding code; see the FindingCode enum in the contract")
     return value
 
 
-KnownFinding = Annotated[
-    str,
-    AfterValidator(_known_finding),
-    WithJsonSchema({"type": "string", "enum": list(FINDING_CODES)}),
-]
+KnownFinding = Annotated[FindingCode, AfterValidator(_known_finding)]
 
 
 class Weekday(StrEnum):
@@ -166,7 +186,7 @@ class ItemDose(StrictModel):
 class Why(StrictModel):
     rule_id: str
     week_focus: Text
-    finding: str | None
+    finding: FindingCode | None
     text: Text
 
 
@@ -237,7 +257,7 @@ class Plan(StrictModel):
     input_hash: str = Field(description="SHA-256 of the canonical request: same input, same plan.")
     inputs: PlanRequest
     triage: TriageLevel
-    findings: list[str]
+    findings: list[FindingCode]
     adjustments: list[Adjustment]
     weeks: list[PlanWeek] = Field(min_length=8, max_length=8)
 
@@ -254,11 +274,22 @@ class PlanRefusal(Problem):
 
 
 class NotEnoughTimeProblem(Problem):
-    minimum_minutes_per_day: float | None = Field(
-        default=None, description="Present when minutes_per_day cannot hold the daily essentials."
+    minimum_minutes_per_day: Omittable[float] = Field(
+        default=None,
+        description="The fewest minutes a day that hold the daily essentials; present when "
+        "`minutes_per_day` cannot.",
     )
 
 
-CALENDAR_RESPONSE: dict[str, Any] = {
-    CALENDAR: {"schema": {"type": "string", "description": "RFC 5545 iCalendar"}}
-}
+def calendar_response(example: str) -> dict[str, Any]:
+    """The 200 of a route that answers with iCalendar, ``example`` being its body."""
+    return {
+        "description": "The plan as RFC 5545 iCalendar: one event per session per day, in the "
+        "plan's time zone.",
+        "content": {
+            CALENDAR: {
+                "schema": {"type": "string", "description": "RFC 5545 iCalendar"},
+                "examples": {"example": {"summary": "The first day's events", "value": example}},
+            }
+        },
+    }

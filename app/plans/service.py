@@ -3,7 +3,7 @@
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from app.assessments.schemas import Triage
+from app.assessments.schemas import Triage, TriageLevel
 from app.assessments.service import Assessments
 from app.catalogue.snapshot import CatalogueSnapshot
 from app.core.errors import Conflict, UnprocessableContent
@@ -100,8 +100,11 @@ class Planner:
             triage, findings = result.triage, result.findings
         else:
             known = assessments.findings_by_code
-            findings = [known[code] for code in request.assessment.findings]
-            level = request.assessment.triage
+            codes = request.assessment.findings
+            findings = [known[code] for code in codes if code in known]
+            # The other codes are red flags (a result's triage reasons): never a plan.
+            red_flag = len(findings) < len(codes)
+            level = TriageLevel.seek_care_now if red_flag else request.assessment.triage
             triage = Triage(
                 level=level, reasons=[], advice=getattr(assessments.ruleset.advice, level.value)
             )

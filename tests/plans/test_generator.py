@@ -132,17 +132,17 @@ def all_items(plan: Plan) -> Iterator[PlanItem]:
 
 
 def value_at_top(value_range: Range | None) -> int | None:
-    return None if value_range is None else int(value_range.max)
+    return None if value_range is None else int(value_range.maximum)
 
 
 def value_at_bottom(value_range: Range | None) -> int | None:
-    return None if value_range is None else int(value_range.min)
+    return None if value_range is None else int(value_range.minimum)
 
 
 def within(value: int | None, value_range: Range | None) -> bool:
     if value_range is None:
         return value is None
-    return value is not None and value_range.min <= value <= value_range.max
+    return value is not None and value_range.minimum <= value <= value_range.maximum
 
 
 def dose_in_range(dose: ItemDose, exercise: ExercisePublic) -> bool:
@@ -151,7 +151,7 @@ def dose_in_range(dose: ItemDose, exercise: ExercisePublic) -> bool:
         within(dose.sets, ranges.sets)
         and within(dose.reps, ranges.reps)
         and within(dose.hold_seconds, ranges.hold_seconds)
-        and ranges.duration_minutes.min <= dose.minutes <= ranges.duration_minutes.max
+        and ranges.duration_minutes.minimum <= dose.minutes <= ranges.duration_minutes.maximum
         and dose.per_side == ranges.per_side
     )
 
@@ -498,7 +498,7 @@ class TestFindings:
                 assert extra.sets == value_at_top(exercise.dose.sets)
                 assert extra.reps == value_at_top(exercise.dose.reps)
                 assert extra.hold_seconds == value_at_top(exercise.dose.hold_seconds)
-                assert extra.minutes == exercise.dose.duration_minutes.max
+                assert extra.minutes == exercise.dose.duration_minutes.maximum
             else:
                 assert planned.extra_volume_side is None, planned.slug
                 assert planned.extra_volume_dose is None, planned.slug
@@ -806,7 +806,7 @@ class TestHighPain:
                         assert planned.dose.hold_seconds == value_at_bottom(
                             exercise.dose.hold_seconds
                         )
-                        assert planned.dose.minutes == exercise.dose.duration_minutes.min
+                        assert planned.dose.minutes == exercise.dose.duration_minutes.minimum
 
     def test_the_adjustment_names_rule_pg6(self, gentle: Plan) -> None:
         assert gentle.adjustments[0].rule_id == "PG-6"
