@@ -5,7 +5,7 @@ models on load (unknown keys rejected), and the API publishes exactly the same f
 """
 
 from enum import StrEnum
-from typing import Annotated, Self
+from typing import Annotated, Any, Self
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
@@ -102,7 +102,15 @@ class MinutesRange(Range):
     """A time in minutes, which may be fractional (half a minute for a 30-second hold)."""
 
 
+def _every_field_required(schema: dict[str, Any]) -> None:
+    """The API sends every field (null where the guide gives no such number); only the data
+    files may leave one out, so the published schema requires them all."""
+    schema["required"] = list(schema["properties"])
+
+
 class Frequency(StrictModel):
+    model_config = ConfigDict(json_schema_extra=_every_field_required)
+
     text: Text = Field(examples=["three times per week"])
     times_per_week: CountRange | None = Field(
         default=None, description="How many days a week; 7 for daily."
@@ -114,6 +122,8 @@ class Frequency(StrictModel):
 
 class Dose(StrictModel):
     """The guide's default dose. Null means the guide sets no such number for this exercise."""
+
+    model_config = ConfigDict(json_schema_extra=_every_field_required)
 
     sets: CountRange | None = None
     reps: CountRange | None = None
