@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from typing import Annotated, Any
 
 from fastapi import Depends, Header, Request, Response
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 from app.core.errors import PreconditionFailed, PreconditionRequired
 from app.core.types import Omittable
@@ -168,10 +168,9 @@ def conditional_json(
 _VERSION_ETAG = re.compile(r'"v([0-9]{1,18})"')
 
 IfMatchHeader = Annotated[
-    Omittable[str],
+    Omittable[Annotated[str, StringConstraints(max_length=512)]],
     Header(
         alias="If-Match",
-        max_length=512,
         description="The `ETag` you last read (`*` for any version). Required on updates: "
         "428 when missing, 412 when the resource has changed since.",
     ),

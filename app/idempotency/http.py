@@ -5,6 +5,7 @@ from datetime import timedelta
 from typing import Annotated, Any
 
 from fastapi import Header, Request, Response
+from pydantic import StringConstraints
 from sqlmodel import Session
 
 from app.core.errors import AppError
@@ -15,13 +16,13 @@ from app.idempotency import service
 from app.idempotency.service import StoredResponse
 from app.tenants.schemas import Principal
 
+IdempotencyKey = Annotated[
+    str, StringConstraints(min_length=1, max_length=255, pattern=r"^[\x21-\x7e]+$")
+]
 IdempotencyKeyHeader = Annotated[
-    Omittable[str],
+    Omittable[IdempotencyKey],
     Header(
         alias="Idempotency-Key",
-        min_length=1,
-        max_length=255,
-        pattern=r"^[\x21-\x7e]+$",
         description="A unique value per intended create (a UUID, say). A retry with the same "
         "key and body replays the first response, success or error, with "
         "`Idempotent-Replayed: true`; keys are kept at least 24 hours per organisation.",

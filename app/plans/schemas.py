@@ -22,6 +22,7 @@ from app.http.problems import Problem
 
 ItemT = TypeVar("ItemT")
 
+TIME_ZONE_FORMAT = "iana-time-zone"
 TIME_ZONES: tuple[str, ...] = tuple(
     sorted(importlib.resources.files("tzdata").joinpath("zones").read_text().split())
 )
@@ -52,6 +53,7 @@ TimeZone = Annotated[
         "TimeZone",
         {
             "type": "string",
+            "format": TIME_ZONE_FORMAT,
             "minLength": 1,
             "maxLength": 64,
             "description": _TIME_ZONE_HELP,

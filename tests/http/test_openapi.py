@@ -152,6 +152,17 @@ def test_no_parameter_can_be_null() -> None:
             assert "anyOf" not in text, (path, method, parameter)
 
 
+def test_header_parameters_keep_their_bounds() -> None:
+    """Bounds the server enforces are published (a quirk of pydantic drops a `pattern` given
+    beside an optional type's validator)."""
+    create = contract()["paths"]["/v1/patients"]["post"]["parameters"]
+    (key,) = [p["schema"] for p in create if p["name"] == "Idempotency-Key"]
+    assert (key["minLength"], key["maxLength"], key["pattern"]) == (1, 255, r"^[\x21-\x7e]+$")
+    update = contract()["paths"]["/v1/patients/{patient_id}"]["patch"]["parameters"]
+    (if_match,) = [p["schema"] for p in update if p["name"] == "If-Match"]
+    assert if_match["maxLength"] == 512
+
+
 def test_time_zone_is_one_named_string_schema() -> None:
     time_zone = components()["TimeZone"]
     assert time_zone["type"] == "string"
