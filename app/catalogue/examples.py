@@ -10,7 +10,7 @@ from app.catalogue.filters import ExerciseQuery
 from app.catalogue.schemas import Category, Target
 from app.catalogue.snapshot import CatalogueSnapshot
 from app.http.conditional import Representation
-from app.http.openapi import shortened
+from app.http.openapi_examples import shortened
 
 _content = load_content()
 SNAPSHOT = CatalogueSnapshot(

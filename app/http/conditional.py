@@ -18,7 +18,7 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 from app.core.errors import PreconditionFailed, PreconditionRequired
 from app.core.types import Omittable
-from app.http.openapi import example_response
+from app.http.openapi_examples import example_response
 
 
 class CacheValidatorHeaders(BaseModel):

@@ -9,7 +9,7 @@ from pydantic import BaseModel
 from app.assessments.examples import REQUESTS as ASSESSMENT_REQUESTS
 from app.assessments.examples import RESPONSES as ASSESSMENT_RESPONSES
 from app.assessments.schemas import AssessmentAnswers, AssessmentResult
-from app.http.openapi import shortened
+from app.http.openapi_examples import shortened
 from app.patients.schemas import PatientPublic, PlanStatus, StoredAssessment, StoredPlanSummary
 from app.plans.examples import NOT_ENOUGH_TIME as PLAN_PREVIEW_NOT_ENOUGH_TIME
 from app.plans.examples import PLAN

@@ -15,7 +15,7 @@ from app.core.db import utc_now
 from app.http.body import JsonBody
 from app.http.conditional import IfMatchHeader, if_match, private_content, version_etag
 from app.http.dependencies import SessionDep
-from app.http.openapi import example_response, shared_example_response
+from app.http.openapi_examples import example_response, shared_example_response
 from app.http.problems import problem_responses
 from app.http.query import NO_QUERY_PARAMETERS, PageQuery
 from app.idempotency.http import IdempotencyKeyHeader, respond_idempotently

@@ -8,7 +8,7 @@ from app.assessments.examples import REQUESTS as ASSESSMENT_REQUESTS
 from app.assessments.service import Assessments
 from app.catalogue.examples import SNAPSHOT
 from app.core.errors import AppError
-from app.http.openapi import shortened
+from app.http.openapi_examples import shortened
 from app.http.problems import problem_body
 from app.plans.calendar import plan_to_ical
 from app.plans.schemas import Plan, PlanRequest

@@ -10,7 +10,7 @@ from app.assessments.service import Assessments
 from app.catalogue.dependencies import CatalogueDep
 from app.catalogue.snapshot import CatalogueSnapshot
 from app.http.body import JsonBody
-from app.http.openapi import example_response
+from app.http.openapi_examples import example_response
 from app.http.problems import problem_responses
 from app.http.query import NO_QUERY_PARAMETERS
 from app.plans import examples

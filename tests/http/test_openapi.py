@@ -24,11 +24,11 @@ from app.assessments.service import Assessments
 from app.core.errors import AppError
 from app.http.openapi import (
     CONTRACT_PATH,
-    MAX_SCHEMA_EXAMPLE_BYTES,
     build_openapi,
     operation_id,
     render_contract,
 )
+from app.http.openapi_examples import MAX_SCHEMA_EXAMPLE_BYTES
 
 CONTRACT_URI = "urn:hipspine:contract"
 SUCCESS = re.compile(r"2[0-9][0-9]")
