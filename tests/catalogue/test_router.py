@@ -192,6 +192,12 @@ class TestGetExercise:
         expected = next(e for e in content.exercises if e.slug == "clamshell")
         assert response.json() == expected.model_dump(mode="json")
 
+    def test_counts_are_json_integers(self, client: TestClient) -> None:
+        body = client.get("/v1/exercises/clamshell").text
+
+        assert '"sets":{"minimum":2,"maximum":2},"reps":{"minimum":12,"maximum":12}' in body
+        assert '"times_per_week":{"minimum":3,"maximum":3}' in body
+
     def test_unknown_slug_is_404_problem(self, client: TestClient) -> None:
         response = client.get("/v1/exercises/hip-twirl")
 

@@ -209,6 +209,9 @@ def test_counts_are_integers_and_minutes_numbers() -> None:
     for field in (dose["sets"], dose["reps"], dose["hold_seconds"], frequency["times_per_week"]):
         assert ref("CountRange") in field["anyOf"]
     assert dose["duration_minutes"]["$ref"] == ref("MinutesRange")["$ref"]
+    # Always sent (null where the guide gives no such number), so required in the contract.
+    assert set(components()["Dose"]["required"]) == set(dose)
+    assert set(components()["Frequency"]["required"]) == set(frequency)
 
 
 def test_no_default_is_null() -> None:

@@ -141,6 +141,26 @@ class TestPreviewExamples:
         assert problem["triage"]["level"] == "seek_care_now"
         assert "medical care" in problem["triage"]["advice"]
 
+    def test_a_red_flags_code_among_the_findings_is_refused_whatever_the_triage(
+        self, client: TestClient
+    ) -> None:
+        """Red-flag codes (a result's triage reasons) are FindingCodes too: given as findings,
+        they mean a red flag, never a plan."""
+        body = changed(
+            FIFTEEN_MINUTES,
+            ("assessment",),
+            {
+                "kind": "result",
+                "triage": "self_care",
+                "findings": ["bridge.lumbar_before_glutes", "red_flag.numbness"],
+            },
+        )
+
+        response = client.post(PREVIEW, json=body)
+
+        problem = assert_problem(response, 409, "conflict")
+        assert problem["triage"]["level"] == "seek_care_now"
+
 
 class TestPreviewIsStateless:
     @pytest.mark.parametrize("name", ["desk_worker_tight_right_hip", "no_equipment_15_minutes"])
