@@ -9,13 +9,14 @@ from functools import partial
 from typing import Any
 
 import anyio
-from fastapi import FastAPI
+from fastapi import Depends, FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 from sqlalchemy import Engine
 from sqlalchemy.exc import OperationalError
 from sqlmodel import Session
 
 from app.assessments.router import router as assessments_router
+from app.assessments.schemas import FINDING_CODE_SCHEMA
 from app.assessments.service import Assessments
 from app.assessments.tokens import ResultTokens
 from app.catalogue.router import guidance_router
@@ -28,14 +29,22 @@ from app.core.logging import configure_logging
 from app.health.router import router as health_router
 from app.http.docs import mount_docs
 from app.http.middleware import RequestContextMiddleware
-from app.http.openapi import api_description, build_openapi, operation_id
+from app.http.openapi import (
+    api_description,
+    build_openapi,
+    enum_extension,
+    operation_id,
+    shared_examples,
+)
 from app.http.problems import (
     document_request_errors,
     install_exception_handlers,
     problem_responses,
 )
+from app.http.query import reject_repeated_parameters
 from app.http.response_cache import PublicResponseCache
 from app.idempotency.service import purge_expired
+from app.patients import examples as patient_examples
 from app.patients.router import assessments as patient_assessments_router
 from app.patients.router import patients as patients_router
 from app.patients.router import plans as patient_plans_router
@@ -121,6 +130,7 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
         generate_unique_id_function=operation_id,
         separate_input_output_schemas=False,
         responses=problem_responses(500),
+        dependencies=[Depends(reject_repeated_parameters)],
     )
     app.state.engine = app_engine
     app.state.write_engine = writing(app_engine)
@@ -145,7 +155,14 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
 
     def openapi() -> dict[str, Any]:
         return build_openapi(
-            app, extensions=(document_rate_limits, document_security, document_request_errors)
+            app,
+            extensions=(
+                document_rate_limits,
+                document_security,
+                document_request_errors,
+                enum_extension(FINDING_CODE_SCHEMA, assessments.finding_codes),
+                shared_examples({"StoredPlan": patient_examples.STORED_PLAN}),
+            ),
         )
 
     app.openapi = openapi  # type: ignore[method-assign]

@@ -1,17 +1,18 @@
-"""OpenAPI examples: one request per triage level, and the responses the scorer gives them.
+"""OpenAPI examples: one request per triage level, the responses the scorer gives them, and the
+definitions the API serves.
 
 The responses are computed from the content and ruleset files, never written by hand, so the
 published examples are always what the API really answers (the result tokens are signed with
 an example secret, so they are valid in shape but not on a server).
 """
 
+import json
 from typing import Any
 
 from app.assessments.schemas import AssessmentAnswers, RedFlagAnswers
 from app.assessments.service import Assessments
 from app.assessments.tokens import ResultTokens
-from app.catalogue.content import load_content
-from app.catalogue.snapshot import CatalogueSnapshot
+from app.catalogue.examples import SNAPSHOT
 
 NO_RED_FLAGS = dict.fromkeys(RedFlagAnswers.model_fields, False)
 EXAMPLE_TOKENS = ResultTokens(b"an example secret: tokens in the examples are not valid")
@@ -68,21 +69,14 @@ REQUESTS: dict[str, dict[str, Any]] = {
 }
 
 
-def _responses() -> dict[str, dict[str, Any]]:
-    content = load_content()
-    catalogue = CatalogueSnapshot(
-        version=content.version, exercises=content.exercises, guidance=content.guidance
-    )
-    assessments = Assessments.load()
-    return {
-        level: {
-            "summary": example["summary"],
-            "value": assessments.scored(
-                AssessmentAnswers.model_validate(example["value"]), catalogue, EXAMPLE_TOKENS
-            ).model_dump(mode="json"),
-        }
-        for level, example in REQUESTS.items()
+_assessments = Assessments.load()
+RESPONSES: dict[str, dict[str, Any]] = {
+    level: {
+        "summary": example["summary"],
+        "value": _assessments.scored(
+            AssessmentAnswers.model_validate(example["value"]), SNAPSHOT, EXAMPLE_TOKENS
+        ).model_dump(mode="json"),
     }
-
-
-RESPONSES = _responses()
+    for level, example in REQUESTS.items()
+}
+DEFINITIONS = json.loads(_assessments.definitions(SNAPSHOT).body)

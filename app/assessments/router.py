@@ -7,22 +7,40 @@ from app.assessments.dependencies import AssessmentsDep, ResultTokensDep
 from app.assessments.schemas import AssessmentAnswers, AssessmentDefinitions, ScoredAssessment
 from app.catalogue.dependencies import CatalogueDep
 from app.http.body import JsonBody
-from app.http.conditional import NOT_MODIFIED, public_content
+from app.http.conditional import CACHE_VALIDATORS, public_content, public_content_responses
 from app.http.problems import problem_responses
-from app.http.query import StrictQueryRoute
+from app.http.query import NO_QUERY_PARAMETERS
 
 answers_body = JsonBody(AssessmentAnswers, examples=examples.REQUESTS)
 
-router = APIRouter(route_class=StrictQueryRoute, prefix="/v1/assessments", tags=["assessments"])
+# No assessment route takes query parameters.
+router = APIRouter(
+    prefix="/v1/assessments", tags=["assessments"], dependencies=[NO_QUERY_PARAMETERS]
+)
+
+_RULESET_VERSION = {
+    "X-Ruleset-Version": {
+        "description": "The scoring rules' version, as in every score result.",
+        "schema": {"type": "string", "examples": ["1-5b7e0c2d9a11"]},
+    }
+}
 
 
 @router.get(
     "",
     response_model=AssessmentDefinitions,
     summary="The self-tests and screening questions",
-    responses={**NOT_MODIFIED, **problem_responses(422)},
+    responses={
+        **public_content_responses(
+            examples.DEFINITIONS,
+            summary="The self-tests, intake questions and red-flag screen",
+            extra_headers=_RULESET_VERSION,
+        ),
+        **problem_responses(422),
+    },
+    dependencies=[CACHE_VALIDATORS],
 )
-async def get_definitions(
+async def get_assessment_definitions(
     request: Request, catalogue: CatalogueDep, assessments: AssessmentsDep
 ) -> Response:
     """The three self-tests with the answers each takes (per side where the test is per side),

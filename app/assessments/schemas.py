@@ -11,10 +11,24 @@ from typing import Annotated, Literal
 
 from pydantic import Field, StrictBool, StringConstraints
 
-from app.catalogue.schemas import Dose, Side, Slug, StrictModel, Target, Text
-from app.core.types import JsonInt
+from app.catalogue.schemas import Category, Dose, Side, Slug, StrictModel, Target, Text
+from app.core.types import JsonInt, NamedSchema
 
-FindingCode = Annotated[str, StringConstraints(pattern=r"^[a-z_]+(\.[a-z_]+)*$", max_length=80)]
+FINDING_CODE_SCHEMA = "FindingCode"
+# One named schema wherever a finding is referred to by its code; the contract lists the codes
+# the loaded ruleset can produce as its enum (``app.assessments.openapi``), since they are data.
+FindingCode = Annotated[
+    str,
+    StringConstraints(pattern=r"^[a-z_]+(\.[a-z_]+)*$", max_length=80),
+    NamedSchema(
+        FINDING_CODE_SCHEMA,
+        {
+            "type": "string",
+            "description": "A finding's stable code: what a result found, and on which side.",
+            "examples": ["hip_extension.restricted.left"],
+        },
+    ),
+]
 RuleId = Annotated[str, StringConstraints(pattern=r"^[A-Z]+-[0-9]+$", max_length=16)]
 RESULT_TOKEN_MAX_LENGTH = 4096
 
@@ -156,7 +170,7 @@ class TestResult(StrictModel):
 
 
 class Finding(StrictModel):
-    code: FindingCode = Field(examples=["hip_extension.restricted.left"])
+    code: FindingCode
     rule_id: RuleId
     test: TestName | None
     side: Side | None
@@ -182,7 +196,7 @@ class Recommendation(StrictModel):
     rank: int = Field(ge=1)
     slug: Slug
     name: Text
-    category: str
+    category: Category
     dose: Dose
     reasons: list[RecommendationReason] = Field(min_length=1)
 

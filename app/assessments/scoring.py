@@ -124,6 +124,11 @@ def _answers_by_test(answers: AssessmentAnswers) -> dict[TestName, dict[Side | N
     return by_test
 
 
+def red_flag_code(field: str) -> str:
+    """The code a triage reason gives the red flag answered yes in ``red_flags.<field>``."""
+    return f"red_flag.{field}"
+
+
 def _test_findings(
     test_answers: Mapping[TestName, Mapping[Side | None, str]], ruleset: Ruleset
 ) -> list[Finding]:
@@ -241,7 +246,7 @@ def _red_flag_reasons(
     return [
         (
             flag.level,
-            TriageReason(rule_id=flag.rule_id, finding=f"red_flag.{flag.field}", text=flag.reason),
+            TriageReason(rule_id=flag.rule_id, finding=red_flag_code(flag.field), text=flag.reason),
         )
         for flag in flagged
     ]
@@ -427,7 +432,7 @@ def _recommendation(
         rank=rank,
         slug=exercise.slug,
         name=exercise.name,
-        category=exercise.category.value,
+        category=exercise.category,
         dose=exercise.dose,
         reasons=reasons,
     )

@@ -99,6 +99,12 @@ class Assessments:
         refers to when it lists codes. Built once per loaded ruleset."""
         return scoring.all_findings(self.ruleset)
 
+    @cached_property
+    def finding_codes(self) -> list[str]:
+        """Every code a result can carry: its findings', and its triage reasons' red flags."""
+        red_flags = (scoring.red_flag_code(flag.field) for flag in self.ruleset.red_flags)
+        return sorted({*self.findings_by_code, *red_flags})
+
     def definitions(self, catalogue: CatalogueSnapshot) -> Representation:
         """Built once per catalogue version (it quotes the catalogue's self-assessments)."""
         cached = self._definitions.get(catalogue.version)

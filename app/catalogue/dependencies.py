@@ -1,13 +1,12 @@
 from typing import Annotated
 
-from fastapi import Depends, Request
+from fastapi import Depends, Query, Request
 
 from app.catalogue.filters import ExerciseQuery
 from app.catalogue.schemas import ExercisePublic, Slug
 from app.catalogue.service import CatalogueCache
 from app.catalogue.snapshot import CatalogueSnapshot
 from app.core.errors import NotFound
-from app.http.query import QueryParser
 
 
 async def current_catalogue(request: Request) -> CatalogueSnapshot:
@@ -28,5 +27,4 @@ async def exercise_by_slug(slug: Slug, catalogue: CatalogueDep) -> ExercisePubli
 
 ExerciseDep = Annotated[ExercisePublic, Depends(exercise_by_slug)]
 
-exercise_query = QueryParser(ExerciseQuery)
-ExerciseQueryDep = Annotated[ExerciseQuery, Depends(exercise_query)]
+ExerciseQueryDep = Annotated[ExerciseQuery, Query()]

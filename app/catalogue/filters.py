@@ -4,10 +4,11 @@ from collections.abc import Iterable
 from enum import StrEnum
 from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import Field, StringConstraints
 
 from app.catalogue.schemas import Category, Difficulty, Equipment, ExercisePublic, Position, Target
-from app.http.pagination import DEFAULT_LIMIT, MAX_LIMIT, Cursor
+from app.core.types import Omittable
+from app.http.query import PageQuery
 
 
 class EquipmentFilter(StrEnum):
@@ -21,35 +22,30 @@ class EquipmentFilter(StrEnum):
     chair = Equipment.chair.value
 
 
-class ExerciseQuery(BaseModel):
+# The pattern says in the schema what stripping enforces: not only whitespace.
+SearchWords = Annotated[
+    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100, pattern=r"\S")
+]
+
+
+class ExerciseQuery(PageQuery):
     """``GET /v1/exercises`` query parameters. Unknown parameters are rejected."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-    category: Category | None = None
-    target: Target | None = Field(default=None, description="Exercises working this area.")
-    equipment: EquipmentFilter | None = Field(
+    category: Omittable[Category] = Field(default=None, description="Exercises of this kind.")
+    target: Omittable[Target] = Field(default=None, description="Exercises working this area.")
+    equipment: Omittable[EquipmentFilter] = Field(
         default=None,
         description="Exercises doable with this item; `none` for those that need nothing.",
     )
-    position: Position | None = None
-    difficulty: Difficulty | None = None
-    max_minutes: float | None = Field(
+    position: Omittable[Position] = Field(default=None, description="Exercises done this way.")
+    difficulty: Omittable[Difficulty] = Field(default=None, description="Exercises this hard.")
+    max_minutes: Omittable[Annotated[float, Field(gt=0, le=240)]] = Field(
         default=None,
-        gt=0,
-        le=240,
         description="Exercises whose shortest bout at the default dose fits in this many minutes.",
     )
-    q: (
-        # The pattern says in the schema what stripping enforces: not only whitespace.
-        Annotated[
-            str,
-            StringConstraints(strip_whitespace=True, min_length=1, max_length=100, pattern=r"\S"),
-        ]
-        | None
-    ) = Field(default=None, description="Words that must all appear in the name, summary or steps.")
-    cursor: Cursor | None = None
-    limit: int = Field(default=DEFAULT_LIMIT, ge=1, le=MAX_LIMIT)
+    q: Omittable[SearchWords] = Field(
+        default=None, description="Words that must all appear in the name, summary or steps."
+    )
 
 
 def filter_exercises(
@@ -64,7 +60,9 @@ def filter_exercises(
         and _has_equipment(exercise, query.equipment)
         and (query.position is None or exercise.position == query.position)
         and (query.difficulty is None or exercise.difficulty == query.difficulty)
-        and (query.max_minutes is None or exercise.dose.duration_minutes.min <= query.max_minutes)
+        and (
+            query.max_minutes is None or exercise.dose.duration_minutes.minimum <= query.max_minutes
+        )
         and all(word in _search_text(exercise) for word in words)
     ]
 

@@ -1,8 +1,10 @@
 from fastapi import APIRouter, Request, Response
 
-from app.catalogue.dependencies import CatalogueDep, ExerciseDep, ExerciseQueryDep, exercise_query
+from app.catalogue import examples
+from app.catalogue.dependencies import CatalogueDep, ExerciseDep, ExerciseQueryDep
 from app.catalogue.schemas import (
     CataloguePublic,
+    ExercisePage,
     ExercisePublic,
     FaqList,
     GuidancePublic,
@@ -12,114 +14,155 @@ from app.catalogue.schemas import (
     SelfAssessmentList,
 )
 from app.catalogue.snapshot import CatalogueSnapshot
-from app.http.conditional import NOT_MODIFIED, Representation, public_content
-from app.http.pagination import Page
+from app.http.conditional import (
+    CACHE_VALIDATORS,
+    Representation,
+    public_content,
+    public_content_responses,
+)
 from app.http.problems import problem_responses
-from app.http.query import StrictQueryRoute
+from app.http.query import NO_QUERY_PARAMETERS
 
-router = APIRouter(
-    route_class=StrictQueryRoute, prefix="/v1", tags=["catalogue"], responses=NOT_MODIFIED
-)
+router = APIRouter(prefix="/v1", tags=["catalogue"], dependencies=[CACHE_VALIDATORS])
+# No guidance route takes query parameters.
 guidance_router = APIRouter(
-    route_class=StrictQueryRoute, prefix="/v1/guidance", tags=["guidance"], responses=NOT_MODIFIED
+    prefix="/v1/guidance", tags=["guidance"], dependencies=[CACHE_VALIDATORS, NO_QUERY_PARAMETERS]
 )
 
 
-def _cached(request: Request, catalogue: CatalogueSnapshot, body: Representation) -> Response:
+def _versioned(request: Request, catalogue: CatalogueSnapshot, body: Representation) -> Response:
+    """Public content of the catalogue's current dataset version."""
     return public_content(request, body, dataset_version=catalogue.version)
 
 
 @router.get(
     "/exercises",
-    response_model=Page[ExercisePublic],
+    response_model=ExercisePage,
     summary="List exercises",
-    responses=problem_responses(422),
-    openapi_extra={"parameters": exercise_query.openapi_parameters()},
+    responses={
+        **public_content_responses(
+            examples.EXERCISE_PAGE, summary="Strength exercises for the glutes, two a page"
+        ),
+        **problem_responses(422),
+    },
 )
 async def list_exercises(
     request: Request, catalogue: CatalogueDep, query: ExerciseQueryDep
 ) -> Response:
     """Filter the catalogue; results are in the guide's order, a page at a time."""
-    return _cached(request, catalogue, catalogue.exercise_page(query))
+    return _versioned(request, catalogue, catalogue.exercise_page(query))
 
 
 @router.get(
     "/exercises/{slug}",
     response_model=ExercisePublic,
     summary="Get one exercise",
-    responses=problem_responses(404, 422),
+    responses={
+        **public_content_responses(examples.EXERCISE, summary="The clamshell"),
+        **problem_responses(404, 422),
+    },
+    dependencies=[NO_QUERY_PARAMETERS],
 )
 async def get_exercise(
     request: Request, catalogue: CatalogueDep, exercise: ExerciseDep
 ) -> Response:
-    return _cached(request, catalogue, catalogue.exercise_representations[exercise.slug])
+    return _versioned(request, catalogue, catalogue.exercise_representations[exercise.slug])
 
 
 @router.get(
     "/catalogue",
     response_model=CataloguePublic,
     summary="The whole dataset",
-    responses=problem_responses(422),
+    responses={
+        **public_content_responses(
+            examples.CATALOGUE, summary="The dataset (lists cut to their first items here)"
+        ),
+        **problem_responses(422),
+    },
+    dependencies=[NO_QUERY_PARAMETERS],
 )
 async def get_catalogue(request: Request, catalogue: CatalogueDep) -> Response:
     """Every exercise and all guidance in one response, for apps that work offline.
 
     Send the ETag back as `If-None-Match` to get a 304 while the dataset is unchanged."""
-    return _cached(request, catalogue, catalogue.catalogue)
+    return _versioned(request, catalogue, catalogue.catalogue)
 
 
 @guidance_router.get(
-    "", response_model=GuidancePublic, summary="All guidance", responses=problem_responses(422)
+    "",
+    response_model=GuidancePublic,
+    summary="All guidance",
+    responses={
+        **public_content_responses(
+            examples.GUIDANCE, summary="All guidance (lists cut to their first items here)"
+        ),
+        **problem_responses(422),
+    },
 )
 async def get_guidance(request: Request, catalogue: CatalogueDep) -> Response:
-    return _cached(request, catalogue, catalogue.guidance_all)
+    return _versioned(request, catalogue, catalogue.guidance_all)
 
 
 @guidance_router.get(
     "/self-assessments",
     response_model=SelfAssessmentList,
     summary="The three self-assessment tests",
-    responses=problem_responses(422),
+    responses={
+        **public_content_responses(examples.SELF_ASSESSMENTS, summary="The three self-tests"),
+        **problem_responses(422),
+    },
 )
 async def list_self_assessments(request: Request, catalogue: CatalogueDep) -> Response:
-    return _cached(request, catalogue, catalogue.self_assessments)
+    return _versioned(request, catalogue, catalogue.self_assessments)
 
 
 @guidance_router.get(
     "/habits",
     response_model=HabitList,
     summary="Daily habits and ergonomics",
-    responses=problem_responses(422),
+    responses={
+        **public_content_responses(examples.HABITS, summary="The daily habits"),
+        **problem_responses(422),
+    },
 )
 async def list_habits(request: Request, catalogue: CatalogueDep) -> Response:
-    return _cached(request, catalogue, catalogue.habits)
+    return _versioned(request, catalogue, catalogue.habits)
 
 
 @guidance_router.get(
     "/faq",
     response_model=FaqList,
     summary="Frequently asked questions",
-    responses=problem_responses(422),
+    responses={
+        **public_content_responses(examples.FAQ, summary="The guide's questions and answers"),
+        **problem_responses(422),
+    },
 )
 async def list_faq(request: Request, catalogue: CatalogueDep) -> Response:
-    return _cached(request, catalogue, catalogue.faq)
+    return _versioned(request, catalogue, catalogue.faq)
 
 
 @guidance_router.get(
     "/safety",
     response_model=SafetyGuidance,
     summary="Safety rules and red flags",
-    responses=problem_responses(422),
+    responses={
+        **public_content_responses(examples.SAFETY, summary="Safety rules and red flags"),
+        **problem_responses(422),
+    },
 )
 async def get_safety(request: Request, catalogue: CatalogueDep) -> Response:
-    return _cached(request, catalogue, catalogue.safety)
+    return _versioned(request, catalogue, catalogue.safety)
 
 
 @guidance_router.get(
     "/plan-template",
     response_model=PlanTemplate,
     summary="The 8-week plan template",
-    responses=problem_responses(422),
+    responses={
+        **public_content_responses(examples.PLAN_TEMPLATE, summary="The 8-week table"),
+        **problem_responses(422),
+    },
 )
 async def get_plan_template(request: Request, catalogue: CatalogueDep) -> Response:
-    return _cached(request, catalogue, catalogue.plan_template)
+    return _versioned(request, catalogue, catalogue.plan_template)

@@ -9,6 +9,9 @@ from typing import Annotated, Any, Self
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
+from app.core.types import JsonInt
+from app.http.pagination import Page
+
 Slug = Annotated[str, StringConstraints(pattern=r"^[a-z0-9]+(?:-[a-z0-9]+)*$", max_length=64)]
 Text = Annotated[str, StringConstraints(min_length=1, max_length=2000, strip_whitespace=True)]
 
@@ -74,24 +77,45 @@ class StrictModel(BaseModel):
 
 
 class Range(StrictModel):
-    """An inclusive range; ``min == max`` for a single value."""
+    """An inclusive range; ``minimum == maximum`` for a single value. Published as one of its
+    two kinds (field names that no client generator has to rename, unlike ``min``/``max``)."""
 
-    min: float = Field(ge=0)
-    max: float = Field(ge=0)
+    minimum: float = Field(ge=0)
+    maximum: float = Field(ge=0)
 
     @model_validator(mode="after")
     def _ordered(self) -> Self:
-        if self.min > self.max:
-            raise ValueError("min must not exceed max")
+        if self.minimum > self.maximum:
+            raise ValueError("minimum must not exceed maximum")
         return self
 
 
+class CountRange(Range):
+    """A count (sets, reps, seconds, times a week): whole numbers, ``minimum == maximum`` for
+    a single value."""
+
+    minimum: JsonInt = Field(ge=0)
+    maximum: JsonInt = Field(ge=0)
+
+
+class MinutesRange(Range):
+    """A time in minutes, which may be fractional (half a minute for a 30-second hold)."""
+
+
+def _every_field_required(schema: dict[str, Any]) -> None:
+    """The API sends every field (null where the guide gives no such number); only the data
+    files may leave one out, so the published schema requires them all."""
+    schema["required"] = list(schema["properties"])
+
+
 class Frequency(StrictModel):
+    model_config = ConfigDict(json_schema_extra=_every_field_required)
+
     text: Text = Field(examples=["three times per week"])
-    times_per_week: Range | None = Field(
+    times_per_week: CountRange | None = Field(
         default=None, description="How many days a week; 7 for daily."
     )
-    every_minutes_of_sitting: Range | None = Field(
+    every_minutes_of_sitting: CountRange | None = Field(
         default=None, description="For micro-breaks: one every N minutes of sitting."
     )
 
@@ -99,11 +123,13 @@ class Frequency(StrictModel):
 class Dose(StrictModel):
     """The guide's default dose. Null means the guide sets no such number for this exercise."""
 
-    sets: Range | None = None
-    reps: Range | None = None
+    model_config = ConfigDict(json_schema_extra=_every_field_required)
+
+    sets: CountRange | None = None
+    reps: CountRange | None = None
     per_side: bool = Field(description="Reps, holds or marches are counted for each side.")
-    hold_seconds: Range | None = None
-    duration_minutes: Range = Field(
+    hold_seconds: CountRange | None = None
+    duration_minutes: MinutesRange = Field(
         description="How long one bout takes at this dose; see `duration_is_estimate`."
     )
     duration_is_estimate: bool = Field(
@@ -114,48 +140,7 @@ class Dose(StrictModel):
     text: Text = Field(description="The dose as the guide words it.")
 
 
-EXERCISE_EXAMPLE: dict[str, Any] = {
-    "slug": "clamshell",
-    "name": "Clamshell",
-    "category": "strength",
-    "summary": "Side-lying knee lift that strengthens the hip abductors to stabilise the pelvis.",
-    "targets": ["hip_abductors", "glutes"],
-    "position": "side_lying",
-    "equipment": [],
-    "steps": [
-        "Lie on your side with knees bent.",
-        "Keeping your feet together, lift the top knee.",
-        "Lower with control; complete the reps, then switch sides.",
-    ],
-    "cues": ["Control the motion, avoid momentum, and breathe steadily."],
-    "cautions": ["Modify or skip any movement that provokes sharp or shooting pain."],
-    "dose": {
-        "sets": {"min": 2, "max": 2},
-        "reps": {"min": 12, "max": 12},
-        "per_side": True,
-        "hold_seconds": None,
-        "duration_minutes": {"min": 3, "max": 4},
-        "duration_is_estimate": True,
-        "frequency": {
-            "text": "three times per week",
-            "times_per_week": {"min": 3, "max": 3},
-            "every_minutes_of_sitting": None,
-        },
-        "text": "2×12 reps per side",
-    },
-    "difficulty": "beginner",
-    "sessions": ["strength"],
-    "progressions": [],
-    "regressions": [],
-    "source_section": "Strengthening for Stability: Hip-Spine Synergy",
-    "source_text": "Clamshell (2×12 reps per side) Lying on your side with knees bent, lift the "
-    "top knee while keeping feet together. Strengthens hip abductors to stabilize the pelvis.",
-}
-
-
 class ExercisePublic(StrictModel):
-    model_config = ConfigDict(json_schema_extra={"examples": [EXERCISE_EXAMPLE]})
-
     slug: Slug
     name: Annotated[str, StringConstraints(min_length=1, max_length=120)]
     category: Category
@@ -177,6 +162,10 @@ class ExercisePublic(StrictModel):
     regressions: list[Slug] = Field(description="Gentler variations, by slug.")
     source_section: Text = Field(description="The guide section this item comes from.")
     source_text: Text = Field(description="The guide's own words this item is built from.")
+
+
+class ExercisePage(Page[ExercisePublic]):
+    """A page of exercises."""
 
 
 class Side(StrEnum):
@@ -240,7 +229,7 @@ class SessionDefinition(SourcedItem):
     name: Text
     time_of_day: TimeOfDay
     frequency: Frequency
-    duration_minutes: Range
+    duration_minutes: MinutesRange
     exercises: list[Slug] = Field(min_length=1)
 
 

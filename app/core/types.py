@@ -1,15 +1,27 @@
-"""Types that accept and produce exactly what their JSON Schema says.
+"""Types that accept and produce exactly what their JSON Schema says, and publish a schema that
+client generators turn into clean types.
 
 Pydantic's lax mode takes ``"4"`` or ``true`` for an integer; strict mode refuses ``4.0``, which
 JSON Schema counts as an integer. ``JsonInt`` sits between: any JSON number with no fractional
-part, and nothing else.
+part, and nothing else. ``Omittable`` and ``Nullable`` keep optional fields free of the
+``default: null`` pydantic would publish, and ``NamedSchema`` makes a constrained type one named
+component schema.
 """
 
 import re
 from datetime import date, time
-from typing import Annotated, Any
+from typing import Annotated, Any, TypeVar
 
-from pydantic import BeforeValidator, Field, PlainSerializer, WithJsonSchema
+from pydantic import (
+    BeforeValidator,
+    Field,
+    GetCoreSchemaHandler,
+    GetJsonSchemaHandler,
+    PlainSerializer,
+    WithJsonSchema,
+)
+from pydantic.json_schema import JsonSchemaValue
+from pydantic_core import CoreSchema
 
 
 def _json_number_only(value: Any) -> Any:
@@ -60,3 +72,66 @@ def _iso_date_text(value: Any) -> Any:
 
 # Pydantic's lax dates also take Unix timestamps; JSON Schema's "date" is text only.
 JsonDate = Annotated[date, BeforeValidator(_iso_date_text)]
+
+
+ValueT = TypeVar("ValueT")
+
+
+def _not_null(value: Any) -> Any:
+    if value is None:
+        raise ValueError("Omit the field instead of sending null")
+    return value
+
+
+def _without_default(schema: dict[str, Any]) -> None:
+    schema.pop("default", None)
+
+
+def _value_only(schema: dict[str, Any]) -> None:
+    """The schema of ``ValueT | None`` without its null branch and its `default: null`."""
+    _without_default(schema)
+    branches = schema.pop("anyOf", [])
+    (value,) = [branch for branch in branches if branch != {"type": "null"}] or [{}]
+    schema.update(value)
+
+
+# A field that is either absent or a value, never null; ``None`` in Python means "not given".
+# Its schema is the value's alone, with no `default: null`, which generators would otherwise
+# read as "nullable" (openapi-python-client) or "always sent" (openapi-typescript). (Spelt as
+# ``ValueT | None`` so pydantic's errors name the field alone, not a union member.)
+Omittable = Annotated[
+    ValueT | None,
+    BeforeValidator(_not_null),
+    Field(json_schema_extra=_value_only),
+]
+
+# A field that is absent, a value, or null where null means something of its own (say what in
+# its description): no `default: null` in its schema either.
+Nullable = Annotated[ValueT | None, Field(json_schema_extra=_without_default)]
+
+
+class NamedSchema:
+    """Publish an annotated type as one named component schema, referenced wherever it is used,
+    so generated clients get one type (``TimeZone``) instead of an inline copy per field.
+
+    ``schema`` replaces what pydantic would have generated for the type; validation is the
+    type's own (add validators beside this marker)."""
+
+    def __init__(self, name: str, schema: dict[str, Any]) -> None:
+        self.name = name
+        self.schema = schema
+
+    def __get_pydantic_core_schema__(
+        self, source: Any, handler: GetCoreSchemaHandler
+    ) -> CoreSchema:
+        # A core schema with a ``ref`` becomes one definition that every use points to.
+        return {**handler(source), "ref": self.name}
+
+    def __get_pydantic_json_schema__(
+        self, core_schema: CoreSchema, handler: GetJsonSchemaHandler
+    ) -> JsonSchemaValue:
+        reference = handler(core_schema)
+        definition = handler.resolve_ref_schema(reference)
+        definition.clear()
+        definition.update(self.schema)
+        return reference

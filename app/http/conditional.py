@@ -13,14 +13,69 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Annotated, Any
 
-from fastapi import Header, Request, Response
-from pydantic import BaseModel
+from fastapi import Depends, Header, Request, Response
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 from app.core.errors import PreconditionFailed, PreconditionRequired
+from app.core.types import Omittable
+from app.http.openapi_examples import example_response
 
-NOT_MODIFIED: dict[int | str, dict[str, Any]] = {
-    304: {"description": "Not Modified: your copy, named by `If-None-Match`, is current."}
-}
+
+class CacheValidatorHeaders(BaseModel):
+    """The request headers of a conditional GET on public content."""
+
+    model_config = ConfigDict(extra="ignore")  # every other header is someone else's business
+
+    # No bound of its own: the response cache answers revalidations before any route runs, so
+    # only the server's bound on header size applies, to every request alike.
+    if_none_match: Omittable[str] = Field(
+        default=None,
+        alias="If-None-Match",
+        description="The `ETag` of the copy you hold (several may be listed, or `*`): 304 with "
+        "no body while it is still current.",
+        examples=['"4f1c0a8b9d2e7f3a6b5c4d3e2f1a0b9c"'],
+    )
+
+
+async def _declare_cache_validators(_: Annotated[CacheValidatorHeaders, Header()]) -> None:
+    """Declares ``If-None-Match``; :func:`conditional_json` reads it from the request."""
+
+
+CACHE_VALIDATORS = Depends(_declare_cache_validators)
+
+
+def public_content_responses(
+    example: Any, *, summary: str, extra_headers: dict[str, Any] | None = None
+) -> dict[int | str, dict[str, Any]]:
+    """The 200 (with ``example`` as its body) and 304 of a public content GET, each declaring
+    the headers it carries."""
+
+    def headers() -> dict[str, Any]:
+        return {
+            "ETag": {
+                "description": "Strong validator of this representation: send it back as "
+                "`If-None-Match`.",
+                "schema": {"type": "string", "examples": ['"4f1c0a8b9d2e7f3a6b5c4d3e2f1a0b9c"']},
+            },
+            "X-Dataset-Version": {
+                "description": "The content's version; it changes whenever any exercise or "
+                "guidance item changes.",
+                "schema": {"type": "string", "examples": ["1-3f9c2a7b1d4e"]},
+            },
+            "Cache-Control": {
+                "description": "Public content: any cache may keep it this many seconds.",
+                "schema": {"type": "string", "examples": ["public, max-age=300"]},
+            },
+            **(extra_headers or {}),
+        }
+
+    return {
+        200: {**example_response(example, summary=summary), "headers": headers()},
+        304: {
+            "description": "Not Modified: your copy, named by `If-None-Match`, is current.",
+            "headers": headers(),
+        },
+    }
 
 
 def strong_etag(body: bytes) -> str:
@@ -113,10 +168,9 @@ def conditional_json(
 _VERSION_ETAG = re.compile(r'"v([0-9]{1,18})"')
 
 IfMatchHeader = Annotated[
-    str | None,
+    Omittable[Annotated[str, StringConstraints(max_length=512)]],
     Header(
         alias="If-Match",
-        max_length=512,
         description="The `ETag` you last read (`*` for any version). Required on updates: "
         "428 when missing, 412 when the resource has changed since.",
     ),

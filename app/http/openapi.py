@@ -1,16 +1,18 @@
 """The published contract: operation ids, the API description and problem+json error bodies."""
 
 import json
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
 from fastapi import FastAPI
 from fastapi.openapi.utils import get_openapi
-from fastapi.routing import APIRoute
+from fastapi.routing import APIRoute, iter_route_contexts
+from starlette.routing import BaseRoute
 
 from app.http.body import body_components
-from app.http.problems import PROBLEM_JSON
+from app.http.openapi_examples import derive_component_examples
+from app.http.problems import PROBLEM_CODE_SCHEMA, PROBLEM_JSON, problem_codes
 from app.http.routing import api_routes
 
 CONTRACT_PATH = Path(__file__).resolve().parents[2] / "openapi" / "openapi.json"
@@ -96,19 +98,25 @@ def api_description(*, score_formula: str) -> str:
 
 
 def operation_id(route: APIRoute) -> str:
-    """``<tag>-<handler>``, so generated clients read ``catalogue.listExercises``."""
+    """The handler's name in camelCase (``list_exercises`` -> ``listExercises``), so generated
+    clients read ``catalogue.listExercises`` / ``catalogue.list_exercises``; every route needs a
+    tag, which groups it in the clients."""
     if not route.tags:
         raise ValueError(f"route {route.path} has no tag")
-    return f"{route.tags[0]}-{route.name}"
+    first, *rest = route.name.split("_")
+    return first + "".join(word.capitalize() for word in rest)
 
 
-# A domain's addition to the contract (its security, its rate-limit headers): called with the
-# schema FastAPI generated and every API route with its full path, it edits the schema in place.
+# A domain's addition to the contract (its security, its rate-limit headers, the codes its data
+# defines): called with the schema FastAPI generated and every API route with its full path, it
+# edits the schema in place.
 ContractExtension = Callable[[dict[str, Any], list[tuple[str, APIRoute]]], None]
 
 
 def build_openapi(app: FastAPI, *, extensions: Sequence[ContractExtension] = ()) -> dict[str, Any]:
     if app.openapi_schema is None:
+        _reject_duplicate_operation_ids(app.routes)
+        routes = list(api_routes(app.routes))
         schema = get_openapi(
             title=app.title,
             version=app.version,
@@ -118,15 +126,75 @@ def build_openapi(app: FastAPI, *, extensions: Sequence[ContractExtension] = ())
             servers=app.servers,
             separate_input_output_schemas=app.separate_input_output_schemas,
         )
-        routes = list(api_routes(app.routes))
+        _restore_route_examples(schema, routes)
         _declare_problem_media_type(schema)
-        for extend in extensions:
-            extend(schema, routes)
         known = schema.setdefault("components", {}).setdefault("schemas", {})
         for name, component in body_components(route for _, route in routes).items():
             known.setdefault(name, component)
+        known[PROBLEM_CODE_SCHEMA]["enum"] = problem_codes()
+        for extend in extensions:
+            extend(schema, routes)
+        derive_component_examples(schema)
         app.openapi_schema = schema
     return app.openapi_schema
+
+
+def enum_extension(name: str, values: Iterable[str]) -> ContractExtension:
+    """List ``values`` as the enum of the named component schema ``name`` (codes that come from
+    data, which the model's own schema cannot list)."""
+
+    def extend(schema: dict[str, Any], _routes: list[tuple[str, APIRoute]]) -> None:
+        schema["components"]["schemas"][name]["enum"] = sorted(values)
+
+    return extend
+
+
+def shared_examples(examples: dict[str, dict[str, Any]]) -> ContractExtension:
+    """Add these Example Objects (``{"summary": ..., "value": ...}``) to the contract's
+    ``components/examples``."""
+
+    def extend(schema: dict[str, Any], _routes: list[tuple[str, APIRoute]]) -> None:
+        schema["components"].setdefault("examples", {}).update(examples)
+
+    return extend
+
+
+def _reject_duplicate_operation_ids(routes: Sequence[BaseRoute]) -> None:
+    """Two handlers of one name would give two operations one id, and generated clients would
+    silently keep one of them."""
+    seen: dict[str, str] = {}
+    for context in iter_route_contexts(routes):
+        if not isinstance(context.original_route, APIRoute) or not context.include_in_schema:
+            continue
+        identifier: str = context.operation_id or context.unique_id
+        if identifier in seen:
+            raise ValueError(
+                f"operation id {identifier!r} of {context.path} is already used by "
+                f"{seen[identifier]}: rename one of the handlers"
+            )
+        seen[identifier] = str(context.path)
+
+
+def _restore_route_examples(schema: dict[str, Any], routes: list[tuple[str, APIRoute]]) -> None:
+    """FastAPI renders the document without a single null (``exclude_none``), inside examples
+    too, which leaves them missing required fields; put back the request and response examples
+    the routes declare, as declared."""
+    for path, route in routes:
+        if not route.include_in_schema:
+            continue
+        for method in route.methods or ():
+            operation = schema["paths"][path][method.lower()]
+            declared = [
+                (operation.get("requestBody", {}), (route.openapi_extra or {}).get("requestBody"))
+            ]
+            declared += [
+                (operation["responses"][str(status)], response)
+                for status, response in route.responses.items()
+            ]
+            for rendered, source in declared:
+                for media, content in (source or {}).get("content", {}).items():
+                    if "examples" in content:
+                        rendered["content"][media]["examples"] = content["examples"]
 
 
 def _declare_problem_media_type(schema: dict[str, Any]) -> None:

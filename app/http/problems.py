@@ -3,7 +3,7 @@
 import logging
 from collections.abc import Callable
 from http import HTTPStatus
-from typing import Any, NamedTuple
+from typing import Annotated, Any, NamedTuple
 
 from fastapi import FastAPI, Request
 from fastapi.dependencies.models import Dependant
@@ -35,6 +35,7 @@ from app.core.errors import (
     invalid_input,
 )
 from app.core.logging import Throttle
+from app.core.types import NamedSchema, Omittable
 from app.http.dependencies import get_session
 from app.http.routing import allowed_methods
 
@@ -50,33 +51,54 @@ class FieldError(BaseModel):
     type: str = Field(examples=["enum"])
 
 
+PROBLEM_CODE_SCHEMA = "ProblemCode"
+# The contract lists every code as this schema's enum (see problem_codes), so clients can
+# switch on it.
+ProblemCode = Annotated[
+    str,
+    NamedSchema(
+        PROBLEM_CODE_SCHEMA,
+        {
+            "type": "string",
+            "description": "What went wrong, stable across versions: branch on this, not on the "
+            "detail text.",
+            "examples": ["not_found"],
+        },
+    ),
+]
+
+
+def _problem_example(schema: dict[str, Any], model: type[BaseModel]) -> None:
+    # Only Problem's own: a subclass (a 409 with extension members, say) shows its own example.
+    if model is Problem:
+        schema["examples"] = [
+            {
+                "type": f"{PROBLEM_TYPE_BASE}not_found",
+                "title": "Not Found",
+                "status": 404,
+                "detail": "No exercise with slug 'hip-twirl'.",
+                "instance": "/v1/exercises/hip-twirl",
+                "code": "not_found",
+                "request_id": "0b6f1f1c9b7c4a5e8f0d2a1b3c4d5e6f",
+            }
+        ]
+
+
 class Problem(BaseModel):
     """RFC 9457 problem details plus a stable ``code``."""
 
-    model_config = ConfigDict(
-        json_schema_extra={
-            "examples": [
-                {
-                    "type": f"{PROBLEM_TYPE_BASE}not_found",
-                    "title": "Not Found",
-                    "status": 404,
-                    "detail": "No exercise with slug 'hip-twirl'.",
-                    "instance": "/v1/exercises/hip-twirl",
-                    "code": "not_found",
-                    "request_id": "0b6f1f1c9b7c4a5e8f0d2a1b3c4d5e6f",
-                }
-            ]
-        }
-    )
+    model_config = ConfigDict(json_schema_extra=_problem_example)
 
     type: str
     title: str
     status: int
     detail: str
     instance: str
-    code: str
+    code: ProblemCode
     request_id: str
-    errors: list[FieldError] | None = None
+    errors: Omittable[list[FieldError]] = Field(
+        default=None, description="Validation errors (422): each invalid input."
+    )
 
 
 def problem_body(
@@ -318,6 +340,15 @@ def _uses(dependant: Dependant, call: Callable[..., Any]) -> bool:
     return any(
         dependency.call is call or _uses(dependency, call) for dependency in dependant.dependencies
     )
+
+
+def problem_codes() -> list[str]:
+    """Every ``code`` a problem can carry: each :class:`AppError` class's, the routing errors'
+    included (so a new error class is listed as soon as it is imported)."""
+    classes: list[type[AppError]] = [AppError]
+    for cls in classes:
+        classes.extend(cls.__subclasses__())
+    return sorted({cls.code for cls in classes})
 
 
 def install_exception_handlers(app: FastAPI) -> None:

@@ -6,22 +6,24 @@ from datetime import timedelta
 from typing import Annotated
 
 from fastapi import Header, Request, Response
+from pydantic import StringConstraints
 from sqlmodel import Session
 
 from app.core.errors import AppError
+from app.core.types import Omittable
 from app.http.conditional import private_content
 from app.http.problems import app_error_response
 from app.idempotency import service
 from app.idempotency.service import StoredResponse
 from app.tenants.schemas import Principal
 
+IdempotencyKey = Annotated[
+    str, StringConstraints(min_length=1, max_length=255, pattern=r"^[\x21-\x7e]+$")
+]
 IdempotencyKeyHeader = Annotated[
-    str | None,
+    Omittable[IdempotencyKey],
     Header(
         alias="Idempotency-Key",
-        min_length=1,
-        max_length=255,
-        pattern=r"^[\x21-\x7e]+$",
         description="A unique value per intended create (a UUID, say). A retry with the same "
         "key and body replays the first response, success or error, with "
         "`Idempotent-Replayed: true`; a retry sent while the first is still running waits for "

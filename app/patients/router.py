@@ -15,9 +15,9 @@ from app.core.db import utc_now
 from app.http.body import JsonBody
 from app.http.conditional import IfMatchHeader, if_match, private_content, version_etag
 from app.http.dependencies import SessionDep
-from app.http.pagination import DEFAULT_LIMIT, MAX_LIMIT, Cursor, Page
+from app.http.openapi_examples import example_response, shared_example_response
 from app.http.problems import problem_responses
-from app.http.query import StrictQueryRoute
+from app.http.query import NO_QUERY_PARAMETERS, PageQuery
 from app.idempotency.http import IdempotencyKeyHeader, respond_idempotently, stored_problem
 from app.idempotency.service import StoredResponse
 from app.patients import examples, service
@@ -32,21 +32,24 @@ from app.patients.dependencies import (
     WritablePatient,
 )
 from app.patients.schemas import (
-    ExternalReference,
     PatientCreate,
     PatientExport,
+    PatientListQuery,
+    PatientPage,
     PatientPlanRequest,
     PatientPublic,
     PatientUpdate,
     PlanStatusChange,
     StoredAssessment,
+    StoredAssessmentPage,
     StoredPlan,
-    StoredPlanSummary,
+    StoredPlanSummaryPage,
 )
 from app.plans.calendar import plan_to_ical
 from app.plans.dependencies import PlannerDep
+from app.plans.examples import CALENDAR as CALENDAR_EXAMPLE
 from app.plans.problems import NotEnoughTimeProblem, PlanConflict
-from app.plans.schemas import CALENDAR_RESPONSE, Plan
+from app.plans.schemas import Plan, calendar_response
 from app.tenants.security import ReadPatients, WriteAssessments, WritePatients, WritePlans
 
 patient_body = JsonBody(PatientCreate, examples=examples.PATIENT_REQUESTS)
@@ -57,18 +60,13 @@ plan_body = JsonBody(PatientPlanRequest, examples=examples.PLAN_REQUESTS_FOR_PAT
 patient_changes_body = JsonBody(PatientUpdate, examples=examples.PATIENT_CHANGES)
 status_body = JsonBody(PlanStatusChange, examples=examples.STATUS_CHANGES)
 
-patients = APIRouter(prefix="/v1/patients", tags=["patients"], route_class=StrictQueryRoute)
+patients = APIRouter(prefix="/v1/patients", tags=["patients"])
 assessments = APIRouter(
-    prefix="/v1/patients/{patient_id}/assessments",
-    tags=["patient-assessments"],
-    route_class=StrictQueryRoute,
+    prefix="/v1/patients/{patient_id}/assessments", tags=["patient-assessments"]
 )
-plans = APIRouter(
-    prefix="/v1/patients/{patient_id}/plans", tags=["patient-plans"], route_class=StrictQueryRoute
-)
-
-Limit = Annotated[int, Query(ge=1, le=MAX_LIMIT, description="Items per page.")]
-CursorQuery = Annotated[Cursor | None, Query(description="`next_cursor` of the previous page.")]
+plans = APIRouter(prefix="/v1/patients/{patient_id}/plans", tags=["patient-plans"])
+# Only the lists take query parameters; every other route rejects any.
+_NO_QUERY = [NO_QUERY_PARAMETERS]
 
 # Every patient route can answer these: no key, no scope, invalid input.
 _KEYED = (401, 403, 422)
@@ -78,11 +76,21 @@ _ETAG: dict[str, Any] = {
 _LOCATION: dict[str, Any] = {
     "Location": {"description": "The new resource.", "schema": {"type": "string"}}
 }
+_STORED_PLAN = shared_example_response("StoredPlan")
+_PLAN_ERRORS = problem_responses(
+    400, *_KEYED, 404, 409, 413, models={409: PlanConflict, 422: NotEnoughTimeProblem}
+)
+_PLAN_ERRORS[409].update(example_response(examples.PLAN_REFUSAL, summary="A red flag: no plan"))
+_PLAN_ERRORS[422].update(
+    example_response(
+        examples.NOT_ENOUGH_TIME, summary="Five minutes a day cannot hold the essentials"
+    )
+)
 _REPLAYED: dict[str, Any] = {
     "Idempotent-Replayed": {
         "description": "`true` when this is the stored response to an earlier request with the "
         "same Idempotency-Key.",
-        "schema": {"type": "string", "enum": ["true"]},
+        "schema": {"type": "string", "const": "true"},
     }
 }
 
@@ -113,8 +121,12 @@ def _created(
     status_code=201,
     response_model=PatientPublic,
     summary="Create a patient",
+    dependencies=_NO_QUERY,
     responses={
-        201: {"headers": {**_ETAG, **_LOCATION, **_REPLAYED}},
+        201: {
+            **example_response(examples.PATIENT, summary="The patient as stored"),
+            "headers": {**_ETAG, **_LOCATION, **_REPLAYED},
+        },
         **problem_responses(400, *_KEYED, 409, 413),
     },
     openapi_extra=patient_body.openapi(),
@@ -149,30 +161,25 @@ def create_patient(
 
 @patients.get(
     "",
-    response_model=Page[PatientPublic],
+    response_model=PatientPage,
     summary="List your patients",
-    responses=problem_responses(*_KEYED),
+    responses={
+        200: example_response(examples.PATIENT_PAGE, summary="One patient, the last page"),
+        **problem_responses(*_KEYED),
+    },
 )
 def list_patients(
-    principal: ReadPatients,
-    session: SessionDep,
-    limit: Limit = DEFAULT_LIMIT,
-    cursor: CursorQuery = None,
-    external_reference: Annotated[
-        ExternalReference | None, Query(description="Find the patient with this reference.")
-    ] = None,
+    principal: ReadPatients, session: SessionDep, query: Annotated[PatientListQuery, Query()]
 ) -> Response:
     """Oldest first; pass `next_cursor` back as `cursor` for the next page."""
     rows, next_cursor = service.list_patients(
         session,
         principal.organisation_id,
-        limit=limit,
-        cursor=cursor,
-        external_reference=external_reference,
+        limit=query.limit,
+        cursor=query.cursor,
+        external_reference=query.external_reference,
     )
-    page = Page[PatientPublic](
-        items=[service.patient_public(row) for row in rows], next_cursor=next_cursor
-    )
+    page = PatientPage(items=[service.patient_public(row) for row in rows], next_cursor=next_cursor)
     return _private_json(page)
 
 
@@ -180,7 +187,11 @@ def list_patients(
     "/{patient_id}",
     response_model=PatientPublic,
     summary="Get a patient",
-    responses={200: {"headers": _ETAG}, **problem_responses(*_KEYED, 404)},
+    dependencies=_NO_QUERY,
+    responses={
+        200: {**example_response(examples.PATIENT, summary="A patient"), "headers": _ETAG},
+        **problem_responses(*_KEYED, 404),
+    },
 )
 def get_patient(patient: ReadablePatient) -> Response:
     return _private_json(service.patient_public(patient), etag=version_etag(patient.version))
@@ -190,7 +201,11 @@ def get_patient(patient: ReadablePatient) -> Response:
     "/{patient_id}",
     response_model=PatientPublic,
     summary="Update a patient",
-    responses={200: {"headers": _ETAG}, **problem_responses(400, *_KEYED, 404, 409, 412, 413, 428)},
+    dependencies=_NO_QUERY,
+    responses={
+        200: {**example_response(examples.PATIENT, summary="The patient now"), "headers": _ETAG},
+        **problem_responses(400, *_KEYED, 404, 409, 412, 413, 428),
+    },
     openapi_extra=patient_changes_body.openapi(),
 )
 def update_patient(
@@ -214,6 +229,7 @@ def update_patient(
     "/{patient_id}",
     status_code=204,
     summary="Erase a patient and everything stored for them",
+    dependencies=_NO_QUERY,
     responses=problem_responses(*_KEYED, 404, 412),
 )
 def erase_patient(
@@ -229,7 +245,13 @@ def erase_patient(
     "/{patient_id}/export",
     response_model=PatientExport,
     summary="Export everything stored for a patient",
-    responses=problem_responses(*_KEYED, 404),
+    dependencies=_NO_QUERY,
+    responses={
+        200: example_response(
+            examples.PATIENT_EXPORT, summary="A patient assessed once, with no plan yet"
+        ),
+        **problem_responses(*_KEYED, 404),
+    },
 )
 def export_patient(patient: ExportablePatient, session: SessionDep) -> Response:
     """The patient, every stored assessment and every stored plan, as one JSON document."""
@@ -255,8 +277,12 @@ def export_patient(patient: ExportablePatient, session: SessionDep) -> Response:
     status_code=201,
     response_model=StoredAssessment,
     summary="Score and store an assessment",
+    dependencies=_NO_QUERY,
     responses={
-        201: {"headers": {**_LOCATION, **_REPLAYED}},
+        201: {
+            **example_response(examples.STORED_ASSESSMENT, summary="The answers and their result"),
+            "headers": {**_LOCATION, **_REPLAYED},
+        },
         **problem_responses(400, *_KEYED, 404, 409, 413),
     },
     openapi_extra=answers_body.openapi(),
@@ -297,19 +323,21 @@ def store_assessment(
 
 @assessments.get(
     "",
-    response_model=Page[StoredAssessment],
+    response_model=StoredAssessmentPage,
     summary="List a patient's stored assessments",
-    responses=problem_responses(*_KEYED, 404),
+    responses={
+        200: example_response(examples.STORED_ASSESSMENT_PAGE, summary="One assessment"),
+        **problem_responses(*_KEYED, 404),
+    },
 )
 def list_assessments(
-    patient: ReadablePatient,
-    session: SessionDep,
-    limit: Limit = DEFAULT_LIMIT,
-    cursor: CursorQuery = None,
+    patient: ReadablePatient, session: SessionDep, query: Annotated[PageQuery, Query()]
 ) -> Response:
     """Newest first."""
-    rows, next_cursor = service.list_assessments(session, patient, limit=limit, cursor=cursor)
-    page = Page[StoredAssessment](
+    rows, next_cursor = service.list_assessments(
+        session, patient, limit=query.limit, cursor=query.cursor
+    )
+    page = StoredAssessmentPage(
         items=[service.stored_assessment(row) for row in rows], next_cursor=next_cursor
     )
     return _private_json(page)
@@ -319,7 +347,11 @@ def list_assessments(
     "/{assessment_id}",
     response_model=StoredAssessment,
     summary="Get a stored assessment",
-    responses=problem_responses(*_KEYED, 404),
+    dependencies=_NO_QUERY,
+    responses={
+        200: example_response(examples.STORED_ASSESSMENT, summary="The answers and their result"),
+        **problem_responses(*_KEYED, 404),
+    },
 )
 def get_assessment(record: ReadableAssessment) -> Response:
     return _private_json(service.stored_assessment(record))
@@ -333,11 +365,10 @@ def get_assessment(record: ReadableAssessment) -> Response:
     status_code=201,
     response_model=StoredPlan,
     summary="Generate and store a plan",
+    dependencies=_NO_QUERY,
     responses={
-        201: {"headers": {**_ETAG, **_LOCATION, **_REPLAYED}},
-        **problem_responses(
-            400, *_KEYED, 404, 409, 413, models={409: PlanConflict, 422: NotEnoughTimeProblem}
-        ),
+        201: {**_STORED_PLAN, "headers": {**_ETAG, **_LOCATION, **_REPLAYED}},
+        **_PLAN_ERRORS,
     },
     openapi_extra=plan_body.openapi(),
 )
@@ -385,19 +416,19 @@ def create_plan(
 
 @plans.get(
     "",
-    response_model=Page[StoredPlanSummary],
+    response_model=StoredPlanSummaryPage,
     summary="List a patient's stored plans",
-    responses=problem_responses(*_KEYED, 404),
+    responses={
+        200: example_response(examples.STORED_PLAN_SUMMARY_PAGE, summary="One plan"),
+        **problem_responses(*_KEYED, 404),
+    },
 )
 def list_plans(
-    patient: ReadablePatient,
-    session: SessionDep,
-    limit: Limit = DEFAULT_LIMIT,
-    cursor: CursorQuery = None,
+    patient: ReadablePatient, session: SessionDep, query: Annotated[PageQuery, Query()]
 ) -> Response:
     """Newest first, without the day-by-day plan (get one plan for that)."""
-    rows, next_cursor = service.list_plans(session, patient, limit=limit, cursor=cursor)
-    page = Page[StoredPlanSummary](
+    rows, next_cursor = service.list_plans(session, patient, limit=query.limit, cursor=query.cursor)
+    page = StoredPlanSummaryPage(
         items=[service.plan_summary(row) for row in rows], next_cursor=next_cursor
     )
     return _private_json(page)
@@ -407,7 +438,8 @@ def list_plans(
     "/{plan_id}",
     response_model=StoredPlan,
     summary="Get a stored plan",
-    responses={200: {"headers": _ETAG}, **problem_responses(*_KEYED, 404)},
+    dependencies=_NO_QUERY,
+    responses={200: {**_STORED_PLAN, "headers": _ETAG}, **problem_responses(*_KEYED, 404)},
 )
 def get_plan(record: ReadablePlan) -> Response:
     return _private_json(service.stored_plan_json(record), etag=version_etag(record.version))
@@ -417,7 +449,11 @@ def get_plan(record: ReadablePlan) -> Response:
     "/{plan_id}",
     response_model=StoredPlan,
     summary="Change a plan's status",
-    responses={200: {"headers": _ETAG}, **problem_responses(400, *_KEYED, 404, 409, 412, 413, 428)},
+    dependencies=_NO_QUERY,
+    responses={
+        200: {**_STORED_PLAN, "headers": _ETAG},
+        **problem_responses(400, *_KEYED, 404, 409, 412, 413, 428),
+    },
     openapi_extra=status_body.openapi(),
 )
 def change_plan_status(
@@ -437,13 +473,14 @@ def change_plan_status(
 @plans.get(
     "/{plan_id}/calendar",
     summary="A stored plan as iCalendar",
+    dependencies=_NO_QUERY,
     response_class=Response,
     responses={
-        200: {"description": "RFC 5545 iCalendar.", "content": CALENDAR_RESPONSE},
+        200: calendar_response(CALENDAR_EXAMPLE),
         **problem_responses(*_KEYED, 404),
     },
 )
-def plan_calendar(record: ReadablePlan) -> Response:
+def get_plan_calendar(record: ReadablePlan) -> Response:
     """Every session of the stored plan as events in its time zone, with reminders, for a
     calendar app. Once the plan is stopped, every event after the stop is cancelled (same UIDs,
     higher SEQUENCE), so a subscribed calendar clears itself."""

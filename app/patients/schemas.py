@@ -12,13 +12,21 @@ from pydantic import AwareDatetime, Field, StringConstraints
 
 from app.assessments.schemas import AssessmentAnswers, AssessmentResult, Triage
 from app.catalogue.schemas import StrictModel
-from app.core.types import HoursInDay
+from app.core.types import HoursInDay, Nullable, Omittable
+from app.http.pagination import Page
+from app.http.query import PageQuery
 from app.plans.schemas import AssessmentInput, Plan, PlanOptions
 
 ExternalReference = Annotated[
     str,
     StringConstraints(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9][A-Za-z0-9._:/-]*$"),
 ]
+
+
+class PatientListQuery(PageQuery):
+    external_reference: Omittable[ExternalReference] = Field(
+        default=None, description="Only the patient with this reference (an empty page if none)."
+    )
 
 
 class AgeBand(StrEnum):
@@ -46,12 +54,13 @@ class ActivityLevel(StrEnum):
 
 
 class PatientAttributes(StrictModel):
-    """Optional and non-identifying: bands and categories, never names or dates of birth."""
+    """Optional and non-identifying: bands and categories, never names or dates of birth. Each
+    is absent or null when unknown; in an update, null clears it and absent leaves it as is."""
 
-    age_band: AgeBand | None = None
-    occupation: Occupation | None = None
-    activity_level: ActivityLevel | None = None
-    sitting_hours_per_day: HoursInDay | None = None
+    age_band: Nullable[AgeBand] = None
+    occupation: Nullable[Occupation] = None
+    activity_level: Nullable[ActivityLevel] = None
+    sitting_hours_per_day: Nullable[HoursInDay] = None
 
 
 class PatientCreate(StrictModel):
@@ -64,13 +73,15 @@ class PatientCreate(StrictModel):
 
 
 class PatientUpdate(StrictModel):
-    """Fields present are changed; inside ``attributes``, a null clears that attribute."""
+    """Fields present are changed, absent ones are left as they are; inside ``attributes``, a
+    null clears that attribute."""
 
-    external_reference: ExternalReference | None = Field(
-        default=None, description="Omit or null to keep it."
+    external_reference: Omittable[ExternalReference] = Field(
+        default=None, description="The new reference; omit it to keep the current one."
     )
-    attributes: PatientAttributes | None = Field(
-        default=None, description="Only the attributes present are changed."
+    attributes: Omittable[PatientAttributes] = Field(
+        default=None,
+        description="Only the attributes present are changed; null clears one.",
     )
 
 
@@ -100,7 +111,7 @@ class PlanStatus(StrEnum):
 
 
 class PatientPlanRequest(PlanOptions):
-    assessment: AssessmentInput | None = Field(
+    assessment: Omittable[AssessmentInput] = Field(
         default=None,
         description="Omit to plan from the patient's latest stored assessment, scored again "
         "with the current ruleset. Whichever is given, a latest stored assessment with an "
@@ -150,6 +161,18 @@ class StoredPlanSummary(StrictModel):
 
 class StoredPlan(StoredPlanSummary):
     plan: Plan = Field(description="Exactly as generated; never changes with the catalogue.")
+
+
+class PatientPage(Page[PatientPublic]):
+    """A page of patients."""
+
+
+class StoredAssessmentPage(Page[StoredAssessment]):
+    """A page of a patient's stored assessments."""
+
+
+class StoredPlanSummaryPage(Page[StoredPlanSummary]):
+    """A page of a patient's stored plans, without their day-by-day plan."""
 
 
 class PatientExport(StrictModel):

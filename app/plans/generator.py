@@ -357,7 +357,7 @@ class PersonalisedTable:
         if kind is SessionKind.micro_break:
             return len(self.options.working_days) if self._micro_break_repeats() else 0
         frequency = self.session_definitions[kind].frequency.times_per_week
-        return int(frequency.min) if frequency else 7
+        return int(frequency.minimum) if frequency else 7
 
     def _held_back(self, kind: SessionKind, week: int) -> tuple[CutReason, str] | None:
         """Why triage or pain keeps a whole kind of session out of this week, if they do."""
@@ -848,7 +848,9 @@ class PersonalisedTable:
         hold = _at(dose.hold_seconds, levels.holds)
         level_for_time = max(levels.volume, levels.holds) if hold else levels.volume
         duration = dose.duration_minutes
-        minutes = round(duration.min + (duration.max - duration.min) * level_for_time, 2)
+        minutes = round(
+            duration.minimum + (duration.maximum - duration.minimum) * level_for_time, 2
+        )
         load = None
         if exercise.slug in self.settings.loaded_exercises:
             guidance = self.settings.load_guidance
@@ -922,7 +924,9 @@ def _index(day: date) -> int:
 def _at(value_range: Range | None, level: float) -> int | None:
     if value_range is None:
         return None
-    return math.floor(value_range.min + (value_range.max - value_range.min) * level + 0.5)
+    return math.floor(
+        value_range.minimum + (value_range.maximum - value_range.minimum) * level + 0.5
+    )
 
 
 def _duration(minutes: float) -> str:

@@ -6,6 +6,7 @@ Apart from the plan schemas, so the pure generator, which reads those, imports n
 from pydantic import Field
 
 from app.assessments.schemas import Triage
+from app.core.types import Omittable
 from app.http.problems import Problem
 
 
@@ -21,10 +22,12 @@ class PlanConflict(Problem):
     `no_stored_assessment` or `stored_assessment_outdated` (planning from the latest stored
     assessment, without `triage`), or `idempotency_key_in_progress`."""
 
-    triage: Triage | None = Field(default=None, description="Sent when `code` is `red_flag`.")
+    triage: Omittable[Triage] = Field(default=None, description="Sent when `code` is `red_flag`.")
 
 
 class NotEnoughTimeProblem(Problem):
-    minimum_minutes_per_day: int | None = Field(
-        default=None, description="Present when minutes_per_day cannot hold the daily essentials."
+    minimum_minutes_per_day: Omittable[int] = Field(
+        default=None,
+        description="The fewest minutes a day that hold the daily essentials; present when "
+        "`minutes_per_day` cannot.",
     )

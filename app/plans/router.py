@@ -1,29 +1,42 @@
-from enum import StrEnum
+from collections.abc import Callable
 from functools import partial
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query, Request, Response
+from fastapi import APIRouter, Depends, Response
 from fastapi.concurrency import run_in_threadpool
 
 from app.assessments.dependencies import AssessmentsDep, ResultTokensDep
+from app.assessments.service import Assessments
+from app.assessments.tokens import ResultTokens
 from app.catalogue.dependencies import CatalogueDep
+from app.catalogue.snapshot import CatalogueSnapshot
 from app.http.body import JsonBody
+from app.http.openapi_examples import example_response
 from app.http.problems import problem_responses
-from app.http.query import StrictQueryRoute
+from app.http.query import NO_QUERY_PARAMETERS
 from app.plans import examples
 from app.plans.calendar import plan_to_ical
 from app.plans.dependencies import PlannerDep
 from app.plans.problems import NotEnoughTimeProblem, PlanRefusal
-from app.plans.schemas import CALENDAR, CALENDAR_RESPONSE, Plan, PlanRequest
+from app.plans.schemas import CALENDAR, Plan, PlanRequest, calendar_response
+from app.plans.service import Planner
 
 plan_body = JsonBody(PlanRequest, examples=examples.REQUESTS)
 
-router = APIRouter(prefix="/v1/plans", tags=["plans"], route_class=StrictQueryRoute)
+# No plan route takes query parameters.
+router = APIRouter(prefix="/v1/plans", tags=["plans"], dependencies=[NO_QUERY_PARAMETERS])
 
-
-class PlanFormat(StrEnum):
-    json = "json"
-    ics = "ics"
+_PREVIEW_ERRORS = problem_responses(
+    400, 409, 413, 422, models={409: PlanRefusal, 422: NotEnoughTimeProblem}
+)
+_PREVIEW_ERRORS[409].update(example_response(examples.REFUSAL, summary="A red flag: no plan"))
+_PREVIEW_ERRORS[422].update(
+    example_response(
+        examples.NOT_ENOUGH_TIME, summary="Five minutes a day cannot hold the essentials"
+    )
+)
+_JSON = "application/json"
+_ICALENDAR = f"{CALENDAR}; charset=utf-8"
 
 
 @router.post(
@@ -31,39 +44,68 @@ class PlanFormat(StrEnum):
     response_model=Plan,
     summary="Preview a personalised 8-week plan",
     responses={
-        200: {
-            "description": "The plan as JSON, or as iCalendar with `format=ics` or "
-            "`Accept: text/calendar`.",
-            "content": CALENDAR_RESPONSE,
-        },
-        **problem_responses(
-            400, 409, 413, 422, models={409: PlanRefusal, 422: NotEnoughTimeProblem}
+        200: example_response(
+            examples.PLAN,
+            summary="The desk worker's plan (each list but the 8 weeks of 7 days cut to its "
+            "first item here)",
         ),
+        **_PREVIEW_ERRORS,
     },
     openapi_extra=plan_body.openapi(),
 )
 async def preview_plan(
-    request: Request,
     body: Annotated[bytes, Depends(plan_body)],
     catalogue: CatalogueDep,
     assessments: AssessmentsDep,
     tokens: ResultTokensDep,
     planner: PlannerDep,
-    format: Annotated[
-        PlanFormat | None,
-        Query(description="`ics` for iCalendar; default JSON unless `Accept: text/calendar`."),
-    ] = None,
 ) -> Response:
     """Stateless: stores nothing and needs no key. The assessment is answers the server scores
     or the `result_token` of `POST /v1/assessments/score`; a client never states a triage. The
     same request and dataset give the same plan, byte for byte. An emergency or urgent triage
     gives 409 `red_flag` with the triage; see_professional gives gentle mobility, breathing and
     the daily habits only. Too few minutes a day for the daily essentials gives 422 with the
-    minimum; sessions that do not fit otherwise are listed in `cuts`."""
-    wants_calendar = format is PlanFormat.ics or (
-        format is None and CALENDAR in request.headers.get("accept", "")
+    minimum; sessions that do not fit otherwise are listed in `cuts`.
+    `POST /v1/plans/preview/calendar` gives the same plan as iCalendar."""
+    rendered = await _rendered(planner, body, catalogue, assessments, tokens, _JSON, _plan_json)
+    return Response(rendered, media_type=_JSON)
+
+
+@router.post(
+    "/preview/calendar",
+    summary="Preview a personalised 8-week plan as iCalendar",
+    response_class=Response,
+    responses={200: calendar_response(examples.CALENDAR), **_PREVIEW_ERRORS},
+    openapi_extra=plan_body.openapi(),
+)
+async def preview_plan_calendar(
+    body: Annotated[bytes, Depends(plan_body)],
+    catalogue: CatalogueDep,
+    assessments: AssessmentsDep,
+    tokens: ResultTokensDep,
+    planner: PlannerDep,
+) -> Response:
+    """The plan `POST /v1/plans/preview` gives for the same request, as RFC 5545 events in the
+    plan's time zone, for a calendar app. Stateless, like the preview."""
+    rendered = await _rendered(
+        planner, body, catalogue, assessments, tokens, _ICALENDAR, plan_to_ical
     )
-    media_type = f"{CALENDAR}; charset=utf-8" if wants_calendar else "application/json"
+    return Response(
+        rendered,
+        media_type=_ICALENDAR,
+        headers={"Content-Disposition": 'attachment; filename="hip-spine-plan.ics"'},
+    )
+
+
+async def _rendered(
+    planner: Planner,
+    body: bytes,
+    catalogue: CatalogueSnapshot,
+    assessments: Assessments,
+    tokens: ResultTokens,
+    media_type: str,
+    render: Callable[[Plan], bytes],
+) -> bytes:
     rendered = planner.rendered(
         body, catalogue=catalogue, assessments=assessments, media_type=media_type
     )
@@ -78,11 +120,10 @@ async def preview_plan(
                 assessments=assessments,
                 tokens=tokens,
                 media_type=media_type,
-                render=plan_to_ical if wants_calendar else _plan_json,
+                render=render,
             )
         )
-    headers = {"Content-Disposition": 'attachment; filename="hip-spine-plan.ics"'}
-    return Response(rendered, media_type=media_type, headers=headers if wants_calendar else None)
+    return rendered
 
 
 def _plan_json(plan: Plan) -> bytes:

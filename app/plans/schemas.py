@@ -1,9 +1,10 @@
 """Plan requests and the generated 8-week plan.
 
 Every constraint is in the JSON Schema: the weekday, equipment and cardio vocabularies, the
-IANA time zones (from the ``tzdata`` package, so every machine publishes the same list), and
-the two ways of giving the assessment (a discriminated union): answers the server scores, or a
-result token the server signed. A client never asserts a triage or findings itself.
+time zone (an IANA name, checked against the ``tzdata`` package so every machine accepts the
+same names), and the two ways of giving the assessment (a discriminated union): answers the
+server scores, or a result token the server signed. A client never asserts a triage or findings
+itself.
 """
 
 import importlib.resources
@@ -12,7 +13,8 @@ from datetime import date, time
 from enum import StrEnum
 from typing import Annotated, Any, Literal, TypeVar
 
-from pydantic import AfterValidator, Field, WithJsonSchema
+from pydantic import AfterValidator, Field, StringConstraints
+from pydantic_core import PydanticCustomError
 
 from app.assessments.schemas import (
     RESULT_TOKEN_MAX_LENGTH,
@@ -21,26 +23,48 @@ from app.assessments.schemas import (
     Triage,
 )
 from app.catalogue.schemas import Equipment, SessionKind, Side, Slug, StrictModel, Text
-from app.core.types import JsonDate, JsonInt, LocalTime
+from app.core.types import JsonDate, JsonInt, LocalTime, NamedSchema
 
 ItemT = TypeVar("ItemT")
 
+TIME_ZONE_FORMAT = "iana-time-zone"
 TIME_ZONES: tuple[str, ...] = tuple(
     sorted(importlib.resources.files("tzdata").joinpath("zones").read_text().split())
 )
 _TIME_ZONE_SET = frozenset(TIME_ZONES)
+_TIME_ZONE_HELP = (
+    "An IANA time zone name, such as `Europe/London` or `America/New_York`: the tz database's "
+    "names (https://en.wikipedia.org/wiki/List_of_tz_database_time_zones; in Python "
+    "`zoneinfo.available_timezones()`, in JavaScript `Intl.supportedValuesOf('timeZone')`)."
+)
 
 
 def _known_time_zone(value: str) -> str:
     if value not in _TIME_ZONE_SET:
-        raise ValueError("Unknown IANA time zone, e.g. 'Europe/London' or 'America/New_York'")
+        raise PydanticCustomError(
+            "unknown_time_zone",
+            "Unknown time zone: give an IANA name such as 'Europe/London' or "
+            "'America/New_York'; the list is at "
+            "https://en.wikipedia.org/wiki/List_of_tz_database_time_zones",
+        )
     return value
 
 
 TimeZone = Annotated[
     str,
+    StringConstraints(min_length=1, max_length=64),
     AfterValidator(_known_time_zone),
-    WithJsonSchema({"type": "string", "enum": list(TIME_ZONES), "examples": ["Europe/London"]}),
+    NamedSchema(
+        "TimeZone",
+        {
+            "type": "string",
+            "format": TIME_ZONE_FORMAT,
+            "minLength": 1,
+            "maxLength": 64,
+            "description": _TIME_ZONE_HELP,
+            "examples": ["Europe/London"],
+        },
+    ),
 ]
 
 
@@ -172,7 +196,7 @@ class ItemDose(StrictModel):
 class Why(StrictModel):
     rule_id: str
     week_focus: Text
-    finding: str | None
+    finding: FindingCode | None
     text: Text
 
 
@@ -327,6 +351,15 @@ class Plan(StrictModel):
 CALENDAR = "text/calendar"
 
 
-CALENDAR_RESPONSE: dict[str, Any] = {
-    CALENDAR: {"schema": {"type": "string", "description": "RFC 5545 iCalendar"}}
-}
+def calendar_response(example: str) -> dict[str, Any]:
+    """The 200 of a route that answers with iCalendar, ``example`` being its body."""
+    return {
+        "description": "The plan as RFC 5545 iCalendar: one event per session per day, in the "
+        "plan's time zone.",
+        "content": {
+            CALENDAR: {
+                "schema": {"type": "string", "description": "RFC 5545 iCalendar"},
+                "examples": {"example": {"summary": "The first day's events", "value": example}},
+            }
+        },
+    }

@@ -1,9 +1,10 @@
 """The content data files: faithful to the guide, and checked by the loader.
 
-Pure tests: no database and no app. The guide lives beside the repository, at
-``shared/seed/hip-spine-guide.txt``; if it is missing these tests fail rather than skip.
+Pure tests: no database and no app. The guide's text is kept verbatim beside the content it
+feeds, ``app/catalogue/data/hip-spine-guide.txt`` (its origin in the README there).
 """
 
+import hashlib
 import re
 import shutil
 from collections.abc import Callable
@@ -16,10 +17,16 @@ import yaml
 from pydantic import ValidationError
 
 from app.catalogue.content import DATA_DIR, Content, ContentError, load_content
-from app.catalogue.schemas import Category, ExercisePublic, Range, SessionKind, SourcedItem
+from app.catalogue.schemas import (
+    Category,
+    CountRange,
+    ExercisePublic,
+    MinutesRange,
+    SessionKind,
+    SourcedItem,
+)
 
-REPO_ROOT = Path(__file__).resolve().parents[2]
-GUIDE_PATH = REPO_ROOT.parent / "shared" / "seed" / "hip-spine-guide.txt"
+GUIDE_PATH = DATA_DIR / "hip-spine-guide.txt"
 
 STRENGTH_CUE = "Control the motion, avoid momentum, and breathe steadily."
 SHARP_PAIN_CAUTION = "Modify or skip any movement that provokes sharp or shooting pain."
@@ -123,8 +130,12 @@ def exercise(content: Content, slug: str) -> ExercisePublic:
     return next(item for item in content.exercises if item.slug == slug)
 
 
-def span(value: float, upper: float | None = None) -> Range:
-    return Range(min=value, max=value if upper is None else upper)
+def count(value: int, upper: int | None = None) -> CountRange:
+    return CountRange(minimum=value, maximum=value if upper is None else upper)
+
+
+def minutes(value: float, upper: float | None = None) -> MinutesRange:
+    return MinutesRange(minimum=value, maximum=value if upper is None else upper)
 
 
 def guidance_items(content: Content) -> list[SourcedItem]:
@@ -163,6 +174,12 @@ def test_guide_is_present_and_parses() -> None:
 
 
 # --- exercises: the catalogue ---------------------------------------------------------------
+
+
+def test_guide_is_the_verbatim_copy_its_note_describes() -> None:
+    """The guide is quoted, never edited: its hash is the one recorded beside it."""
+    note = (DATA_DIR / "README.md").read_text(encoding="utf-8")
+    assert hashlib.sha256(GUIDE_PATH.read_bytes()).hexdigest() in note
 
 
 def test_catalogue_lists_the_expected_exercises_in_guide_order(content: Content) -> None:
@@ -225,38 +242,38 @@ def test_mobility_drills_are_daily_with_8_to_12_slow_reps(content: Content) -> N
     )
     for slug in MOBILITY_DRILLS:
         dose = exercise(content, slug).dose
-        assert dose.frequency.times_per_week == span(7), slug
+        assert dose.frequency.times_per_week == count(7), slug
         assert "5–10 minutes" in dose.text, slug
         if slug != "deep-squat-hold":
-            assert dose.reps == span(8, 12), slug
+            assert dose.reps == count(8, 12), slug
             assert "8–12 slow, controlled repetitions" in dose.text, slug
     assert exercise(content, "hip-flexor-lunge-stretch").dose.per_side
 
 
 def test_morning_mobility_fits_five_to_ten_minutes(content: Content) -> None:
     session = next(s for s in content.guidance.sessions if s.kind == "morning_mobility")
-    assert session.duration_minutes == span(5, 10)
+    assert session.duration_minutes == minutes(5, 10)
     assert session.exercises == list(MOBILITY_DRILLS)
     durations = [exercise(content, slug).dose.duration_minutes for slug in MOBILITY_DRILLS]
-    assert sum(d.min for d in durations) >= 5
-    assert sum(d.max for d in durations) <= 10
+    assert sum(d.minimum for d in durations) >= 5
+    assert sum(d.maximum for d in durations) <= 10
 
 
 def test_deep_squat_hold_is_held_20_to_30_seconds(content: Content) -> None:
     dose = exercise(content, "deep-squat-hold").dose
-    assert dose.hold_seconds == span(20, 30)
+    assert dose.hold_seconds == count(20, 30)
     assert "Hold 20–30 seconds" in dose.text
 
 
 def test_glute_bridge_march_is_2_to_3_sets_of_10_marches_per_side(content: Content) -> None:
     dose = exercise(content, "glute-bridge-march").dose
-    assert (dose.sets, dose.reps, dose.per_side) == (span(2, 3), span(10), True)
+    assert (dose.sets, dose.reps, dose.per_side) == (count(2, 3), count(10), True)
     assert dose.text == "2–3×10 marches per side"
 
 
 def test_clamshell_is_2_sets_of_12_per_side(content: Content) -> None:
     dose = exercise(content, "clamshell").dose
-    assert (dose.sets, dose.reps, dose.per_side) == (span(2), span(12), True)
+    assert (dose.sets, dose.reps, dose.per_side) == (count(2), count(12), True)
     assert dose.text == "2×12 reps per side"
 
 
@@ -264,7 +281,7 @@ def test_hip_hinge_deadlift_is_2_sets_of_10_with_light_weights_or_household_obje
     content: Content,
 ) -> None:
     item = exercise(content, "hip-hinge-deadlift")
-    assert (item.dose.sets, item.dose.reps, item.dose.per_side) == (span(2), span(10), False)
+    assert (item.dose.sets, item.dose.reps, item.dose.per_side) == (count(2), count(10), False)
     assert item.equipment == ["light_weights", "household_object"]
 
 
@@ -272,7 +289,7 @@ def test_pallof_press_is_2_to_3_sets_of_10_per_side_with_resistance_band(
     content: Content,
 ) -> None:
     item = exercise(content, "pallof-press")
-    assert (item.dose.sets, item.dose.reps, item.dose.per_side) == (span(2, 3), span(10), True)
+    assert (item.dose.sets, item.dose.reps, item.dose.per_side) == (count(2, 3), count(10), True)
     assert item.equipment == ["resistance_band"]
     assert "chest height" in " ".join(item.steps)
 
@@ -285,8 +302,8 @@ def test_plain_glute_bridge_comes_from_the_bridge_test_and_says_its_dose_is_not_
     assert item.source_text == "Lie on your back, knees bent. Lift hips into a bridge."
     assert item.progressions == ["glute-bridge-march"]
     assert exercise(content, "glute-bridge-march").regressions == ["glute-bridge"]
-    assert (item.dose.sets, item.dose.reps) == (span(2, 3), span(10))
-    assert item.dose.frequency.times_per_week == span(3)
+    assert (item.dose.sets, item.dose.reps) == (count(2, 3), count(10))
+    assert item.dose.frequency.times_per_week == count(3)
     assert "does not set a separate dose" in item.dose.text
 
 
@@ -294,7 +311,7 @@ def test_strength_exercises_are_three_times_per_week(content: Content) -> None:
     strength = [item for item in content.exercises if item.category == Category.strength]
     assert len(strength) == 5
     for item in strength:
-        assert item.dose.frequency.times_per_week == span(3), item.slug
+        assert item.dose.frequency.times_per_week == count(3), item.slug
         assert item.sessions == ["strength"], item.slug
 
 
@@ -313,9 +330,9 @@ def test_micro_breaks_take_under_a_minute_every_30_to_45_minutes_of_sitting(
     )
     for slug in MICRO_BREAKS:
         dose = exercise(content, slug).dose
-        assert dose.duration_minutes.max <= 1, slug
+        assert dose.duration_minutes.maximum <= 1, slug
         assert not dose.duration_is_estimate, slug
-        assert dose.frequency.every_minutes_of_sitting == span(30, 45), slug
+        assert dose.frequency.every_minutes_of_sitting == count(30, 45), slug
 
 
 def test_micro_breaks_are_per_side_where_the_guide_switches_sides(content: Content) -> None:
@@ -333,7 +350,7 @@ def test_body_weight_squat_is_8_to_10_reps_and_leads_to_the_deep_squat_hold(
     content: Content,
 ) -> None:
     item = exercise(content, "body-weight-squat")
-    assert item.dose.reps == span(8, 10)
+    assert item.dose.reps == count(8, 10)
     assert item.sessions == ["micro_break", "strength"]
     assert item.progressions == ["deep-squat-hold"]
     assert exercise(content, "deep-squat-hold").regressions == ["body-weight-squat"]
@@ -343,9 +360,9 @@ def test_walking_and_cycling_are_20_to_30_minutes_4_times_a_week(content: Conten
     for slug in ("walking", "cycling"):
         item = exercise(content, slug)
         assert item.category == Category.cardio, slug
-        assert item.dose.duration_minutes == span(20, 30), slug
+        assert item.dose.duration_minutes == minutes(20, 30), slug
         assert not item.dose.duration_is_estimate, slug
-        assert item.dose.frequency.times_per_week == span(4), slug
+        assert item.dose.frequency.times_per_week == count(4), slug
     assert exercise(content, "walking").equipment == []
     assert exercise(content, "cycling").equipment == ["bicycle"]
 
@@ -354,7 +371,7 @@ def test_breathing_and_meditation_take_five_minutes(content: Content) -> None:
     for slug in ("diaphragmatic-breathing", "guided-meditation"):
         item = exercise(content, slug)
         assert item.category == Category.breathing, slug
-        assert item.dose.duration_minutes == span(5), slug
+        assert item.dose.duration_minutes == minutes(5), slug
         assert not item.dose.duration_is_estimate, slug
         assert "mind_body" in item.sessions, slug
 
@@ -364,7 +381,7 @@ def test_evening_stretches_say_the_guide_sets_no_evening_dose(content: Content) 
         item = exercise(content, slug)
         assert item.category == Category.flexibility, slug
         assert item.sessions == ["evening_flexibility"], slug
-        assert item.dose.hold_seconds == span(20, 30), slug
+        assert item.dose.hold_seconds == count(20, 30), slug
         assert item.dose.per_side, slug
         assert item.dose.duration_is_estimate, slug
         assert "The guide sets no dose" in item.dose.text, slug
@@ -398,12 +415,12 @@ def test_plan_template_is_the_guides_eight_rows_in_order(content: Content) -> No
     weeks = content.guidance.plan_template
     assert [(week.focus, week.frequency.text) for week in weeks] == guide_plan_rows()
     assert [week.frequency.times_per_week for week in weeks] == [
-        span(7),
-        span(3),
-        span(3),
-        span(4),
-        span(3),
-        span(7),
+        count(7),
+        count(3),
+        count(3),
+        count(4),
+        count(3),
+        count(7),
         None,
         None,
     ]
@@ -505,11 +522,11 @@ def test_dataset_version_is_stable_across_loads() -> None:
 
 def test_dataset_version_changes_when_a_dose_changes(tmp_path: Path) -> None:
     def edit(exercises: dict[str, Any]) -> None:
-        exercises["clamshell"]["dose"]["reps"] = {"min": 15, "max": 15}
+        exercises["clamshell"]["dose"]["reps"] = {"minimum": 15, "maximum": 15}
 
     changed = load_content(broken_copy(tmp_path, edit))
 
-    assert exercise(changed, "clamshell").dose.reps == span(15)
+    assert exercise(changed, "clamshell").dose.reps == count(15)
     assert changed.version != load_content().version
 
 

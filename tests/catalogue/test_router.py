@@ -108,7 +108,7 @@ class TestListExercises:
 
         items = response.json()["items"]
         assert items, "micro-breaks take under a minute"
-        assert all(item["dose"]["duration_minutes"]["min"] <= 1 for item in items)
+        assert all(item["dose"]["duration_minutes"]["minimum"] <= 1 for item in items)
         assert {"hip-circles", "body-weight-squat"} <= set(slugs(items))
         assert "walking" not in slugs(items)
 
@@ -144,7 +144,7 @@ class TestListExercisesBadInput:
         assert response.json()["errors"] == [
             {
                 "loc": ["query", "categroy"],
-                "msg": "Unknown query parameter",
+                "msg": "Extra inputs are not permitted",
                 "type": "extra_forbidden",
             }
         ]
@@ -191,6 +191,12 @@ class TestGetExercise:
         assert response.status_code == 200
         expected = next(e for e in content.exercises if e.slug == "clamshell")
         assert response.json() == expected.model_dump(mode="json")
+
+    def test_counts_are_json_integers(self, client: TestClient) -> None:
+        body = client.get("/v1/exercises/clamshell").text
+
+        assert '"sets":{"minimum":2,"maximum":2},"reps":{"minimum":12,"maximum":12}' in body
+        assert '"times_per_week":{"minimum":3,"maximum":3}' in body
 
     def test_unknown_slug_is_404_problem(self, client: TestClient) -> None:
         response = client.get("/v1/exercises/hip-twirl")

@@ -8,7 +8,7 @@ from sqlmodel import Session, select
 
 from app.catalogue.content import Content
 from app.catalogue.models import Dataset, Exercise, GuidanceItem
-from app.catalogue.schemas import Dose, Range
+from app.catalogue.schemas import CountRange, Dose
 from app.catalogue.service import CatalogueCache, load_catalogue, read_snapshot
 from app.core.db import make_engine
 from tests.conftest import alembic_config
@@ -20,7 +20,9 @@ def with_changed_clamshell_and_no_walking(content: Content) -> Content:
         if exercise.slug == "walking":
             continue
         if exercise.slug == "clamshell":
-            dose: Dose = exercise.dose.model_copy(update={"reps": Range(min=15, max=15)})
+            dose: Dose = exercise.dose.model_copy(
+                update={"reps": CountRange(minimum=15, maximum=15)}
+            )
             exercise = exercise.model_copy(update={"dose": dose})
         exercises.append(exercise)
     return Content(exercises=tuple(exercises), guidance=content.guidance, version="1-changed")
@@ -63,7 +65,7 @@ class TestLoadCatalogue:
         assert snapshot.version == "1-changed"
         assert "walking" not in snapshot.by_slug
         reps = snapshot.by_slug["clamshell"].dose.reps
-        assert reps == Range(min=15, max=15)
+        assert reps == CountRange(minimum=15, maximum=15)
         assert session.get(Dataset, "catalogue") is not None
 
 

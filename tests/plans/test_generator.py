@@ -146,17 +146,17 @@ def all_items(plan: Plan) -> Iterator[PlanItem]:
 
 
 def bottom(value_range: Range | None) -> int | None:
-    return None if value_range is None else int(value_range.min)
+    return None if value_range is None else int(value_range.minimum)
 
 
 def top(value_range: Range | None) -> int | None:
-    return None if value_range is None else int(value_range.max)
+    return None if value_range is None else int(value_range.maximum)
 
 
 def within(value: int | None, value_range: Range | None) -> bool:
     if value_range is None:
         return value is None
-    return value is not None and value_range.min <= value <= value_range.max
+    return value is not None and value_range.minimum <= value <= value_range.maximum
 
 
 def dose_in_range(dose: ItemDose, exercise: ExercisePublic) -> bool:
@@ -165,7 +165,7 @@ def dose_in_range(dose: ItemDose, exercise: ExercisePublic) -> bool:
         within(dose.sets, ranges.sets)
         and within(dose.reps, ranges.reps)
         and within(dose.hold_seconds, ranges.hold_seconds)
-        and ranges.duration_minutes.min <= dose.minutes <= ranges.duration_minutes.max
+        and ranges.duration_minutes.minimum <= dose.minutes <= ranges.duration_minutes.maximum
         and dose.per_side == ranges.per_side
     )
 

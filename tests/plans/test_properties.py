@@ -97,7 +97,7 @@ def table_asks(
             count = len(request.working_days) if request.working_hours.minutes >= 45 else 0
         else:
             times = frequency[kind]
-            count = int(times.min) if times else 7
+            count = int(times.minimum) if times else 7
         if count:
             asks[kind] = count
     return asks

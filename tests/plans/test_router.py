@@ -21,6 +21,7 @@ from app.plans.service import load_settings
 from app.plans.settings import settings_version
 
 PREVIEW = "/v1/plans/preview"
+PREVIEW_CALENDAR = "/v1/plans/preview/calendar"
 PROBLEM_JSON = "application/problem+json"
 CALENDAR = "text/calendar"
 MISSING = object()
@@ -63,11 +64,13 @@ def row_counts(session: Session) -> dict[str, int]:
     }
 
 
-def assert_problem(response: Any, status: int, code: str) -> dict[str, Any]:
+def assert_problem(
+    response: Any, status: int, code: str, instance: str = PREVIEW
+) -> dict[str, Any]:
     assert response.status_code == status, response.text
     assert response.headers["content-type"] == PROBLEM_JSON
     body: dict[str, Any] = response.json()
-    assert (body["status"], body["code"], body["instance"]) == (status, code, PREVIEW)
+    assert (body["status"], body["code"], body["instance"]) == (status, code, instance)
     return body
 
 
@@ -275,63 +278,64 @@ class TestPreviewIsStateless:
 
         for value in (DESK_WORKER, FIFTEEN_MINUTES, RED_FLAG):
             client.post(PREVIEW, json=value)
-        client.post(PREVIEW, json=FIFTEEN_MINUTES, params={"format": "ics"})
+        client.post(PREVIEW_CALENDAR, json=FIFTEEN_MINUTES)
 
         assert row_counts(session) == before
 
 
 class TestPreviewCalendar:
-    @pytest.mark.parametrize(
-        ("params", "headers"),
-        [({"format": "ics"}, {}), ({}, {"Accept": CALENDAR})],
-        ids=["format-ics", "accept-header"],
-    )
-    def test_calendar_is_parseable_icalendar(
-        self, client: TestClient, params: dict[str, str], headers: dict[str, str]
-    ) -> None:
-        response = client.post(PREVIEW, json=DESK_WORKER, params=params, headers=headers)
+    def test_calendar_is_parseable_icalendar(self, client: TestClient) -> None:
+        response = client.post(PREVIEW_CALENDAR, json=DESK_WORKER)
 
         assert response.status_code == 200, response.text
-        assert response.headers["content-type"].split(";")[0] == CALENDAR
+        assert response.headers["content-type"] == f"{CALENDAR}; charset=utf-8"
         calendar = Calendar.from_ical(response.content)
         assert calendar.name == "VCALENDAR"
         assert calendar.walk("VEVENT")
 
-    def test_query_and_accept_header_give_the_same_calendar(self, client: TestClient) -> None:
-        by_query = client.post(PREVIEW, json=FIFTEEN_MINUTES, params={"format": "ics"})
-        by_header = client.post(PREVIEW, json=FIFTEEN_MINUTES, headers={"Accept": CALENDAR})
-
-        assert by_query.content == by_header.content
-
     def test_calendar_twice_is_byte_identical(self, client: TestClient) -> None:
-        first = client.post(PREVIEW, json=FIFTEEN_MINUTES, params={"format": "ics"})
-        second = client.post(PREVIEW, json=FIFTEEN_MINUTES, params={"format": "ics"})
+        first = client.post(PREVIEW_CALENDAR, json=FIFTEEN_MINUTES)
+        second = client.post(PREVIEW_CALENDAR, json=FIFTEEN_MINUTES)
 
         assert first.content == second.content
 
-    def test_format_json_wins_over_the_accept_header(self, client: TestClient) -> None:
-        response = client.post(
-            PREVIEW, json=FIFTEEN_MINUTES, params={"format": "json"}, headers={"Accept": CALENDAR}
-        )
+    @pytest.mark.parametrize("accept", [CALENDAR, f"{CALENDAR};q=0", "*/*"])
+    def test_the_json_preview_answers_json_whatever_the_accept_header(
+        self, client: TestClient, accept: str
+    ) -> None:
+        response = client.post(PREVIEW, json=FIFTEEN_MINUTES, headers={"Accept": accept})
 
         assert response.status_code == 200
         assert response.headers["content-type"] == "application/json"
         assert len(response.json()["weeks"]) == 8
 
-    def test_red_flag_is_refused_as_a_calendar_too(self, client: TestClient) -> None:
-        response = client.post(PREVIEW, json=RED_FLAG, params={"format": "ics"})
+    @pytest.mark.parametrize("format_", ["ics", "json"])
+    def test_the_format_parameter_is_gone(self, client: TestClient, format_: str) -> None:
+        response = client.post(PREVIEW, json=FIFTEEN_MINUTES, params={"format": format_})
 
-        problem = assert_problem(response, 409, "red_flag")
-        assert problem["triage"]["level"] == "emergency"
+        problem = assert_problem(response, 422, "validation_error")
+        assert problem["errors"] == [
+            {
+                "loc": ["query", "format"],
+                "msg": "Extra inputs are not permitted",
+                "type": "extra_forbidden",
+            }
+        ]
 
     def test_the_calendar_has_reminders_at_the_requested_lead_time(
         self, client: TestClient
     ) -> None:
-        response = client.post(PREVIEW, json=FIFTEEN_MINUTES, params={"format": "ics"})
+        response = client.post(PREVIEW_CALENDAR, json=FIFTEEN_MINUTES)
 
         calendar = Calendar.from_ical(response.content)
         triggers = {alarm.decoded("trigger") for alarm in calendar.walk("VALARM")}
         assert triggers == {timedelta(minutes=-5)}
+
+    def test_red_flag_is_refused_as_a_calendar_too(self, client: TestClient) -> None:
+        response = client.post(PREVIEW_CALENDAR, json=RED_FLAG)
+
+        problem = assert_problem(response, 409, "red_flag", PREVIEW_CALENDAR)
+        assert problem["triage"]["level"] == "emergency"
 
 
 class TestPreviewValidation:
@@ -391,11 +395,24 @@ class TestPreviewValidation:
             }
         ]
 
-    def test_unknown_format_is_422(self, client: TestClient) -> None:
-        response = client.post(PREVIEW, json=FIFTEEN_MINUTES, params={"format": "pdf"})
+    @pytest.mark.parametrize("name", ["Mars/Olympus", "europe/london", "GMT+1", ""])
+    def test_an_unknown_time_zone_says_where_to_find_valid_names(
+        self, client: TestClient, name: str
+    ) -> None:
+        response = client.post(PREVIEW, json=changed(FIFTEEN_MINUTES, ("time_zone",), name))
 
         problem = assert_problem(response, 422, "validation_error")
-        assert [error["loc"] for error in problem["errors"]] == [["query", "format"]]
+        (error,) = problem["errors"]
+        assert error["loc"] == ["body", "time_zone"]
+        if name:
+            assert error["type"] == "unknown_time_zone"
+            assert "IANA name such as 'Europe/London'" in error["msg"]
+            assert "List_of_tz_database_time_zones" in error["msg"]
+
+    def test_every_iana_name_is_a_time_zone(self, client: TestClient) -> None:
+        for name in ("America/Argentina/ComodRivadavia", "Etc/GMT+1", "UTC", "Asia/Kolkata"):
+            response = client.post(PREVIEW, json=changed(FIFTEEN_MINUTES, ("time_zone",), name))
+            assert response.status_code == 200, name
 
     def test_unknown_query_parameter_is_422(self, client: TestClient) -> None:
         response = client.post(PREVIEW, json=FIFTEEN_MINUTES, params={"fmt": "ics"})
