@@ -3,9 +3,9 @@ client generators turn into clean types.
 
 Pydantic's lax mode takes ``"4"`` or ``true`` for an integer; strict mode refuses ``4.0``, which
 JSON Schema counts as an integer. ``JsonInt`` sits between: any JSON number with no fractional
-part, and nothing else. ``Omittable`` and ``Nullable`` keep optional fields free of the
-``default: null`` pydantic would publish, and ``NamedSchema`` makes a constrained type one named
-component schema.
+part, and nothing else. ``Omittable``, ``Nullable`` and ``ServerDefault`` keep optional fields
+free of the ``default`` pydantic would publish, and ``NamedSchema`` makes a constrained type one
+named component schema.
 """
 
 import re
@@ -104,6 +104,11 @@ Omittable = Annotated[
     BeforeValidator(_not_null),
     Field(json_schema_extra=_value_only),
 ]
+
+# A field the server fills in when it is absent: its schema carries no `default`, which
+# openapi-typescript would read as "always sent" and so make required in requests too. Say the
+# default in the field's description.
+ServerDefault = Annotated[ValueT, Field(json_schema_extra=_without_default)]
 
 # A field that is absent, a value, or null where null means something of its own (say what in
 # its description): no `default: null` in its schema either.

@@ -23,7 +23,7 @@ from app.assessments.schemas import (
     Triage,
 )
 from app.catalogue.schemas import Equipment, SessionKind, Side, Slug, StrictModel, Text
-from app.core.types import JsonDate, JsonInt, LocalTime, NamedSchema
+from app.core.types import JsonDate, JsonInt, LocalTime, NamedSchema, ServerDefault
 
 ItemT = TypeVar("ItemT")
 
@@ -167,12 +167,12 @@ class PlanOptions(StrictModel):
         json_schema_extra={"uniqueItems": True},
         description="Days with sitting work, when the micro-breaks are scheduled.",
     )
-    reminder_minutes_before: JsonInt = Field(
+    reminder_minutes_before: ServerDefault[JsonInt] = Field(
         default=10,
         ge=0,
         le=240,
         description="Calendar reminders (VALARM) this many minutes before each session; 0 at "
-        "its start.",
+        "its start. Default 10.",
     )
 
 

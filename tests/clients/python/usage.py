@@ -81,6 +81,12 @@ def answers() -> AssessmentAnswers:
             saddle_numbness=False,
             urinary_difficulty_or_incontinence=False,
             progressive_leg_weakness=False,
+            both_legs_affected=False,
+            serious_accident=False,
+            fever_or_unwell=False,
+            unexplained_weight_loss=False,
+            history_of_cancer=False,
+            constant_night_pain=False,
         ),
     )
 

@@ -42,6 +42,12 @@ const answers: Schemas["AssessmentAnswers"] = {
     saddle_numbness: false,
     urinary_difficulty_or_incontinence: false,
     progressive_leg_weakness: false,
+    both_legs_affected: false,
+    serious_accident: false,
+    fever_or_unwell: false,
+    unexplained_weight_loss: false,
+    history_of_cancer: false,
+    constant_night_pain: false,
   },
 };
 
