@@ -135,7 +135,7 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
     app.state.engine = app_engine
     app.state.write_engine = writing(app_engine)
     app.state.assessments = assessments
-    app.state.planner = Planner.load()
+    app.state.planner = Planner.load(cache_max_bytes=settings.plan_cache_max_bytes)
     app.state.settings = settings
     app.state.cache_control = f"public, max-age={settings.catalogue_max_age_seconds}"
     install_exception_handlers(app)

@@ -47,6 +47,12 @@ class Settings(BaseSettings):
         description="Memory each worker may spend replaying public responses (bodies, headers "
         "and bookkeeping); the least recently used are dropped beyond it. 0 turns the cache off.",
     )
+    plan_cache_max_bytes: int = Field(
+        default=16 * 1024 * 1024,
+        ge=0,
+        description="Memory each worker may spend keeping rendered plan previews, keyed on the "
+        "validated request; the least recently used are dropped beyond it. 0 keeps none.",
+    )
     catalogue_max_age_seconds: int = Field(
         default=300, ge=0, description="Cache-Control max-age on public catalogue responses."
     )
