@@ -54,6 +54,7 @@ from app.rate_limits import install_rate_limits
 from app.rate_limits.openapi import document_rate_limits
 from app.tenants.openapi import document_security
 from app.tenants.service import server_secret
+from app.tenants.verified_keys import VerifiedKeys
 
 logger = logging.getLogger(__name__)
 
@@ -92,6 +93,7 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
         # Here rather than at build time, so building the app (for its OpenAPI document, say)
         # needs no secret and creates no file.
         app.state.key_secret = server_secret(settings)
+        app.state.verified_keys = VerifiedKeys(settings.api_key_cache_seconds)
         app.state.result_tokens = ResultTokens(app.state.key_secret)
         app.state.catalogue = await anyio.to_thread.run_sync(
             partial(_first_catalogue, app_engine, check=app.state.assessments.check_against)

@@ -69,6 +69,13 @@ class Settings(BaseSettings):
         "file beside the database (mode 0600).",
         min_length=32,
     )
+    api_key_cache_seconds: float = Field(
+        default=30.0,
+        ge=0,
+        le=300,
+        description="How long each worker trusts a key it verified before looking it up again: "
+        "a revoked key stops working within this bound. 0 looks every key up.",
+    )
     redis_url: str | None = Field(
         default=None,
         description="redis://host:port/db to share rate limits across workers and replicas; "
