@@ -24,8 +24,9 @@ from app.catalogue.router import router as catalogue_router
 from app.catalogue.service import CatalogueCache
 from app.catalogue.snapshot import CatalogueSnapshot
 from app.core.config import Settings, get_settings
-from app.core.db import make_engine, writing
+from app.core.db import make_engine, reading, writing
 from app.core.logging import configure_logging
+from app.health.liveness import Liveness
 from app.health.router import router as health_router
 from app.http.docs import mount_docs
 from app.http.middleware import RequestContextMiddleware
@@ -134,7 +135,7 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
         responses=problem_responses(500),
         dependencies=[Depends(reject_repeated_parameters)],
     )
-    app.state.engine = app_engine
+    app.state.engine = reading(app_engine)
     app.state.write_engine = writing(app_engine)
     app.state.assessments = assessments
     app.state.planner = Planner.load(cache_max_bytes=settings.plan_cache_max_bytes)
@@ -177,6 +178,9 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
     # Outside the response cache, so cached replays count against the limit too; inside CORS,
     # so preflights are not counted and a 429 still carries the CORS headers a browser needs.
     install_rate_limits(app, settings, authenticated_prefixes=(patients_router.prefix,))
+    # Outside the rate limits and the cache, inside CORS and the request context: liveness
+    # probes skip everything else.
+    app.add_middleware(Liveness)
     if settings.cors_origins:
         app.add_middleware(
             CORSMiddleware,
