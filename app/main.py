@@ -24,7 +24,7 @@ from app.catalogue.router import router as catalogue_router
 from app.catalogue.service import CatalogueCache
 from app.catalogue.snapshot import CatalogueSnapshot
 from app.core.config import Settings, get_settings
-from app.core.db import make_engine, reading, writing
+from app.core.db import make_engine, reading, serialises_writes, units_of_work, writing
 from app.core.logging import configure_logging
 from app.health.liveness import Liveness
 from app.health.router import router as health_router
@@ -95,6 +95,9 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
         # needs no secret and creates no file.
         app.state.key_secret = server_secret(settings)
         app.state.verified_keys = VerifiedKeys(settings.api_key_cache_seconds)
+        # Made here, on the loop that serves the requests (app.http.dependencies.get_session).
+        app.state.units_of_work = asyncio.Semaphore(units_of_work(app_engine))
+        app.state.serial_writes = asyncio.Semaphore(1) if serialises_writes(app_engine) else None
         app.state.result_tokens = ResultTokens(app.state.key_secret)
         app.state.catalogue = await anyio.to_thread.run_sync(
             partial(_first_catalogue, app_engine, check=app.state.assessments.check_against)
