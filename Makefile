@@ -6,7 +6,7 @@ PORT ?= 8000
 UV := $(shell command -v uv 2>/dev/null || echo .tools/bin/uv)
 export UV_LINK_MODE ?= copy
 
-.PHONY: run test lint typecheck openapi bench sync
+.PHONY: run test lint typecheck imports openapi bench sync
 
 .tools/bin/uv:
 	python3 -m venv .tools
@@ -20,11 +20,13 @@ run: sync
 	$(UV) run --locked hipspine prestart --dev-key
 	$(UV) run --locked uvicorn app.main:create_app --factory --host $(HOST) --port $(PORT) --no-access-log
 
-## The whole suite: lint, types, the contract, tests (PostgreSQL too when TEST_DATABASE_URL is set).
+## The whole suite: lint, types, the layer rules, the contract, tests (PostgreSQL too when
+## TEST_DATABASE_URL is set).
 test: sync
 	$(UV) run --locked ruff check .
 	$(UV) run --locked ruff format --check .
 	$(UV) run --locked mypy
+	$(UV) run --locked lint-imports
 	$(UV) run --locked pytest
 
 lint: sync
@@ -33,6 +35,10 @@ lint: sync
 
 typecheck: sync
 	$(UV) run --locked mypy
+
+## The architecture's import rules (pyproject.toml [tool.importlinter]; README "Architecture").
+imports: sync
+	$(UV) run --locked lint-imports
 
 ## Regenerate openapi/openapi.json from the app.
 openapi: sync

@@ -7,10 +7,8 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Query, Request, Response
 from pydantic import BaseModel
 
-from app.assessments.dependencies import AssessmentsDep, ResultTokensDep
-from app.assessments.examples import REQUESTS as ANSWER_EXAMPLES
-from app.assessments.schemas import AssessmentAnswers
-from app.catalogue.dependencies import CatalogueDep
+from app.assessments import AssessmentAnswers, AssessmentsDep, ResultTokensDep
+from app.catalogue import CatalogueDep
 from app.core.db import utc_now
 from app.http.body import JsonBody
 from app.http.conditional import IfMatchHeader, if_match, private_content, version_etag
@@ -18,8 +16,12 @@ from app.http.dependencies import SessionDep
 from app.http.openapi_examples import example_response, shared_example_response
 from app.http.problems import problem_responses
 from app.http.query import NO_QUERY_PARAMETERS, PageQuery
-from app.idempotency.http import IdempotencyKeyHeader, respond_idempotently, stored_problem
-from app.idempotency.service import StoredResponse
+from app.idempotency import (
+    IdempotencyKeyHeader,
+    StoredResponse,
+    respond_idempotently,
+    stored_problem,
+)
 from app.patients import examples, service
 from app.patients.dependencies import (
     AssessablePatient,
@@ -45,15 +47,18 @@ from app.patients.schemas import (
     StoredPlan,
     StoredPlanSummaryPage,
 )
-from app.plans.calendar import plan_to_ical
-from app.plans.dependencies import PlannerDep
-from app.plans.examples import CALENDAR as CALENDAR_EXAMPLE
-from app.plans.problems import NotEnoughTimeProblem, PlanConflict
-from app.plans.schemas import Plan, calendar_response
-from app.tenants.security import ReadPatients, WriteAssessments, WritePatients, WritePlans
+from app.plans import (
+    NotEnoughTimeProblem,
+    Plan,
+    PlanConflict,
+    PlannerDep,
+    calendar_response,
+    plan_to_ical,
+)
+from app.tenants import ReadPatients, WriteAssessments, WritePatients, WritePlans
 
 patient_body = JsonBody(PatientCreate, examples=examples.PATIENT_REQUESTS)
-answers_body = JsonBody(AssessmentAnswers, examples=ANSWER_EXAMPLES)
+answers_body = JsonBody(AssessmentAnswers, examples=examples.ANSWER_REQUESTS)
 plan_body = JsonBody(PatientPlanRequest, examples=examples.PLAN_REQUESTS_FOR_PATIENT)
 # Bodies are read raw and validated in the handler, so the key, its scope and the path's ids are
 # checked first: a caller without access learns nothing from how its body is judged.
@@ -476,7 +481,7 @@ def change_plan_status(
     dependencies=_NO_QUERY,
     response_class=Response,
     responses={
-        200: calendar_response(CALENDAR_EXAMPLE),
+        200: calendar_response(examples.CALENDAR),
         **problem_responses(*_KEYED, 404),
     },
 )

@@ -14,15 +14,13 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, SQLModel, col, select
 from sqlmodel.sql.expression import SelectOfScalar
 
-from app.assessments.schemas import AssessmentAnswers, AssessmentResult, Triage
-from app.assessments.service import Assessments
-from app.assessments.tokens import ResultTokens
-from app.catalogue.snapshot import CatalogueSnapshot
+from app.assessments import AssessmentAnswers, AssessmentResult, Assessments, ResultTokens, Triage
+from app.catalogue import CatalogueSnapshot
 from app.core.db import utc_now
 from app.core.errors import Conflict, NotFound
 from app.http.conditional import Precondition, stale
 from app.http.pagination import CursorModel, UtcTimestamp, decode_cursor, encode_cursor
-from app.idempotency import service as idempotency
+from app.idempotency import forget_patient
 from app.patients.models import Patient, PatientAssessment, PatientPlan
 from app.patients.schemas import (
     PatientAttributes,
@@ -36,8 +34,8 @@ from app.patients.schemas import (
     StoredAssessment,
     StoredPlanSummary,
 )
-from app.plans.schemas import AssessmentSource
-from app.plans.service import (
+from app.plans import (
+    AssessmentSource,
     Planner,
     ScoredBasis,
     options_of,
@@ -156,7 +154,7 @@ def erase_patient(session: Session, patient: Patient, precondition: Precondition
     configuration."""
     if not precondition.allows(patient.version):
         raise stale()
-    idempotency.forget_patient(session, patient.id)
+    forget_patient(session, patient.id)
     for table in (PatientPlan, PatientAssessment):
         session.execute(delete(table).where(col(table.patient_id) == patient.id))
     _one_row_or_stale(

@@ -23,8 +23,8 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Protocol
 
-from app.assessments.schemas import Triage, TriageLevel
-from app.catalogue.schemas import (
+from app.assessments import Triage, TriageLevel
+from app.catalogue import (
     Category,
     ExercisePublic,
     Guidance,
