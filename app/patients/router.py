@@ -9,7 +9,6 @@ from pydantic import BaseModel
 
 from app.assessments import AssessmentAnswers, AssessmentsDep, ResultTokensDep
 from app.catalogue import CatalogueDep
-from app.core.db import utc_now
 from app.http.body import JsonBody
 from app.http.conditional import IfMatchHeader, if_match, private_content, version_etag
 from app.http.dependencies import SessionDep
@@ -260,18 +259,7 @@ def erase_patient(
 )
 def export_patient(patient: ExportablePatient, session: SessionDep) -> Response:
     """The patient, every stored assessment and every stored plan, as one JSON document."""
-    export = PatientExport(
-        exported_at=utc_now(),
-        patient=service.patient_public(patient),
-        assessments=[
-            service.stored_assessment(a) for a in service.all_assessments(session, patient)
-        ],
-        plans=[
-            StoredPlan.model_validate_json(service.stored_plan_json(p))
-            for p in service.all_plans(session, patient)
-        ],
-    )
-    return _private_json(export)
+    return _private_json(service.export_patient(session, patient))
 
 
 # --- stored assessments ------------------------------------------------------------------------

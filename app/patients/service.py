@@ -25,6 +25,7 @@ from app.patients.models import Patient, PatientAssessment, PatientPlan
 from app.patients.schemas import (
     PatientAttributes,
     PatientCreate,
+    PatientExport,
     PatientPlanRequest,
     PatientPublic,
     PatientUpdate,
@@ -32,10 +33,12 @@ from app.patients.schemas import (
     PlanStop,
     PlanStopReason,
     StoredAssessment,
+    StoredPlan,
     StoredPlanSummary,
 )
 from app.plans import (
     AssessmentSource,
+    Plan,
     Planner,
     ScoredBasis,
     options_of,
@@ -382,6 +385,20 @@ def all_plans(session: Session, patient: Patient) -> list[PatientPlan]:
     return list(session.exec(_newest_first(_records(PatientPlan, patient), PatientPlan)))
 
 
+# --- export ------------------------------------------------------------------------------------
+
+
+def export_patient(session: Session, patient: Patient) -> PatientExport:
+    """Everything stored for the patient (data portability): the patient, every assessment and
+    every plan, newest first."""
+    return PatientExport(
+        exported_at=utc_now(),
+        patient=patient_public(patient),
+        assessments=[stored_assessment(a) for a in all_assessments(session, patient)],
+        plans=[stored_plan(p) for p in all_plans(session, patient)],
+    )
+
+
 # Stopped and completed are final: a new plan is generated instead.
 _ALLOWED_STATUS_CHANGES = {
     PlanStatus.active: {PlanStatus.paused, PlanStatus.stopped, PlanStatus.completed},
@@ -412,20 +429,30 @@ def change_plan_status(
 
 
 def plan_summary(record: PatientPlan) -> StoredPlanSummary:
+    return StoredPlanSummary(**_summary_fields(record))
+
+
+def stored_plan(record: PatientPlan) -> StoredPlan:
+    """The stored plan as a model, its document validated from the stored data (for the export;
+    single reads splice the stored document in, see :func:`stored_plan_json`)."""
+    return StoredPlan(**_summary_fields(record), plan=Plan.model_validate(record.plan))
+
+
+def _summary_fields(record: PatientPlan) -> dict[str, Any]:
     plan = record.plan
-    return StoredPlanSummary(
-        id=record.id,
-        patient_id=record.patient_id,
-        assessment_id=record.assessment_id,
-        status=PlanStatus(record.status),
-        created_at=record.created_at,
-        updated_at=record.updated_at,
-        start_date=plan["inputs"]["start_date"],
-        stop=plan_stop(record),
-        dataset_version=plan["dataset_version"],
-        ruleset_version=plan["ruleset_version"],
-        generator_version=plan["generator_version"],
-    )
+    return {
+        "id": record.id,
+        "patient_id": record.patient_id,
+        "assessment_id": record.assessment_id,
+        "status": PlanStatus(record.status),
+        "created_at": record.created_at,
+        "updated_at": record.updated_at,
+        "start_date": plan["inputs"]["start_date"],
+        "stop": plan_stop(record),
+        "dataset_version": plan["dataset_version"],
+        "ruleset_version": plan["ruleset_version"],
+        "generator_version": plan["generator_version"],
+    }
 
 
 def plan_stop(record: PatientPlan) -> PlanStop | None:
