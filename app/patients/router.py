@@ -64,11 +64,11 @@ plan_body = JsonBody(PatientPlanRequest, examples=examples.PLAN_REQUESTS_FOR_PAT
 patient_changes_body = JsonBody(PatientUpdate, examples=examples.PATIENT_CHANGES)
 status_body = JsonBody(PlanStatusChange, examples=examples.STATUS_CHANGES)
 
-patients = APIRouter(prefix="/v1/patients", tags=["patients"])
-assessments = APIRouter(
+patients_router = APIRouter(prefix="/v1/patients", tags=["patients"])
+patient_assessments_router = APIRouter(
     prefix="/v1/patients/{patient_id}/assessments", tags=["patient-assessments"]
 )
-plans = APIRouter(prefix="/v1/patients/{patient_id}/plans", tags=["patient-plans"])
+patient_plans_router = APIRouter(prefix="/v1/patients/{patient_id}/plans", tags=["patient-plans"])
 # Only the lists take query parameters; every other route rejects any.
 _NO_QUERY = [NO_QUERY_PARAMETERS]
 
@@ -120,7 +120,7 @@ def _created(
 # --- patients ----------------------------------------------------------------------------------
 
 
-@patients.post(
+@patients_router.post(
     "",
     status_code=201,
     response_model=PatientPublic,
@@ -163,7 +163,7 @@ def create_patient(
     return respond_idempotently(request, session, principal, idempotency_key, body, create)
 
 
-@patients.get(
+@patients_router.get(
     "",
     response_model=PatientPage,
     summary="List your patients",
@@ -187,7 +187,7 @@ def list_patients(
     return _private_json(page)
 
 
-@patients.get(
+@patients_router.get(
     "/{patient_id}",
     response_model=PatientPublic,
     summary="Get a patient",
@@ -201,7 +201,7 @@ def get_patient(patient: ReadablePatient) -> Response:
     return _private_json(service.patient_public(patient), etag=version_etag(patient.version))
 
 
-@patients.patch(
+@patients_router.patch(
     "/{patient_id}",
     response_model=PatientPublic,
     summary="Update a patient",
@@ -229,7 +229,7 @@ def update_patient(
     return _private_json(service.patient_public(updated), etag=version_etag(updated.version))
 
 
-@patients.delete(
+@patients_router.delete(
     "/{patient_id}",
     status_code=204,
     summary="Erase a patient and everything stored for them",
@@ -245,7 +245,7 @@ def erase_patient(
     return Response(status_code=204)
 
 
-@patients.get(
+@patients_router.get(
     "/{patient_id}/export",
     response_model=PatientExport,
     summary="Export everything stored for a patient",
@@ -265,7 +265,7 @@ def export_patient(patient: ExportablePatient, session: SessionDep) -> Response:
 # --- stored assessments ------------------------------------------------------------------------
 
 
-@assessments.post(
+@patient_assessments_router.post(
     "",
     status_code=201,
     response_model=StoredAssessment,
@@ -314,7 +314,7 @@ def store_assessment(
     )
 
 
-@assessments.get(
+@patient_assessments_router.get(
     "",
     response_model=StoredAssessmentPage,
     summary="List a patient's stored assessments",
@@ -336,7 +336,7 @@ def list_assessments(
     return _private_json(page)
 
 
-@assessments.get(
+@patient_assessments_router.get(
     "/{assessment_id}",
     response_model=StoredAssessment,
     summary="Get a stored assessment",
@@ -353,7 +353,7 @@ def get_assessment(record: ReadableAssessment) -> Response:
 # --- stored plans ------------------------------------------------------------------------------
 
 
-@plans.post(
+@patient_plans_router.post(
     "",
     status_code=201,
     response_model=StoredPlan,
@@ -407,7 +407,7 @@ def create_plan(
     )
 
 
-@plans.get(
+@patient_plans_router.get(
     "",
     response_model=StoredPlanSummaryPage,
     summary="List a patient's stored plans",
@@ -427,7 +427,7 @@ def list_plans(
     return _private_json(page)
 
 
-@plans.get(
+@patient_plans_router.get(
     "/{plan_id}",
     response_model=StoredPlan,
     summary="Get a stored plan",
@@ -438,7 +438,7 @@ def get_plan(record: ReadablePlan) -> Response:
     return _private_json(service.stored_plan_json(record), etag=version_etag(record.version))
 
 
-@plans.patch(
+@patient_plans_router.patch(
     "/{plan_id}",
     response_model=StoredPlan,
     summary="Change a plan's status",
@@ -463,7 +463,7 @@ def change_plan_status(
     return _private_json(service.stored_plan_json(updated), etag=version_etag(updated.version))
 
 
-@plans.get(
+@patient_plans_router.get(
     "/{plan_id}/calendar",
     summary="A stored plan as iCalendar",
     dependencies=_NO_QUERY,

@@ -83,8 +83,10 @@ class InvalidStatusChange(Conflict):
 
 
 class RecordCursor(CursorModel):
-    t: UtcTimestamp
-    i: uuid.UUID
+    """Keyset position: the last item on the previous page, by creation time, then id."""
+
+    created_at: UtcTimestamp
+    id: uuid.UUID
 
 
 # --- patients ----------------------------------------------------------------------------------
@@ -503,10 +505,11 @@ def _keyset_page(
     created, ident = col(model.created_at), col(model.id)
     if cursor is not None:
         after = decode_cursor(cursor, RecordCursor)
+        same_time = created == after.created_at
         if newest_first:
-            query = query.where(or_(created < after.t, (created == after.t) & (ident < after.i)))
+            query = query.where(or_(created < after.created_at, same_time & (ident < after.id)))
         else:
-            query = query.where(or_(created > after.t, (created == after.t) & (ident > after.i)))
+            query = query.where(or_(created > after.created_at, same_time & (ident > after.id)))
     if newest_first:
         query = query.order_by(created.desc(), ident.desc())
     else:
@@ -515,7 +518,7 @@ def _keyset_page(
     if len(rows) <= limit:
         return rows, None
     last = rows[limit - 1]
-    return rows[:limit], encode_cursor(RecordCursor(t=last.created_at, i=last.id))
+    return rows[:limit], encode_cursor(RecordCursor(created_at=last.created_at, id=last.id))
 
 
 def _compare_and_set(
