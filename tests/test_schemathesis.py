@@ -30,8 +30,8 @@ schemathesis.openapi.format(
     CURSOR_FORMAT,
     st.builds(
         ExerciseCursor,
-        o=st.integers(min_value=-1, max_value=100),
-        s=st.from_regex(r"[a-z0-9-]{1,30}", fullmatch=True),
+        position=st.integers(min_value=-1, max_value=100),
+        slug=st.from_regex(r"[a-z0-9-]{1,30}", fullmatch=True),
     ).map(encode_cursor),
 )
 # A time zone is an IANA name: the schema names the format rather than listing 598 of them.
