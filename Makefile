@@ -5,6 +5,9 @@ PORT ?= 8000
 # uv from PATH, or else a private copy installed from PyPI into .tools/ on first use.
 UV := $(shell command -v uv 2>/dev/null || echo .tools/bin/uv)
 export UV_LINK_MODE ?= copy
+# Test processes (pytest-xdist). Most of the suite waits on sockets, databases and threads rather
+# than computing, so more workers than cores still help; each worker has its own databases.
+TEST_WORKERS ?= 4
 
 .PHONY: run test lint typecheck imports openapi bench sync
 
@@ -27,7 +30,7 @@ test: sync
 	$(UV) run --locked ruff format --check .
 	$(UV) run --locked mypy
 	$(UV) run --locked lint-imports
-	$(UV) run --locked pytest
+	$(UV) run --locked pytest -n $(TEST_WORKERS) --dist worksteal --cov
 
 lint: sync
 	$(UV) run --locked ruff check .
