@@ -23,7 +23,7 @@ from app.assessments.schemas import (
     TriageRulePublic,
 )
 from app.assessments.tokens import ResultTokens
-from app.catalogue.snapshot import CatalogueSnapshot
+from app.catalogue import CatalogueSnapshot
 from app.core.memo import BytesMemo
 from app.http.conditional import Representation
 
