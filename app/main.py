@@ -24,7 +24,13 @@ from app.catalogue.router import router as catalogue_router
 from app.catalogue.service import CatalogueCache
 from app.catalogue.snapshot import CatalogueSnapshot
 from app.core.config import Settings, get_settings
-from app.core.db import make_engine, reading, serialises_writes, units_of_work, writing
+from app.core.db import (
+    engine_for_reads,
+    engine_for_writes,
+    make_engine,
+    serialises_writes,
+    units_of_work,
+)
 from app.core.logging import configure_logging
 from app.health.liveness import Liveness
 from app.health.router import router as health_router
@@ -46,9 +52,11 @@ from app.http.query import reject_repeated_parameters
 from app.http.response_cache import PublicResponseCache
 from app.idempotency.service import purge_expired
 from app.patients import examples as patient_examples
-from app.patients.router import assessments as patient_assessments_router
-from app.patients.router import patients as patients_router
-from app.patients.router import plans as patient_plans_router
+from app.patients.router import (
+    patient_assessments_router,
+    patient_plans_router,
+    patients_router,
+)
 from app.plans.router import router as plans_router
 from app.plans.service import Planner
 from app.rate_limits import install_rate_limits
@@ -138,8 +146,8 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
         responses=problem_responses(500),
         dependencies=[Depends(reject_repeated_parameters)],
     )
-    app.state.engine = reading(app_engine)
-    app.state.write_engine = writing(app_engine)
+    app.state.engine = engine_for_reads(app_engine)
+    app.state.write_engine = engine_for_writes(app_engine)
     app.state.assessments = assessments
     app.state.planner = Planner.load(cache_max_bytes=settings.plan_cache_max_bytes)
     app.state.settings = settings
@@ -252,5 +260,5 @@ def _repeat(job: Callable[[], object], every_seconds: float, failure: str) -> as
 
 
 def _purge_idempotency_records(engine: Engine) -> None:
-    with Session(writing(engine)) as session, session.begin():
+    with Session(engine_for_writes(engine)) as session, session.begin():
         purge_expired(session)

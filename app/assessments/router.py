@@ -5,7 +5,7 @@ from fastapi import APIRouter, Depends, Request, Response
 from app.assessments import examples
 from app.assessments.dependencies import AssessmentsDep, ResultTokensDep
 from app.assessments.schemas import AssessmentAnswers, AssessmentDefinitions, ScoredAssessment
-from app.catalogue.dependencies import CatalogueDep
+from app.catalogue import CatalogueDep
 from app.http.body import JsonBody
 from app.http.conditional import CACHE_VALIDATORS, public_content, public_content_responses
 from app.http.problems import problem_responses

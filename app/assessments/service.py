@@ -22,7 +22,7 @@ from app.assessments.schemas import (
     TriageRulePublic,
 )
 from app.assessments.tokens import ResultTokens
-from app.catalogue.snapshot import CatalogueSnapshot
+from app.catalogue import CatalogueSnapshot
 from app.http.conditional import Representation
 
 RULESET_FILE = Path(__file__).resolve().parent / "data" / "ruleset.yaml"

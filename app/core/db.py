@@ -77,12 +77,13 @@ def _begin_sqlite_transaction(connection: Connection) -> None:
 _BEGIN = "sqlite_begin"
 
 
-def writing(engine: Engine) -> Engine:
-    """The same engine (and pool), for transactions that will write."""
+def engine_for_writes(engine: Engine) -> Engine:
+    """The same engine and pool, its SQLite transactions begun IMMEDIATE: for requests that
+    will write (see above; PostgreSQL ignores the option)."""
     return engine.execution_options(**{_BEGIN: "IMMEDIATE"})
 
 
-def reading(engine: Engine) -> Engine:
+def engine_for_reads(engine: Engine) -> Engine:
     """The same engine (and pool), for requests that only read. On PostgreSQL they run in
     autocommit: at its READ COMMITTED default each statement sees a fresh snapshot anyway, and
     a read then costs no BEGIN and no COMMIT round trip. SQLite keeps its deferred

@@ -26,7 +26,7 @@ from zoneinfo import ZoneInfo
 
 from icalendar import Alarm, Calendar, Event, Timezone
 
-from app.catalogue.schemas import SessionKind
+from app.catalogue import SessionKind
 from app.plans.schemas import Plan, PlanItem, PlanSession, PlanWeek
 
 __all__ = ["plan_to_ical"]

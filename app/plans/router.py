@@ -5,11 +5,8 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Response
 from fastapi.concurrency import run_in_threadpool
 
-from app.assessments.dependencies import AssessmentsDep, ResultTokensDep
-from app.assessments.service import Assessments
-from app.assessments.tokens import ResultTokens
-from app.catalogue.dependencies import CatalogueDep
-from app.catalogue.snapshot import CatalogueSnapshot
+from app.assessments import Assessments, AssessmentsDep, ResultTokens, ResultTokensDep
+from app.catalogue import CatalogueDep, CatalogueSnapshot
 from app.http.body import JsonBody
 from app.http.openapi_examples import example_response
 from app.http.problems import problem_responses

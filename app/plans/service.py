@@ -12,11 +12,16 @@ from typing import Any
 
 import yaml
 
-from app.assessments import scoring
-from app.assessments.schemas import AssessmentAnswers, Finding, TestName, Triage
-from app.assessments.service import Assessments
-from app.assessments.tokens import ResultTokens
-from app.catalogue.snapshot import CatalogueSnapshot
+from app.assessments import (
+    AssessmentAnswers,
+    Assessments,
+    Finding,
+    ResultTokens,
+    TestName,
+    Triage,
+    painful_findings,
+)
+from app.catalogue import CatalogueSnapshot
 from app.core.bounded_cache import ByteBoundedCache
 from app.core.errors import Conflict, UnprocessableContent
 from app.plans import generator
@@ -257,7 +262,7 @@ def refusal(triage: Triage) -> RedFlagRefusal:
 def plan_findings(
     findings: Sequence[Finding], assessments: Assessments
 ) -> tuple[generator.PlanFinding, ...]:
-    painful = {f.code for f in scoring.painful_findings(findings, assessments.ruleset)}
+    painful = {f.code for f in painful_findings(findings, assessments.ruleset)}
     movements = assessments.ruleset.test_movements.tests
     return tuple(
         generator.PlanFinding(
@@ -279,7 +284,7 @@ def painful_movements(
     """Each painful self-test, once, with the sides it hurt on and the exercises that repeat
     its movement (PM-1)."""
     by_test: dict[TestName, list[Finding]] = {}
-    for finding in scoring.painful_findings(findings, assessments.ruleset):
+    for finding in painful_findings(findings, assessments.ruleset):
         if finding.test is not None:
             by_test.setdefault(finding.test, []).append(finding)
     movements = assessments.ruleset.test_movements.tests

@@ -17,8 +17,7 @@ from fastapi.security import APIKeyHeader, HTTPAuthorizationCredentials, HTTPBea
 
 from app.core.errors import Forbidden, Unauthorized
 from app.http.dependencies import SessionDep
-from app.rate_limits.enforce import enforce_rate_limit
-from app.rate_limits.middleware import address_identity
+from app.rate_limits import address_identity, enforce_rate_limit
 from app.tenants import service
 from app.tenants.keys import MAX_KEY_LENGTH, Scope, key_digest
 from app.tenants.schemas import Principal
@@ -112,4 +111,3 @@ ReadPatients = Annotated[Principal, Depends(REQUIREMENTS[Scope.patients_read])]
 WritePatients = Annotated[Principal, Depends(REQUIREMENTS[Scope.patients_write])]
 WriteAssessments = Annotated[Principal, Depends(REQUIREMENTS[Scope.assessments_write])]
 WritePlans = Annotated[Principal, Depends(REQUIREMENTS[Scope.plans_write])]
-ExportPatients = Annotated[Principal, Depends(REQUIREMENTS[Scope.patients_export])]
