@@ -24,8 +24,15 @@ from app.catalogue.router import router as catalogue_router
 from app.catalogue.service import CatalogueCache
 from app.catalogue.snapshot import CatalogueSnapshot
 from app.core.config import Settings, get_settings
-from app.core.db import engine_for_writes, make_engine
+from app.core.db import (
+    engine_for_reads,
+    engine_for_writes,
+    make_engine,
+    serialises_writes,
+    units_of_work,
+)
 from app.core.logging import configure_logging
+from app.health.liveness import Liveness
 from app.health.router import router as health_router
 from app.http.docs import mount_docs
 from app.http.middleware import RequestContextMiddleware
@@ -96,6 +103,9 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
         # needs no secret and creates no file.
         app.state.key_secret = server_secret(settings)
         app.state.verified_keys = VerifiedKeys(settings.api_key_cache_seconds)
+        # Made here, on the loop that serves the requests (app.http.dependencies.get_session).
+        app.state.units_of_work = asyncio.Semaphore(units_of_work(app_engine))
+        app.state.serial_writes = asyncio.Semaphore(1) if serialises_writes(app_engine) else None
         app.state.result_tokens = ResultTokens(app.state.key_secret)
         app.state.catalogue = await anyio.to_thread.run_sync(
             partial(_first_catalogue, app_engine, check=app.state.assessments.check_against)
@@ -136,7 +146,7 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
         responses=problem_responses(500),
         dependencies=[Depends(reject_repeated_parameters)],
     )
-    app.state.engine = app_engine
+    app.state.engine = engine_for_reads(app_engine)
     app.state.write_engine = engine_for_writes(app_engine)
     app.state.assessments = assessments
     app.state.planner = Planner.load(cache_max_bytes=settings.plan_cache_max_bytes)
@@ -179,6 +189,9 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
     # Outside the response cache, so cached replays count against the limit too; inside CORS,
     # so preflights are not counted and a 429 still carries the CORS headers a browser needs.
     install_rate_limits(app, settings, authenticated_prefixes=(patients_router.prefix,))
+    # Outside the rate limits and the cache, inside CORS and the request context: liveness
+    # probes skip everything else.
+    app.add_middleware(Liveness)
     if settings.cors_origins:
         app.add_middleware(
             CORSMiddleware,

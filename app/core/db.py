@@ -4,12 +4,14 @@ transaction, is ``app.http.dependencies.get_session``.
 Alembic owns the schema: nothing here creates tables.
 """
 
+import select
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Connection, DateTime, Dialect, Engine, TypeDecorator, event, make_url, text
-from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.exc import DisconnectionError, SQLAlchemyError
+from sqlalchemy.pool import QueuePool
 from sqlmodel import SQLModel, create_engine
 
 # Set before any table model is imported, so every constraint gets a stable, predictable name
@@ -58,6 +60,9 @@ def _configure_sqlite_connection(dbapi_connection: Any, _record: Any) -> None:
     dbapi_connection.isolation_level = None
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA foreign_keys=ON")
+    # Write-ahead logging: readers never wait for the writer nor it for them, and a commit is
+    # one append. (Kept in the file; an in-memory database answers "memory" and stays so.)
+    cursor.execute("PRAGMA journal_mode=WAL")
     cursor.close()
 
 
@@ -78,16 +83,77 @@ def engine_for_writes(engine: Engine) -> Engine:
     return engine.execution_options(**{_BEGIN: "IMMEDIATE"})
 
 
+def engine_for_reads(engine: Engine) -> Engine:
+    """The same engine (and pool), for requests that only read. On PostgreSQL they run in
+    autocommit: at its READ COMMITTED default each statement sees a fresh snapshot anyway, and
+    a read then costs no BEGIN and no COMMIT round trip. SQLite keeps its deferred
+    transaction, which costs no round trip, and gives a read one snapshot."""
+    if engine.dialect.name == "postgresql":
+        return engine.execution_options(isolation_level="AUTOCOMMIT")
+    return engine
+
+
+# How long a connection waits for SQLite's write lock (its busy timeout), and for a connection
+# from the pool: the same bound, so whichever a request meets it waits as long.
+WAIT_SECONDS = 30
+# SQLAlchemy's defaults, spelt out: the units of work a worker runs at once (``units_of_work``)
+# follow from them.
+POOL_SIZE = 5
+MAX_OVERFLOW = 10
+
+
 def make_engine(url: str) -> Engine:
+    pool: dict[str, Any] = {
+        "pool_size": POOL_SIZE,
+        "max_overflow": MAX_OVERFLOW,
+        "pool_timeout": WAIT_SECONDS,
+    }
     if url.startswith("sqlite"):
         database = make_url(url).database
         if database and database != ":memory:":
             Path(database).parent.mkdir(parents=True, exist_ok=True)
-        engine = create_engine(url, connect_args={"check_same_thread": False})
+        else:
+            pool = {}  # an in-memory database keeps SQLAlchemy's one-connection pool
+        engine = create_engine(
+            url, connect_args={"check_same_thread": False, "timeout": WAIT_SECONDS}, **pool
+        )
         event.listen(engine, "connect", _configure_sqlite_connection)
         event.listen(engine, "begin", _begin_sqlite_transaction)
         return engine
-    return create_engine(url, pool_pre_ping=True)
+    engine = create_engine(url, **pool)
+    event.listen(engine, "checkout", _drop_if_closed_by_the_server)
+    return engine
+
+
+def _drop_if_closed_by_the_server(dbapi_connection: Any, _record: Any, _proxy: Any) -> None:
+    """A pooled connection the server has closed (a restart, a failover, an idle timeout) is
+    replaced at checkout, so no request fails on it. SQLAlchemy's ``pool_pre_ping`` would ask
+    the server with a ``SELECT 1``: a round trip on every request. An idle connection has
+    nothing to read unless the server said goodbye (its FATAL message, then end of file), so
+    looking whether the socket is readable, without waiting, answers the same question
+    locally. Raising ``DisconnectionError`` makes the pool discard it and connect afresh."""
+    if dbapi_connection.closed:
+        raise DisconnectionError("the connection is closed")
+    poller = select.poll()
+    poller.register(dbapi_connection.fileno(), select.POLLIN)
+    if poller.poll(0):
+        raise DisconnectionError("the server closed the connection, or has something to say")
+
+
+def units_of_work(engine: Engine) -> int:
+    """How many requests may hold a database session at once: as many as the pool has
+    connections. More would wait for a connection inside the thread pool, holding a thread
+    that the requests already holding connections need to finish (and time out together)."""
+    pool = engine.pool
+    size = pool.size() if isinstance(pool, QueuePool) else POOL_SIZE
+    overflow = int(getattr(pool, "_max_overflow", 0))  # QueuePool keeps it private
+    return size + max(overflow, 0)
+
+
+def serialises_writes(engine: Engine) -> bool:
+    """SQLite takes one writer at a time per file: a worker queues its writes itself, on the
+    event loop, rather than in SQLite's busy handler, each waiting in a thread of its own."""
+    return engine.dialect.name == "sqlite"
 
 
 def database_reachable(engine: Engine) -> bool:

@@ -1,5 +1,6 @@
 """Request-scoped dependencies: the database session, which is the request's unit of work."""
 
+import asyncio
 from collections.abc import AsyncIterator
 from typing import Annotated
 
@@ -24,19 +25,41 @@ async def get_session(request: Request) -> AsyncIterator[Session]:
 
     Opening the session does no I/O (it takes a connection when it first queries), so it opens
     on the event loop; its end (commit or rollback, and giving the connection back) is one hop
-    to the thread pool, shielded so that a client that goes away cannot leave it half done."""
+    to the thread pool, shielded so that a client that goes away cannot leave it half done.
+
+    Requests wait on the event loop, not in a thread, for what would block there: a place
+    among the units of work the pool can serve at once (``state.units_of_work``), and on
+    SQLite, where one writer at a time holds the file, their turn to write
+    (``state.serial_writes``)."""
     state = request.app.state
-    engine = state.write_engine if request.method in _WRITE_METHODS else state.engine
-    session = Session(engine)
-    transaction = session.begin()
+    writes = request.method in _WRITE_METHODS
+    engine = state.write_engine if writes else state.engine
+    gates: list[asyncio.Semaphore] = [
+        gate
+        for gate in (state.serial_writes if writes else None, state.units_of_work)
+        if gate is not None
+    ]
+    for taken, gate in enumerate(gates):
+        try:
+            await gate.acquire()
+        except BaseException:
+            for earlier in gates[:taken]:
+                earlier.release()
+            raise
     try:
-        yield session
-    except BaseException as error:
+        session = Session(engine)
+        transaction = session.begin()
+        try:
+            yield session
+        except BaseException as error:
+            with anyio.CancelScope(shield=True):
+                await run_in_threadpool(_end, session, transaction, error)
+            raise
         with anyio.CancelScope(shield=True):
-            await run_in_threadpool(_end, session, transaction, error)
-        raise
-    with anyio.CancelScope(shield=True):
-        await run_in_threadpool(_end, session, transaction, None)
+            await run_in_threadpool(_end, session, transaction, None)
+    finally:
+        for gate in gates:
+            gate.release()
 
 
 def _end(session: Session, transaction: SessionTransaction, error: BaseException | None) -> None:

@@ -12,6 +12,24 @@ class TestHealth:
         assert response.status_code == 200
         assert response.json() == {"status": "ok"}
 
+    def test_healthz_skips_the_stack_but_keeps_the_request_context(
+        self, client: TestClient
+    ) -> None:
+        """Answered before the rate limiter and FastAPI, it still carries the request id and
+        nosniff, answers HEAD, and leaves a query string to the route (a 422 naming it)."""
+        response = client.get("/healthz", headers={"X-Request-ID": "probe-1"})
+        head = client.head("/healthz")
+        with_query = client.get("/healthz?verbose=1")
+
+        assert response.headers["content-type"] == "application/json"
+        assert response.headers["x-request-id"] == "probe-1"
+        assert response.headers["x-content-type-options"] == "nosniff"
+        assert "ratelimit-limit" not in response.headers
+        assert head.status_code == 200
+        assert head.content == b""
+        assert with_query.status_code == 422
+        assert with_query.json()["errors"][0]["loc"] == ["query", "verbose"]
+
     def test_readyz_reports_the_dataset(self, client: TestClient, content: Content) -> None:
         response = client.get("/readyz")
 

@@ -240,6 +240,26 @@ def test_postgres_stopping_is_a_503_writes_nothing_and_the_api_comes_back(
     assert _patients(relayed.direct) == 1
 
 
+def test_after_a_restart_no_request_fails_on_a_pooled_connection_the_server_closed(
+    relayed: Relayed,
+) -> None:
+    """The pool finds the connections the server closed at checkout, without a round trip,
+    and connects afresh: the first requests after the database is back succeed."""
+    headers = {"Authorization": f"Bearer {_key(relayed.direct)}"}
+    with TestClient(relayed.app) as client:
+        before = [client.get("/v1/patients", headers=headers) for _ in range(3)]
+        relayed.proxy.cut()  # every pooled connection is closed, as by a restart
+        relayed.proxy.restore()
+        after = [
+            client.get("/v1/patients", headers=headers),
+            client.post("/v1/patients", json={"external_reference": "BACK"}, headers=headers),
+            client.get("/readyz"),
+        ]
+
+    assert [r.status_code for r in before] == [200] * 3
+    assert [r.status_code for r in after] == [200, 201, 200], [r.text for r in after]
+
+
 def test_a_connection_lost_mid_request_is_a_503(
     relayed: Relayed, caplog: pytest.LogCaptureFixture
 ) -> None:

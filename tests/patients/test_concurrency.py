@@ -39,3 +39,27 @@ def test_of_racing_updates_with_one_etag_exactly_one_wins(live_app: LiveApp) -> 
         final = client.get(target)
         assert final.headers["etag"] == '"v2"'
         assert final.json()["external_reference"] == winner["external_reference"]
+
+
+WRITERS = 48
+
+
+def test_48_concurrent_creates_on_one_process_all_succeed(live_app: LiveApp) -> None:
+    """The embedded SQLite default holds 48 writers at once on one worker: none answered with a
+    500 ("database is locked") or a 503 (a pool timeout), and each stored exactly once."""
+    references = [f"CONCURRENT-{n:02d}" for n in range(WRITERS)]
+    limits = httpx.Limits(max_connections=WRITERS)
+    with httpx.Client(
+        base_url=live_app.url, headers=live_app.headers, timeout=60, limits=limits
+    ) as client:
+
+        def create(reference: str) -> Callable[[], httpx.Response]:
+            return lambda: client.post("/v1/patients", json={"external_reference": reference})
+
+        responses = race([create(reference) for reference in references])
+        listed = client.get("/v1/patients", params={"limit": 100}).json()["items"]
+
+    assert [r.status_code for r in responses] == [201] * WRITERS, {
+        r.status_code: r.text for r in responses if r.status_code != 201
+    }
+    assert sorted(item["external_reference"] for item in listed) == references
