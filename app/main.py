@@ -56,6 +56,7 @@ from app.rate_limits import install_rate_limits
 from app.rate_limits.openapi import document_rate_limits
 from app.tenants.openapi import document_security
 from app.tenants.service import server_secret
+from app.tenants.verified_keys import VerifiedKeys
 
 logger = logging.getLogger(__name__)
 
@@ -94,6 +95,7 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
         # Here rather than at build time, so building the app (for its OpenAPI document, say)
         # needs no secret and creates no file.
         app.state.key_secret = server_secret(settings)
+        app.state.verified_keys = VerifiedKeys(settings.api_key_cache_seconds)
         app.state.result_tokens = ResultTokens(app.state.key_secret)
         app.state.catalogue = await anyio.to_thread.run_sync(
             partial(_first_catalogue, app_engine, check=app.state.assessments.check_against)
@@ -137,7 +139,7 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
     app.state.engine = app_engine
     app.state.write_engine = engine_for_writes(app_engine)
     app.state.assessments = assessments
-    app.state.planner = Planner.load()
+    app.state.planner = Planner.load(cache_max_bytes=settings.plan_cache_max_bytes)
     app.state.settings = settings
     app.state.cache_control = f"public, max-age={settings.catalogue_max_age_seconds}"
     install_exception_handlers(app)

@@ -114,6 +114,8 @@ def app_settings(engine: Engine, **overrides: object) -> Settings:
             "rate_limit_per_minute": 1_000_000,
             "anonymous_rate_limit_per_minute": 1_000_000,
             "redis_url": None,
+            # Tests revoke and expire keys and expect it at once; tests/tenants cover the cache.
+            "api_key_cache_seconds": 0,
             **overrides,
         }
     )

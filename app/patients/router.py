@@ -197,7 +197,7 @@ def list_patients(
         **problem_responses(*_KEYED, 404),
     },
 )
-def get_patient(patient: ReadablePatient) -> Response:
+async def get_patient(patient: ReadablePatient) -> Response:
     return _private_json(service.patient_public(patient), etag=version_etag(patient.version))
 
 

@@ -103,24 +103,24 @@ async def _rendered(
     media_type: str,
     render: Callable[[Plan], bytes],
 ) -> bytes:
+    request = plan_body.parse(body)
     rendered = planner.rendered(
-        body, catalogue=catalogue, assessments=assessments, media_type=media_type
+        request, catalogue=catalogue, assessments=assessments, media_type=media_type
     )
-    if rendered is None:
-        # Generating and rendering is CPU work of milliseconds: off the event loop.
-        rendered = await run_in_threadpool(
-            partial(
-                planner.render,
-                body,
-                plan_body.parse,
-                catalogue=catalogue,
-                assessments=assessments,
-                tokens=tokens,
-                media_type=media_type,
-                render=render,
-            )
+    if rendered is not None:
+        return rendered
+    # Generating and rendering is CPU work of milliseconds: off the event loop.
+    return await run_in_threadpool(
+        partial(
+            planner.render,
+            request,
+            catalogue=catalogue,
+            assessments=assessments,
+            tokens=tokens,
+            media_type=media_type,
+            render=render,
         )
-    return rendered
+    )
 
 
 def _plan_json(plan: Plan) -> bytes:
