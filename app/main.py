@@ -50,6 +50,7 @@ from app.patients.router import patients as patients_router
 from app.patients.router import plans as patient_plans_router
 from app.plans.router import router as plans_router
 from app.plans.service import Planner
+from app.progress.router import outcomes as patient_outcomes_router
 from app.rate_limits import install_rate_limits
 from app.rate_limits.openapi import document_rate_limits
 from app.tenants.openapi import document_security
@@ -77,6 +78,11 @@ OPENAPI_TAGS = [
     {
         "name": "patient-plans",
         "description": "A patient's stored plans: status, JSON and iCalendar.",
+    },
+    {
+        "name": "patient-progress",
+        "description": "A patient's daily logs, outcome measures, plan revisions and progress "
+        "summary.",
     },
     {"name": "health", "description": "Liveness and readiness probes."},
 ]
@@ -149,6 +155,7 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
         patients_router,
         patient_assessments_router,
         patient_plans_router,
+        patient_outcomes_router,
     ):
         app.include_router(router)
     mount_docs(app)

@@ -147,6 +147,11 @@ class StoredPlanSummary(StrictModel):
         description="The stored assessment it was made from; null when the request gave one."
     )
     status: PlanStatus
+    revision: int = Field(
+        ge=1,
+        description="The plan's current revision: 1 as generated; each adaptation to the "
+        "patient's logs that changes the plan adds one (`GET .../plans/{plan_id}/revisions`).",
+    )
     created_at: AwareDatetime
     updated_at: AwareDatetime
     start_date: str = Field(description="The plan's first day (YYYY-MM-DD).")
@@ -160,7 +165,10 @@ class StoredPlanSummary(StrictModel):
 
 
 class StoredPlan(StoredPlanSummary):
-    plan: Plan = Field(description="Exactly as generated; never changes with the catalogue.")
+    plan: Plan = Field(
+        description="The current revision: as generated, then as adapted to the patient's "
+        "logs (only days after a log change); never changes with the catalogue."
+    )
 
 
 class PatientPage(Page[PatientPublic]):

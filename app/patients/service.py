@@ -6,7 +6,9 @@ import contextlib
 import json
 import uuid
 from collections.abc import Iterator
+from datetime import datetime, timedelta
 from typing import Any, TypeVar
+from zoneinfo import ZoneInfo
 
 from pydantic import ValidationError
 from sqlalchemy import delete, or_, update
@@ -19,7 +21,7 @@ from app.assessments.service import Assessments
 from app.assessments.tokens import ResultTokens
 from app.catalogue.snapshot import CatalogueSnapshot
 from app.core.db import utc_now
-from app.core.errors import Conflict, NotFound
+from app.core.errors import Conflict, NotFound, UnprocessableContent
 from app.http.conditional import Precondition, stale
 from app.http.pagination import CursorModel, UtcTimestamp, decode_cursor, encode_cursor
 from app.idempotency import service as idempotency
@@ -45,9 +47,13 @@ from app.plans.service import (
     scored_answers,
     scored_basis,
 )
+from app.progress.models import OutcomeMeasure, PlanRevision, ProgressLog
 
-RowT = TypeVar("RowT", PatientAssessment, PatientPlan, Patient)
-RecordT = TypeVar("RecordT", PatientAssessment, PatientPlan)
+# A stored plan may start this many days before today (issue 12 §1).
+MAX_DAYS_IN_THE_PAST = 28
+
+RowT = TypeVar("RowT", PatientAssessment, PatientPlan, Patient, OutcomeMeasure, PlanRevision)
+RecordT = TypeVar("RecordT", PatientAssessment, PatientPlan, OutcomeMeasure, PlanRevision)
 
 
 class DuplicateExternalReference(Conflict):
@@ -120,7 +126,7 @@ def list_patients(
     query = select(Patient).where(Patient.organisation_id == organisation_id)
     if external_reference is not None:
         query = query.where(Patient.external_reference == external_reference)
-    return _keyset_page(session, query, Patient, limit=limit, cursor=cursor, newest_first=False)
+    return keyset_page(session, query, Patient, limit=limit, cursor=cursor, newest_first=False)
 
 
 def update_patient(
@@ -157,7 +163,7 @@ def erase_patient(session: Session, patient: Patient, precondition: Precondition
     if not precondition.allows(patient.version):
         raise stale()
     idempotency.forget_patient(session, patient.id)
-    for table in (PatientPlan, PatientAssessment):
+    for table in (ProgressLog, OutcomeMeasure, PlanRevision, PatientPlan, PatientAssessment):
         session.execute(delete(table).where(col(table.patient_id) == patient.id))
     _one_row_or_stale(
         session.execute(
@@ -263,14 +269,18 @@ def get_assessment(
 def list_assessments(
     session: Session, patient: Patient, *, limit: int, cursor: str | None
 ) -> tuple[list[PatientAssessment], str | None]:
-    return _keyset_page(
-        session, _records(PatientAssessment, patient), PatientAssessment, limit=limit, cursor=cursor
+    return keyset_page(
+        session,
+        records_of(PatientAssessment, patient),
+        PatientAssessment,
+        limit=limit,
+        cursor=cursor,
     )
 
 
 def all_assessments(session: Session, patient: Patient) -> list[PatientAssessment]:
     return list(
-        session.exec(_newest_first(_records(PatientAssessment, patient), PatientAssessment))
+        session.exec(_newest_first(records_of(PatientAssessment, patient), PatientAssessment))
     )
 
 
@@ -301,6 +311,7 @@ def create_plan(
 ) -> PatientPlan:
     """A plan from the request's assessment, or else from the latest stored one scored again;
     never while the latest stored assessment carries a red flag."""
+    _refuse_a_start_long_gone(request)
     latest = _latest_assessment(session, patient)
     if latest is not None:
         _refuse_after_a_red_flag(latest)
@@ -332,12 +343,45 @@ def create_plan(
     )
     session.add(record)
     session.flush()
+    # Revision 1 is the plan as generated: the adaptation always starts again from it.
+    session.add(
+        PlanRevision(
+            organisation_id=patient.organisation_id,
+            patient_id=patient.id,
+            plan_id=record.id,
+            number=1,
+            created_at=record.created_at,
+            plan=record.plan,
+            changes=[],
+        )
+    )
+    session.flush()
     return record
+
+
+def _refuse_a_start_long_gone(request: PatientPlanRequest) -> None:
+    """A stored plan may start up to ``MAX_DAYS_IN_THE_PAST`` days before today in its own time
+    zone (a clinic records a plan the patient began last week, whose days can then be logged);
+    an earlier start is a 422 naming ``start_date``."""
+    today = datetime.now(ZoneInfo(request.time_zone)).date()
+    earliest = today - timedelta(days=MAX_DAYS_IN_THE_PAST)
+    if request.start_date < earliest:
+        raise UnprocessableContent(
+            f"A stored plan may start at most {MAX_DAYS_IN_THE_PAST} days ago "
+            f"(on or after {earliest.isoformat()} in {request.time_zone}).",
+            errors=[
+                {
+                    "loc": ["body", "start_date"],
+                    "msg": f"Must be on or after {earliest.isoformat()}",
+                    "type": "start_date_too_early",
+                }
+            ],
+        )
 
 
 def _latest_assessment(session: Session, patient: Patient) -> PatientAssessment | None:
     return session.exec(
-        _newest_first(_records(PatientAssessment, patient), PatientAssessment).limit(1)
+        _newest_first(records_of(PatientAssessment, patient), PatientAssessment).limit(1)
     ).first()
 
 
@@ -375,13 +419,13 @@ def get_plan(session: Session, patient: Patient, plan_id: uuid.UUID) -> PatientP
 def list_plans(
     session: Session, patient: Patient, *, limit: int, cursor: str | None
 ) -> tuple[list[PatientPlan], str | None]:
-    return _keyset_page(
-        session, _records(PatientPlan, patient), PatientPlan, limit=limit, cursor=cursor
+    return keyset_page(
+        session, records_of(PatientPlan, patient), PatientPlan, limit=limit, cursor=cursor
     )
 
 
 def all_plans(session: Session, patient: Patient) -> list[PatientPlan]:
-    return list(session.exec(_newest_first(_records(PatientPlan, patient), PatientPlan)))
+    return list(session.exec(_newest_first(records_of(PatientPlan, patient), PatientPlan)))
 
 
 # Stopped and completed are final: a new plan is generated instead.
@@ -420,6 +464,7 @@ def plan_summary(record: PatientPlan) -> StoredPlanSummary:
         patient_id=record.patient_id,
         assessment_id=record.assessment_id,
         status=PlanStatus(record.status),
+        revision=record.revision,
         created_at=record.created_at,
         updated_at=record.updated_at,
         start_date=plan["inputs"]["start_date"],
@@ -446,7 +491,7 @@ def stored_plan_json(record: PatientPlan) -> bytes:
 # --- shared ------------------------------------------------------------------------------------
 
 
-def _records(model: type[RecordT], patient: Patient) -> SelectOfScalar[RecordT]:
+def records_of(model: type[RecordT], patient: Patient) -> SelectOfScalar[RecordT]:
     return select(model).where(
         col(model.organisation_id) == patient.organisation_id,
         col(model.patient_id) == patient.id,
@@ -456,7 +501,7 @@ def _records(model: type[RecordT], patient: Patient) -> SelectOfScalar[RecordT]:
 def _record(
     session: Session, model: type[RecordT], patient: Patient, record_id: uuid.UUID, noun: str
 ) -> RecordT:
-    record = session.exec(_records(model, patient).where(col(model.id) == record_id)).first()
+    record = session.exec(records_of(model, patient).where(col(model.id) == record_id)).first()
     if record is None:
         raise NotFound(f"No {noun} {record_id} for this patient.")
     return record
@@ -466,7 +511,7 @@ def _newest_first(query: SelectOfScalar[RecordT], model: type[RecordT]) -> Selec
     return query.order_by(col(model.created_at).desc(), col(model.id).desc())
 
 
-def _keyset_page(
+def keyset_page(
     session: Session,
     query: SelectOfScalar[RowT],
     model: type[RowT],

@@ -21,6 +21,7 @@ class Scope(StrEnum):
     assessments_write = "assessments:write"
     plans_write = "plans:write"
     patients_export = "patients:export"
+    logs_write = "logs:write"
 
 
 SCOPE_DESCRIPTIONS = {
@@ -29,6 +30,7 @@ SCOPE_DESCRIPTIONS = {
     Scope.assessments_write: "Score and store a patient's assessments.",
     Scope.plans_write: "Generate and store plans, and change their status.",
     Scope.patients_export: "Export everything stored for a patient.",
+    Scope.logs_write: "Record a patient's daily logs and outcome measures.",
 }
 
 

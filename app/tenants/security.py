@@ -100,3 +100,4 @@ WritePatients = Annotated[Principal, Depends(REQUIREMENTS[Scope.patients_write])
 WriteAssessments = Annotated[Principal, Depends(REQUIREMENTS[Scope.assessments_write])]
 WritePlans = Annotated[Principal, Depends(REQUIREMENTS[Scope.plans_write])]
 ExportPatients = Annotated[Principal, Depends(REQUIREMENTS[Scope.patients_export])]
+WriteLogs = Annotated[Principal, Depends(REQUIREMENTS[Scope.logs_write])]
