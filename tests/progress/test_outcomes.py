@@ -9,7 +9,8 @@ from fastapi.testclient import TestClient
 
 from app.progress.outcomes import Instrument, score
 from app.progress.service import outcome_rules
-from tests.progress.conftest import Tenant, today
+from tests.patients.conftest import Tenant
+from tests.progress.conftest import today
 
 
 def peg(**items: int) -> dict[str, Any]:
@@ -46,7 +47,8 @@ def test_peg_and_psfs_scores_are_the_mean_of_their_items() -> None:
     assert score(rules[Instrument.psfs], [("a", 3), ("b", 4), ("c", 4)]).score == 3.67
     assert not peg_rule.higher_is_better
     assert rules[Instrument.psfs].higher_is_better
-    assert "Krebs" in peg_rule.source and "Stratford" in rules[Instrument.psfs].source
+    assert "Krebs" in peg_rule.source
+    assert "Stratford" in rules[Instrument.psfs].source
     with pytest.raises(ValueError, match="3-5"):
         score(rules[Instrument.psfs], [("a", 3), ("b", 4)])
 
@@ -59,7 +61,8 @@ def test_an_outcome_is_stored_scored_and_listed_newest_first(
     assert first.status_code == 201, first.text
     stored = first.json()
     assert stored["score"] == 5.0
-    assert stored["instrument"] == "peg" and stored["timepoint"] == "baseline"
+    assert stored["instrument"] == "peg"
+    assert stored["timepoint"] == "baseline"
     assert stored["higher_is_better"] is False
     assert [item["name"] for item in stored["items"]] == [
         "pain_average",
@@ -97,7 +100,7 @@ def test_bad_input_is_a_422_naming_the_field_and_stores_nothing(
     response = client.post(path, json=body, headers=clinic.headers())
     assert response.status_code == 422, response.text
     assert response.headers["content-type"] == "application/problem+json"
-    assert [error["loc"][: len(loc)] for error in response.json()["errors"]][0] == loc
+    assert next(error["loc"][: len(loc)] for error in response.json()["errors"]) == loc
     assert client.get(path, headers=clinic.headers()).json()["items"] == []
 
 
