@@ -7,7 +7,8 @@ of day are one event repeating weekly on the working days (no recurrence is more
 daily, which many calendar apps ignore). Each description has the steps, the dose and the stop
 rule; a micro-break says to pick one movement for that minute.
 
-A stopped plan keeps its UIDs: every event after the stop is ``STATUS:CANCELLED`` with a higher
+A stored plan adapted to the patient's logs keeps its UIDs: an event a revision changed has a
+``SEQUENCE`` one higher per change. A stopped plan keeps its UIDs too: every event after the stop is ``STATUS:CANCELLED`` with a higher
 ``SEQUENCE`` (a repeating event that has started loses its later dates by ``EXDATE``), so a
 calendar that re-reads the file clears the rest of the plan.
 
@@ -60,11 +61,15 @@ class _Occurrences:
     starts: tuple[datetime, ...]  # aware, in the plan's zone, ascending
 
 
-def plan_to_ical(plan: Plan, *, stopped_at: datetime | None = None) -> bytes:
+def plan_to_ical(
+    plan: Plan, *, stopped_at: datetime | None = None, earlier: Sequence[Plan] = ()
+) -> bytes:
     """The plan as an RFC 5545 calendar (``text/calendar``); with ``stopped_at`` (aware), every
-    event after it is cancelled."""
+    event after it is cancelled. ``earlier`` are the plan's earlier revisions, oldest first: an
+    event that changed between revisions keeps its UID, its SEQUENCE one higher per change."""
     name = plan.inputs.time_zone
     zone = _zone(name)
+    revised = _changes_per_event([*earlier, plan], zone)
     days = [day.date for week in plan.weeks for day in week.days]
     first, last = min(days), max(days)
 
@@ -91,7 +96,9 @@ def plan_to_ical(plan: Plan, *, stopped_at: datetime | None = None) -> bytes:
     # by the plan: midnight UTC of its first day, or the stop for what the stop cancelled.
     planned_stamp = datetime.combine(first, time(0), tzinfo=UTC)
     for occurrences in sorted(_occurrences(plan, zone), key=_start_order):
-        calendar.add_component(_event(plan, occurrences, planned_stamp, stopped_at))
+        calendar.add_component(
+            _event(plan, occurrences, planned_stamp, stopped_at, revised.get(occurrences.uid, 0))
+        )
     data: bytes = calendar.to_ical()
     return data
 
@@ -171,11 +178,37 @@ def _start_order(occurrences: _Occurrences) -> tuple[datetime, int, str]:
     return (first.replace(tzinfo=None), _KIND_ORDER[occurrences.session.kind], occurrences.uid)
 
 
+def _changes_per_event(revisions: Sequence[Plan], zone: ZoneInfo) -> dict[str, int]:
+    """For each event of the last revision, how many revisions changed it (its times, length or
+    description)."""
+    contents = [
+        {
+            occurrences.uid: (
+                occurrences.starts,
+                _minutes_each(occurrences.session),
+                _description(plan, occurrences.week, occurrences.session),
+            )
+            for occurrences in _occurrences(plan, zone)
+        }
+        for plan in revisions
+    ]
+    changes: dict[str, int] = {}
+    for before, after in zip(contents, contents[1:], strict=False):
+        for uid, content in after.items():
+            if before.get(uid) != content:
+                changes[uid] = changes.get(uid, 0) + 1
+    return changes
+
+
 # --- one event ---------------------------------------------------------------------------------
 
 
 def _event(
-    plan: Plan, occurrences: _Occurrences, planned_stamp: datetime, stopped_at: datetime | None
+    plan: Plan,
+    occurrences: _Occurrences,
+    planned_stamp: datetime,
+    stopped_at: datetime | None,
+    revised: int,
 ) -> Event:
     session, starts = occurrences.session, occurrences.starts
     cancelled = [start for start in starts if stopped_at is not None and start >= stopped_at]
@@ -193,7 +226,7 @@ def _event(
     event.add("summary", summary)
     event.add("description", _description(plan, occurrences.week, session))
     event.add("categories", [session.kind.value])
-    event.add("sequence", CANCELLED if cancelled else PLANNED)
+    event.add("sequence", revised + (CANCELLED if cancelled else PLANNED))
     event.add("status", "CANCELLED" if whole_event_cancelled else "CONFIRMED")
     if len(starts) > 1:
         event.add("rrule", _weekly_on_the_days_of(starts))
