@@ -8,9 +8,10 @@ daily, which many calendar apps ignore). Each description has the steps, the dos
 rule; a micro-break says to pick one movement for that minute.
 
 A stored plan adapted to the patient's logs keeps its UIDs: an event a revision changed has a
-``SEQUENCE`` one higher per change. A stopped plan keeps its UIDs too: every event after the stop is ``STATUS:CANCELLED`` with a higher
-``SEQUENCE`` (a repeating event that has started loses its later dates by ``EXDATE``), so a
-calendar that re-reads the file clears the rest of the plan.
+``SEQUENCE`` one higher per change. A stopped plan keeps its UIDs too: every event after the
+stop is ``STATUS:CANCELLED`` with a higher ``SEQUENCE`` (a repeating event that has started
+loses its later dates by ``EXDATE``), so a calendar that re-reads the file clears the rest of
+the plan.
 
 The output is a pure function of the plan and its stop: the same input gives byte-identical
 bytes. So the UIDs are derived from the plan's ``input_hash``, DTSTAMP from the plan's dates (or
@@ -19,6 +20,7 @@ pinned ``tzdata`` package (the one ``schemas.TIME_ZONES`` lists) rather than the
 """
 
 import importlib.resources
+import itertools
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -193,7 +195,7 @@ def _changes_per_event(revisions: Sequence[Plan], zone: ZoneInfo) -> dict[str, i
         for plan in revisions
     ]
     changes: dict[str, int] = {}
-    for before, after in zip(contents, contents[1:], strict=False):
+    for before, after in itertools.pairwise(contents):
         for uid, content in after.items():
             if before.get(uid) != content:
                 changes[uid] = changes.get(uid, 0) + 1
