@@ -20,7 +20,7 @@ import itertools
 import math
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, time, timedelta
 from typing import Protocol
 
 from app.assessments.schemas import Triage, TriageLevel
@@ -54,6 +54,7 @@ from app.plans.schemas import (
     Weekday,
     WeekSummary,
     Why,
+    session_id,
 )
 from app.plans.settings import WEEKS, GeneratorSettings, WeekLevels
 
@@ -192,23 +193,48 @@ class _Chosen:
     caution: str | None = None
 
 
+@dataclass(frozen=True)
+class _Session:
+    """A session's content, before it is placed on a day and given that day's id; most days
+    of a week share one."""
+
+    kind: SessionKind
+    start: time
+    minutes: float
+    items: tuple[PlanItem, ...]
+    repeat_every_minutes: int | None = None
+    repeats: int = 1
+
+    def on(self, day: date, number: int) -> PlanSession:
+        """The session on ``day``, the ``number``-th of its kind that day."""
+        return PlanSession(
+            id=session_id(day, self.kind, number),
+            kind=self.kind,
+            start=self.start,
+            minutes=self.minutes,
+            items=list(self.items),
+            repeat_every_minutes=self.repeat_every_minutes,
+            repeats=self.repeats,
+        )
+
+
 @dataclass
 class _WeekLayout:
     """The sessions on each day of one week, and the minutes each day has used."""
 
     budget: float
-    sessions: dict[date, list[PlanSession]]
+    sessions: dict[date, list[_Session]]
 
     def used(self, day: date) -> float:
         return sum(session.minutes for session in self.sessions[day])
 
-    def fits(self, day: date, session: PlanSession) -> bool:
+    def fits(self, day: date, session: _Session) -> bool:
         return self.used(day) + session.minutes <= self.budget + EPSILON
 
     def has(self, day: date, kind: SessionKind) -> bool:
         return any(session.kind is kind for session in self.sessions[day])
 
-    def add(self, day: date, session: PlanSession) -> None:
+    def add(self, day: date, session: _Session) -> None:
         self.sessions[day].append(session)
 
 
@@ -248,7 +274,7 @@ class PersonalisedTable:
         self.target_weight = _target_weights(outcome.findings)
         self.cuts: list[SessionCut] = []
         self._notes: dict[str, Adjustment] = {}
-        self._built: dict[tuple[object, ...], PlanSession] = {}
+        self._built: dict[tuple[object, ...], _Session] = {}
         self._last_strength_day: date | None = None
         self._note_why_the_plan_is_gentler()
         minimum = self._minimum_minutes()
@@ -329,13 +355,18 @@ class PersonalisedTable:
         first = self.options.start_date + timedelta(days=(week - 1) * 7)
         return [first + timedelta(days=offset) for offset in range(7)]
 
-    def _plan_day(self, day: date, sessions: list[PlanSession]) -> PlanDay:
+    def _plan_day(self, day: date, sessions: list[_Session]) -> PlanDay:
         ordered = sorted(sessions, key=lambda s: (s.start, list(SessionKind).index(s.kind)))
+        seen: dict[SessionKind, int] = {}
+        placed = []
+        for session in ordered:
+            seen[session.kind] = seen.get(session.kind, 0) + 1
+            placed.append(session.on(day, seen[session.kind]))
         return PlanDay(
             date=day,
             weekday=_weekday(day),
             minutes=round(sum(session.minutes for session in ordered), 2),
-            sessions=ordered,
+            sessions=placed,
         )
 
     def _care_advice(self) -> str | None:
@@ -442,7 +473,7 @@ class PersonalisedTable:
 
     def _fitting_session(
         self, kind: SessionKind, week: int, day: date, layout: _WeekLayout
-    ) -> PlanSession:
+    ) -> _Session:
         """The session at the week's dose; for a kind whose table row gives a range of minutes
         (cardio's 20–30), at the range's low end when only that fits the day (PG-4). Never
         holds or loads: week 7's challenge holds on busy days too."""
@@ -453,9 +484,7 @@ class PersonalisedTable:
                 return shorter
         return session
 
-    def _note_shortened(
-        self, kind: SessionKind, week: int, shorter: PlanSession, days: int
-    ) -> None:
+    def _note_shortened(self, kind: SessionKind, week: int, shorter: _Session, days: int) -> None:
         self._note(
             "PG-4",
             f"Week {week}: {SESSION_NAMES[kind]} is {shorter.minutes:g} minutes, the low end of "
@@ -567,7 +596,7 @@ class PersonalisedTable:
 
     def _session(
         self, kind: SessionKind, week: int, day: date, *, levels: WeekLevels | None = None
-    ) -> PlanSession:
+    ) -> _Session:
         """The session on this day at the week's levels, or at ``levels`` when given."""
         if kind is SessionKind.micro_break:
             return self._micro_breaks(week)
@@ -578,13 +607,11 @@ class PersonalisedTable:
         built = self._built.get(key)
         if built is None:
             items = [self._item(choice, kind, week, levels) for choice in chosen]
-            built = self._built[key] = PlanSession(
+            built = self._built[key] = _Session(
                 kind=kind,
                 start=self.settings.start_times[kind],
                 minutes=_total(items),
-                items=items,
-                repeat_every_minutes=None,
-                repeats=1,
+                items=tuple(items),
             )
         return built
 
@@ -871,7 +898,7 @@ class PersonalisedTable:
         """Breaks that fall inside the working hours, one every interval after the start."""
         return self.options.working_hours.minutes // self.settings.micro_break_interval_minutes
 
-    def _micro_breaks(self, week: int) -> PlanSession:
+    def _micro_breaks(self, week: int) -> _Session:
         """One session of breaks through the working hours; each break is one movement, picked
         from the items, at the guide's "under one minute" whatever the week."""
         day = self._days_of(week)[0]
@@ -886,11 +913,11 @@ class PersonalisedTable:
             interval = self.settings.micro_break_interval_minutes
             first = (datetime.combine(date.min, hours.start) + timedelta(minutes=interval)).time()
             per_break = max((_item_minutes(item) for item in items), default=0.0)
-            built = self._built[key] = PlanSession(
+            built = self._built[key] = _Session(
                 kind=SessionKind.micro_break,
                 start=first,
                 minutes=round(per_break * self._micro_break_repeats(), 2),
-                items=items,
+                items=tuple(items),
                 repeat_every_minutes=interval,
                 repeats=self._micro_break_repeats(),
             )

@@ -114,7 +114,7 @@ class FromResultToken(StrictModel):
 AssessmentInput = Annotated[FromAnswers | FromResultToken, Field(discriminator="kind")]
 
 
-def _unique(values: list[ItemT]) -> list[ItemT]:
+def unique_items(values: list[ItemT]) -> list[ItemT]:
     if len(set(values)) != len(values):
         raise ValueError("List items must be unique")
     return values
@@ -129,7 +129,7 @@ class PlanOptions(StrictModel):
         description="Current pain, 0-10 (NPRS). The plan's gentleness follows the highest pain "
         "the request reports, this or the assessment's.",
     )
-    equipment: Annotated[list[Equipment], AfterValidator(_unique)] = Field(
+    equipment: Annotated[list[Equipment], AfterValidator(unique_items)] = Field(
         max_length=len(Equipment),
         json_schema_extra={"uniqueItems": True},
         description="What is at hand; empty for none. A household object and a chair always "
@@ -137,13 +137,13 @@ class PlanOptions(StrictModel):
         "are for people who sit).",
     )
     minutes_per_day: JsonInt = Field(ge=5, le=240, description="Time available each day.")
-    training_days: Annotated[list[Weekday], AfterValidator(_unique)] = Field(
+    training_days: Annotated[list[Weekday], AfterValidator(unique_items)] = Field(
         min_length=1,
         max_length=7,
         json_schema_extra={"uniqueItems": True},
         description="Weekdays free for strength and cardio.",
     )
-    cardio: Annotated[list[Cardio], AfterValidator(_unique)] = Field(
+    cardio: Annotated[list[Cardio], AfterValidator(unique_items)] = Field(
         default_factory=lambda: [Cardio.walking],
         min_length=1,
         max_length=2,
@@ -155,7 +155,7 @@ class PlanOptions(StrictModel):
         default_factory=lambda: WorkingHours(start=time(9), end=time(17)),
         description="When micro-breaks fall.",
     )
-    working_days: Annotated[list[Weekday], AfterValidator(_unique)] = Field(
+    working_days: Annotated[list[Weekday], AfterValidator(unique_items)] = Field(
         default_factory=lambda: [
             Weekday.monday,
             Weekday.tuesday,
@@ -220,7 +220,34 @@ class PlanItem(StrictModel):
     why: Why
 
 
+SESSION_ID_PATTERN = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}\.[a-z_]+(?:-[0-9]+)?$"
+SessionId = Annotated[
+    str,
+    StringConstraints(pattern=SESSION_ID_PATTERN, max_length=48),
+    NamedSchema(
+        "SessionId",
+        {
+            "type": "string",
+            "pattern": SESSION_ID_PATTERN,
+            "maxLength": 48,
+            "description": "A session of a plan: its date and kind, `-2` for the second "
+            "session of one kind that day; a day's micro-breaks are one session.",
+            "examples": ["2026-12-01.strength"],
+        },
+    ),
+]
+
+
+def session_id(day: date, kind: SessionKind, number: int = 1) -> str:
+    """The id of the ``number``-th session of ``kind`` on ``day`` (the calendar's UID rule)."""
+    suffix = f"-{number}" if number > 1 else ""
+    return f"{day.isoformat()}.{kind.value}{suffix}"
+
+
 class PlanSession(StrictModel):
+    id: SessionId = Field(
+        description="Stable within the plan: what a progress log's `sessions_done` names."
+    )
     kind: SessionKind
     start: LocalTime = Field(description="Local time in the plan's time zone.")
     minutes: float

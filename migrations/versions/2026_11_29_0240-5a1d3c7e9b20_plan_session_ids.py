@@ -1,0 +1,66 @@
+"""plan session ids: every session of a stored plan gets its id
+
+Plans now give each session an id, ``"{date}.{kind}"`` with ``-2`` for a second session of one
+kind that day (the calendar's UID rule), which progress logs name in ``sessions_done``. A stored
+plan is JSON kept as generated, so this data migration walks each one and gives its sessions
+the ids the generator would: deterministic, and idempotent (a session that has an id keeps it).
+The downgrade takes them out again.
+
+Revision ID: 5a1d3c7e9b20
+Revises: f4b09da3a891
+Create Date: 2026-11-29 02:40:00
+"""
+
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import sqlalchemy as sa
+from alembic import op
+
+revision: str = "5a1d3c7e9b20"
+down_revision: str | Sequence[str] | None = "f4b09da3a891"
+branch_labels: str | Sequence[str] | None = None
+depends_on: str | Sequence[str] | None = None
+
+# The table as this revision knows it (never the application's models, which move on).
+patient_plan = sa.table("patient_plan", sa.column("id", sa.Uuid()), sa.column("plan", sa.JSON()))
+
+
+def with_session_ids(plan: dict[str, Any]) -> dict[str, Any]:
+    """The plan with an id on every session (kept where one is already there)."""
+    for week in plan.get("weeks", []):
+        for day in week.get("days", []):
+            seen: dict[str, int] = {}
+            sessions = []
+            for session in day.get("sessions", []):
+                kind = session["kind"]
+                seen[kind] = number = seen.get(kind, 0) + 1
+                suffix = f"-{number}" if number > 1 else ""
+                sessions.append({"id": f"{day['date']}.{kind}{suffix}", **session})
+            day["sessions"] = sessions
+    return plan
+
+
+def without_session_ids(plan: dict[str, Any]) -> dict[str, Any]:
+    for week in plan.get("weeks", []):
+        for day in week.get("days", []):
+            for session in day.get("sessions", []):
+                session.pop("id", None)
+    return plan
+
+
+def _rewrite(change: Callable[[dict[str, Any]], dict[str, Any]]) -> None:
+    connection = op.get_bind()
+    rows = connection.execute(sa.select(patient_plan.c.id, patient_plan.c.plan)).all()
+    for plan_id, plan in rows:
+        connection.execute(
+            sa.update(patient_plan).where(patient_plan.c.id == plan_id).values(plan=change(plan))
+        )
+
+
+def upgrade() -> None:
+    _rewrite(with_session_ids)
+
+
+def downgrade() -> None:
+    _rewrite(without_session_ids)
