@@ -50,7 +50,9 @@ from app.patients.router import patients as patients_router
 from app.patients.router import plans as patient_plans_router
 from app.plans.router import router as plans_router
 from app.plans.service import Planner
+from app.progress.router import logs as patient_logs_router
 from app.progress.router import outcomes as patient_outcomes_router
+from app.progress.router import progress as patient_progress_router
 from app.rate_limits import install_rate_limits
 from app.rate_limits.openapi import document_rate_limits
 from app.tenants.openapi import document_security
@@ -155,7 +157,9 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
         patients_router,
         patient_assessments_router,
         patient_plans_router,
+        patient_logs_router,
         patient_outcomes_router,
+        patient_progress_router,
     ):
         app.include_router(router)
     mount_docs(app)

@@ -150,6 +150,9 @@ PATIENT_EXPORT = {
     "patient": PATIENT,
     "assessments": [STORED_ASSESSMENT],
     "plans": [],
+    "plan_revisions": [],
+    "logs": [],
+    "outcomes": [],
 }
 _PLANS_PATH = f"/v1/patients/{PATIENT_ID}/plans"
 PLAN_REFUSAL = {**PLAN_PREVIEW_REFUSAL, "instance": _PLANS_PATH}

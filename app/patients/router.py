@@ -50,6 +50,7 @@ from app.plans.dependencies import PlannerDep
 from app.plans.examples import CALENDAR as CALENDAR_EXAMPLE
 from app.plans.problems import NotEnoughTimeProblem, PlanConflict
 from app.plans.schemas import Plan, calendar_response
+from app.progress import service as progress
 from app.tenants.security import ReadPatients, WriteAssessments, WritePatients, WritePlans
 
 patient_body = JsonBody(PatientCreate, examples=examples.PATIENT_REQUESTS)
@@ -253,8 +254,11 @@ def erase_patient(
         **problem_responses(*_KEYED, 404),
     },
 )
-def export_patient(patient: ExportablePatient, session: SessionDep) -> Response:
-    """The patient, every stored assessment and every stored plan, as one JSON document."""
+def export_patient(
+    patient: ExportablePatient, session: SessionDep, scorer: AssessmentsDep
+) -> Response:
+    """The patient, every stored assessment, plan and plan revision, every daily log and
+    outcome measure, as one JSON document."""
     export = PatientExport(
         exported_at=utc_now(),
         patient=service.patient_public(patient),
@@ -265,6 +269,7 @@ def export_patient(patient: ExportablePatient, session: SessionDep) -> Response:
             StoredPlan.model_validate_json(service.stored_plan_json(p))
             for p in service.all_plans(session, patient)
         ],
+        **progress.export(session, patient, scorer),
     )
     return _private_json(export)
 
@@ -480,7 +485,7 @@ def change_plan_status(
         **problem_responses(*_KEYED, 404),
     },
 )
-def get_plan_calendar(record: ReadablePlan) -> Response:
+def get_plan_calendar(record: ReadablePlan, session: SessionDep) -> Response:
     """Every session of the stored plan as events in its time zone, with reminders, for a
     calendar app. Once the plan is stopped, every event after the stop is cancelled (same UIDs,
     higher SEQUENCE), so a subscribed calendar clears itself."""

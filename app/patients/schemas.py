@@ -5,6 +5,7 @@ timestamps are the server's, and sending them is a 422 like any unknown field.
 """
 
 import uuid
+from datetime import date
 from enum import StrEnum
 from typing import Annotated
 
@@ -16,6 +17,7 @@ from app.core.types import HoursInDay, Nullable, Omittable
 from app.http.pagination import Page
 from app.http.query import PageQuery
 from app.plans.schemas import AssessmentInput, Plan, PlanOptions
+from app.progress.stored import PlanRevisionExport, StoredLog, StoredOutcome
 
 ExternalReference = Annotated[
     str,
@@ -126,12 +128,15 @@ class PlanStopReason(StrEnum):
 
 class PlanStop(StrictModel):
     reason: PlanStopReason = Field(
-        description="`red_flag`: an assessment with an emergency or urgent triage was stored "
-        "for the patient; `requested`: someone set the status to stopped."
+        description="`red_flag`: an assessment or a daily log with an emergency or urgent "
+        "triage was stored for the patient; `requested`: someone set the status to stopped."
     )
     stopped_at: AwareDatetime
     assessment_id: uuid.UUID | None = Field(description="The red-flag assessment.")
-    triage: Triage | None = Field(description="The red-flag assessment's triage.")
+    log_date: Nullable[date] = Field(
+        default=None, description="The date of the daily log whose red flag stopped the plan."
+    )
+    triage: Triage | None = Field(description="The red-flag assessment's or log's triage.")
 
 
 class PlanStatusChange(StrictModel):
@@ -190,3 +195,8 @@ class PatientExport(StrictModel):
     patient: PatientPublic
     assessments: list[StoredAssessment]
     plans: list[StoredPlan]
+    plan_revisions: list[PlanRevisionExport] = Field(
+        description="Every revision of every plan (1: as generated), oldest first per plan."
+    )
+    logs: list[StoredLog] = Field(description="Every daily log, oldest first.")
+    outcomes: list[StoredOutcome] = Field(description="Every outcome measure, oldest first.")

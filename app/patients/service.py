@@ -6,7 +6,7 @@ import contextlib
 import json
 import uuid
 from collections.abc import Iterator
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any, TypeVar
 from zoneinfo import ZoneInfo
 
@@ -151,7 +151,7 @@ def update_patient(
         return patient
     reference = changes.get("external_reference", patient.external_reference)
     with _unique_reference(session, patient.organisation_id, reference):
-        _compare_and_set(session, Patient, patient.id, patient.version, changes)
+        compare_and_set(session, Patient, patient.id, patient.version, changes)
     session.refresh(patient)
     return patient
 
@@ -227,19 +227,26 @@ def store_assessment(
     session.flush()
     if result.triage.level.blocks_exercise:
         # In the same transaction: the assessment and the stop land together or not at all.
-        _stop_running_plans(session, patient, record, result.triage)
+        stop_running_plans(session, patient, result.triage, assessment_id=record.id)
     return record
 
 
-def _stop_running_plans(
-    session: Session, patient: Patient, assessment: PatientAssessment, triage: Triage
+def stop_running_plans(
+    session: Session,
+    patient: Patient,
+    triage: Triage,
+    *,
+    assessment_id: uuid.UUID | None = None,
+    log_date: date | None = None,
 ) -> None:
-    """An emergency or urgent triage stops every active or paused plan of the patient (PG-8),
-    each with the reason and the triage, and a new version (so its ETag changes)."""
+    """An emergency or urgent triage, of a stored assessment or of a daily log's red-flag
+    answers, stops every active or paused plan of the patient (PG-8), each with the reason and
+    the triage, and a new version (so its ETag changes)."""
     stop = PlanStop(
         reason=PlanStopReason.red_flag,
         stopped_at=utc_now(),
-        assessment_id=assessment.id,
+        assessment_id=assessment_id,
+        log_date=log_date,
         triage=triage,
     )
     running = [PlanStatus.active.value, PlanStatus.paused.value]
@@ -452,7 +459,7 @@ def change_plan_status(
         changes["stop"] = PlanStop(
             reason=PlanStopReason.requested, stopped_at=utc_now(), assessment_id=None, triage=None
         ).model_dump(mode="json")
-    _compare_and_set(session, PatientPlan, record.id, record.version, changes)
+    compare_and_set(session, PatientPlan, record.id, record.version, changes)
     session.refresh(record)
     return record
 
@@ -538,7 +545,7 @@ def keyset_page(
     return rows[:limit], encode_cursor(RecordCursor(t=last.created_at, i=last.id))
 
 
-def _compare_and_set(
+def compare_and_set(
     session: Session,
     model: type[SQLModel],
     row_id: uuid.UUID,

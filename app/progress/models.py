@@ -58,6 +58,7 @@ class PlanRevision(SQLModel, table=True):
     plan_id: uuid.UUID = Field(sa_type=Uuid, foreign_key="patient_plan.id", ondelete="CASCADE")
     number: int
     created_at: datetime = Field(default_factory=utc_now, sa_type=UtcDateTime)
+    log_date: date | None = Field(default=None, description="The log that made it.")
     plan: dict[str, Any] = Field(sa_column=Column(JSON, nullable=False))
     changes: list[Any] = Field(sa_column=Column(JSON, nullable=False))
 

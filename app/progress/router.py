@@ -2,25 +2,40 @@
 route needs an API key; writing needs `logs:write`, reading `patients:read`."""
 
 import uuid
+from datetime import date
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Path, Request, Response
 from fastapi import Query as QueryParams
 from pydantic import BaseModel
 
+from app.assessments.dependencies import AssessmentsDep
+from app.catalogue.dependencies import CatalogueDep
 from app.http.body import JsonBody
-from app.http.conditional import private_content
+from app.http.conditional import IfMatchHeader, private_content, version_etag
 from app.http.dependencies import SessionDep
 from app.http.problems import problem_responses
 from app.http.query import NO_QUERY_PARAMETERS, PageQuery
 from app.idempotency.http import IdempotencyKeyHeader, respond_idempotently
 from app.idempotency.service import StoredResponse
-from app.patients.dependencies import LoggablePatient, ReadablePatient
+from app.patients.dependencies import LoggablePatient, ReadablePatient, ReadablePlan
 from app.progress import service
-from app.progress.stored import OutcomeRequest, StoredOutcome, StoredOutcomePage
+from app.progress.results import LogWritten
+from app.progress.schemas import DailyLogInput
+from app.progress.stored import (
+    LogListQuery,
+    OutcomeRequest,
+    PlanRevisionPage,
+    StoredLog,
+    StoredLogPage,
+    StoredOutcome,
+    StoredOutcomePage,
+)
+from app.progress.summary import ProgressSummary
 from app.tenants.security import WriteLogs
 
 outcome_body = JsonBody(OutcomeRequest)
+log_body = JsonBody(DailyLogInput)
 
 outcomes = APIRouter(prefix="/v1/patients/{patient_id}/outcomes", tags=["patient-progress"])
 _NO_QUERY = [NO_QUERY_PARAMETERS]
@@ -117,3 +132,147 @@ def list_outcomes(
 )
 def get_outcome(outcome_id: OutcomeId, patient: ReadablePatient, session: SessionDep) -> Response:
     return _private_json(service.stored_outcome(service.get_outcome(session, patient, outcome_id)))
+
+
+# --- daily logs --------------------------------------------------------------------------------
+
+logs = APIRouter(prefix="/v1/patients/{patient_id}/logs", tags=["patient-progress"])
+LogDate = Annotated[date, Path(description="The log's local date (the plan's time zone).")]
+_ETAG: dict[str, Any] = {
+    "ETag": {"description": "Send back as `If-Match` to replace it.", "schema": {"type": "string"}}
+}
+
+
+@logs.put(
+    "/{log_date}",
+    response_model=LogWritten,
+    summary="Store a daily log",
+    dependencies=_NO_QUERY,
+    responses={
+        200: {"description": "The log replaced an earlier one.", "headers": _ETAG},
+        201: {"description": "The log is new.", "headers": _ETAG},
+        **problem_responses(400, *_KEYED, 404, 409, 412, 413, 428),
+    },
+    openapi_extra=log_body.openapi(),
+)
+def store_log(
+    log_date: LogDate,
+    patient: LoggablePatient,
+    session: SessionDep,
+    catalogue: CatalogueDep,
+    scorer: AssessmentsDep,
+    body: Annotated[bytes, Depends(log_body)],
+    if_match_header: IfMatchHeader = None,
+) -> Response:
+    """One log per patient per local date (the plan's time zone): pain (NPRS 0-10), pain after
+    exercise, hip mobility, the movements that brought relief, which of the plan's sessions of
+    that day were done (by the session's `id`), sharp pain on an exercise and side, the
+    red-flag questions and a short note. Creating needs no `If-Match`; replacing needs the
+    `ETag` last read (428 without it, 412 when stale).
+
+    The server scores the red-flag answers: an emergency or urgent triage stops every active
+    or paused plan of the patient, as a stored red-flag assessment does. Otherwise each running
+    plan is adapted to the logs (pain-gated; see `POST /v1/plans/adapt`), and a changed plan
+    gets a new revision. All in one transaction. 409 `no_plan` without a stored plan; 422 for a
+    date in the future or before the first plan, and for slugs or sessions the catalogue or the
+    plan does not hold (naming the field)."""
+    written = service.store_log(
+        session,
+        patient,
+        log_date,
+        log_body.parse(body),
+        if_match_header,
+        assessments=scorer,
+        catalogue=catalogue,
+    )
+    result = LogWritten(
+        log=service.stored_log(written.record, scorer),
+        triage=written.triage,
+        plans=written.plans,
+    )
+    return private_content(
+        result.model_dump_json().encode(),
+        status_code=201 if written.record.version == 1 else 200,
+        etag=version_etag(written.record.version),
+    )
+
+
+@logs.get(
+    "/{log_date}",
+    response_model=StoredLog,
+    summary="Get a daily log",
+    dependencies=_NO_QUERY,
+    responses={200: {"headers": _ETAG}, **problem_responses(*_KEYED, 404)},
+)
+def get_log(
+    log_date: LogDate, patient: ReadablePatient, session: SessionDep, scorer: AssessmentsDep
+) -> Response:
+    record = service.get_log(session, patient, log_date)
+    return _private_json(service.stored_log(record, scorer), etag=version_etag(record.version))
+
+
+@logs.get(
+    "",
+    response_model=StoredLogPage,
+    summary="List a patient's daily logs",
+    responses=problem_responses(*_KEYED, 404),
+)
+def list_logs(
+    patient: ReadablePatient,
+    session: SessionDep,
+    scorer: AssessmentsDep,
+    query: Annotated[LogListQuery, QueryParams()],
+) -> Response:
+    """Newest date first, optionally between `from` and `to` (inclusive)."""
+    rows, next_cursor = service.list_logs(
+        session,
+        patient,
+        first=query.from_,
+        last=query.to,
+        limit=query.limit,
+        cursor=query.cursor,
+    )
+    page = StoredLogPage(
+        items=[service.stored_log(row, scorer) for row in rows], next_cursor=next_cursor
+    )
+    return _private_json(page)
+
+
+# --- plan revisions and the summary ------------------------------------------------------------
+
+progress = APIRouter(prefix="/v1/patients/{patient_id}", tags=["patient-progress"])
+
+
+@progress.get(
+    "/plans/{plan_id}/revisions",
+    response_model=PlanRevisionPage,
+    summary="List a stored plan's revisions",
+    responses=problem_responses(*_KEYED, 404),
+)
+def list_revisions(
+    record: ReadablePlan, session: SessionDep, query: Annotated[PageQuery, QueryParams()]
+) -> Response:
+    """Newest first: each revision's number (1 is the plan as generated), the log that made
+    it, and what it changed and why (rule, source, reason, days). The plan itself
+    (`GET .../plans/{plan_id}`) is the current revision."""
+    items, next_cursor = service.list_revisions(
+        session, record, limit=query.limit, cursor=query.cursor
+    )
+    return _private_json(PlanRevisionPage(items=items, next_cursor=next_cursor))
+
+
+@progress.get(
+    "/progress",
+    response_model=ProgressSummary,
+    summary="A patient's progress summary",
+    dependencies=_NO_QUERY,
+    responses=problem_responses(*_KEYED, 404, 409),
+)
+def get_progress(patient: ReadablePatient, session: SessionDep, scorer: AssessmentsDep) -> Response:
+    """Over the patient's latest plan: the daily pain with its 7-day rolling mean; the change
+    from baseline (the week before the plan when logged, else its first week) labelled
+    improved, worse or no meaningful change by the 2-point rule (Farrar et al. 2001); adherence
+    (planned against done, per week and per kind of session, for the days so far); relief
+    movements ranked; sharp-pain reports; red flags; days since the last log; outcome scores
+    over time. 409 `no_plan` without a stored plan."""
+    return _private_json(service.progress_summary(session, patient, scorer))

@@ -4,17 +4,35 @@ committed (the request's unit of work commits them)."""
 
 import functools
 import uuid
-from datetime import date, datetime
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
 from pathlib import Path
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import yaml
-from sqlmodel import Session, col
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session, col, select
+from sqlmodel.sql.expression import SelectOfScalar
 
-from app.core.errors import NotFound, UnprocessableContent
+from app.assessments.schemas import Triage
+from app.assessments.scoring import red_flag_triage
+from app.assessments.service import Assessments
+from app.catalogue.snapshot import CatalogueSnapshot
+from app.core.errors import Conflict, NotFound, UnprocessableContent
+from app.http.conditional import if_match, stale
+from app.http.pagination import CursorModel, decode_cursor, encode_cursor
 from app.patients.models import Patient, PatientPlan
-from app.patients.service import keyset_page, records_of
-from app.progress.models import OutcomeMeasure
+from app.patients.schemas import PlanStatus
+from app.patients.service import (
+    all_plans,
+    compare_and_set,
+    keyset_page,
+    records_of,
+    stop_running_plans,
+)
+from app.plans.schemas import Plan
+from app.progress.models import OutcomeMeasure, PlanRevision, ProgressLog
 from app.progress.outcomes import (
     Instrument,
     InstrumentRule,
@@ -22,8 +40,27 @@ from app.progress.outcomes import (
     instrument_rules,
     score,
 )
-from app.progress.stored import OutcomeInput, OutcomeItem, PegInput, StoredOutcome
+from app.progress.results import PlanAdaptation
+from app.progress.schemas import DailyLogInput, PlanChange
+from app.progress.stored import (
+    OutcomeInput,
+    OutcomeItem,
+    PegInput,
+    PlanRevisionExport,
+    PlanRevisionPublic,
+    StoredLog,
+    StoredOutcome,
+)
+from app.progress.summary import (
+    DayLog,
+    OutcomeScore,
+    PlannedSession,
+    ProgressSummary,
+    summarise,
+)
 
+# The summary reads from this many days before the plan's start (the baseline's week before).
+BASELINE_DAYS_BEFORE = 7
 OUTCOMES_FILE = Path(__file__).resolve().parent / "data" / "outcomes.yaml"
 
 
@@ -133,4 +170,325 @@ def stored_outcome(record: OutcomeMeasure) -> StoredOutcome:
         higher_is_better=rule.higher_is_better,
         source=rule.source,
         created_at=record.created_at,
+    )
+
+
+# --- daily logs --------------------------------------------------------------------------------
+
+
+class NoPlan(Conflict):
+    code = "no_plan"
+
+
+class LogCursor(CursorModel):
+    d: date
+
+
+@dataclass(frozen=True)
+class LogResult:
+    record: ProgressLog
+    triage: Triage | None
+    plans: list[PlanAdaptation]
+
+
+def _running(record: PatientPlan) -> bool:
+    return record.status in {PlanStatus.active.value, PlanStatus.paused.value}
+
+
+def plan_time_zone(record: PatientPlan) -> str:
+    zone: str = record.plan["inputs"]["time_zone"]
+    return zone
+
+
+def plan_dates(record: PatientPlan) -> tuple[date, date]:
+    weeks = record.plan["weeks"]
+    first = date.fromisoformat(weeks[0]["days"][0]["date"])
+    last = date.fromisoformat(weeks[-1]["days"][-1]["date"])
+    return first, last
+
+
+def get_log(session: Session, patient: Patient, day: date) -> ProgressLog:
+    record = session.exec(_logs_of(patient).where(ProgressLog.log_date == day)).first()
+    if record is None:
+        raise NotFound(f"No log of {day.isoformat()} for this patient.")
+    return record
+
+
+def _logs_of(patient: Patient) -> SelectOfScalar[ProgressLog]:
+    # (organisation_id, patient_id, log_date): the index's leading columns, so every read of a
+    # patient's logs by date is an index range scan.
+    return select(ProgressLog).where(
+        ProgressLog.organisation_id == patient.organisation_id,
+        ProgressLog.patient_id == patient.id,
+    )
+
+
+def logs_between(session: Session, patient: Patient, first: date, last: date) -> list[ProgressLog]:
+    """Oldest first."""
+    query = _logs_of(patient).where(
+        col(ProgressLog.log_date) >= first, col(ProgressLog.log_date) <= last
+    )
+    return list(session.exec(query.order_by(col(ProgressLog.log_date))))
+
+
+def list_logs(
+    session: Session,
+    patient: Patient,
+    *,
+    first: date | None,
+    last: date | None,
+    limit: int,
+    cursor: str | None,
+) -> tuple[list[ProgressLog], str | None]:
+    """Newest date first."""
+    query = _logs_of(patient)
+    if first is not None:
+        query = query.where(col(ProgressLog.log_date) >= first)
+    if last is not None:
+        query = query.where(col(ProgressLog.log_date) <= last)
+    if cursor is not None:
+        query = query.where(col(ProgressLog.log_date) < decode_cursor(cursor, LogCursor).d)
+    rows = list(session.exec(query.order_by(col(ProgressLog.log_date).desc()).limit(limit + 1)))
+    if len(rows) <= limit:
+        return rows, None
+    return rows[:limit], encode_cursor(LogCursor(d=rows[limit - 1].log_date))
+
+
+def store_log(
+    session: Session,
+    patient: Patient,
+    day: date,
+    data: DailyLogInput,
+    if_match_header: str | None,
+    *,
+    assessments: Assessments,
+    catalogue: CatalogueSnapshot,
+) -> LogResult:
+    """Create or replace the patient's log of ``day``, then, in the same transaction, stop
+    every running plan on a red flag or adapt each running plan to the logs."""
+    plans = all_plans(session, patient)
+    if not plans:
+        raise NoPlan(
+            "This patient has no stored plan: a log is of a plan's day. Store a plan first."
+        )
+    today = local_today(plan_time_zone(plans[0]))
+    _not_in_the_future(day, today, ["path", "date"])
+    earliest = min(plan_dates(p)[0] for p in plans)
+    if day < earliest:
+        raise UnprocessableContent(
+            f"{day.isoformat()} is before the patient's first plan starts "
+            f"({earliest.isoformat()}).",
+            errors=[
+                {
+                    "loc": ["path", "date"],
+                    "msg": f"Must be on or after {earliest.isoformat()}",
+                    "type": "before_plan",
+                }
+            ],
+        )
+    record = _write_log(session, patient, day, data, if_match_header)
+    triage = red_flag_triage(data.red_flags, assessments.ruleset)
+    running = [p for p in plans if _running(p)]
+    if triage is not None:
+        stop_running_plans(session, patient, triage, log_date=day)
+        for plan in running:
+            session.refresh(plan)
+        return LogResult(record, triage, [_adaptation(p, []) for p in running])
+    return LogResult(record, None, [_adaptation(p, []) for p in running])
+
+
+def _write_log(
+    session: Session,
+    patient: Patient,
+    day: date,
+    data: DailyLogInput,
+    if_match_header: str | None,
+) -> ProgressLog:
+    body = data.model_dump(mode="json", exclude_unset=True)
+    existing = session.exec(_logs_of(patient).where(ProgressLog.log_date == day)).first()
+    if existing is not None:
+        # Replacing needs the ETag the client last read: 428 without, 412 when stale.
+        precondition = if_match(if_match_header, required=True)
+        if not precondition.allows(existing.version):
+            raise stale()
+        compare_and_set(session, ProgressLog, existing.id, existing.version, {"body": body})
+        session.refresh(existing)
+        return existing
+    record = ProgressLog(
+        organisation_id=patient.organisation_id, patient_id=patient.id, log_date=day, body=body
+    )
+    try:
+        with session.begin_nested():
+            session.add(record)
+            session.flush()
+    except IntegrityError:
+        # A concurrent request created it first: replacing it needs its ETag.
+        raise stale() from None
+    return record
+
+
+def _adaptation(record: PatientPlan, changes: list[PlanChange]) -> PlanAdaptation:
+    return PlanAdaptation(
+        plan_id=record.id,
+        status=PlanStatus(record.status),
+        revision=record.revision,
+        changes=changes,
+    )
+
+
+def log_triage(record: ProgressLog, assessments: Assessments) -> Triage | None:
+    answers = DailyLogInput.model_validate(record.body)
+    return red_flag_triage(answers.red_flags, assessments.ruleset)
+
+
+def stored_log(record: ProgressLog, assessments: Assessments) -> StoredLog:
+    return StoredLog.model_validate(
+        {
+            **record.body,
+            "date": record.log_date,
+            "patient_id": record.patient_id,
+            "triage": log_triage(record, assessments),
+            "created_at": record.created_at,
+            "updated_at": record.updated_at,
+        }
+    )
+
+
+# --- plan revisions ----------------------------------------------------------------------------
+
+
+class RevisionCursor(CursorModel):
+    n: int
+
+
+def list_revisions(
+    session: Session, record: PatientPlan, *, limit: int, cursor: str | None
+) -> tuple[list[PlanRevisionPublic], str | None]:
+    """Newest first, without their plans (the plan's own GET serves the current one)."""
+    query = select(
+        col(PlanRevision.number),
+        col(PlanRevision.created_at),
+        col(PlanRevision.log_date),
+        col(PlanRevision.changes),
+    ).where(
+        PlanRevision.organisation_id == record.organisation_id,
+        PlanRevision.plan_id == record.id,
+    )
+    if cursor is not None:
+        query = query.where(col(PlanRevision.number) < decode_cursor(cursor, RevisionCursor).n)
+    rows = list(session.exec(query.order_by(col(PlanRevision.number).desc()).limit(limit + 1)))
+    page = [
+        PlanRevisionPublic.model_validate(
+            {"number": number, "created_at": created, "log_date": day, "changes": changes}
+        )
+        for number, created, day, changes in rows[:limit]
+    ]
+    if len(rows) <= limit:
+        return page, None
+    return page, encode_cursor(RevisionCursor(n=page[-1].number))
+
+
+def revision_plans(session: Session, record: PatientPlan) -> list[dict[str, Any]]:
+    """Every revision's plan, oldest first (the calendar numbers its changes)."""
+    query = (
+        select(col(PlanRevision.plan))
+        .where(
+            PlanRevision.organisation_id == record.organisation_id,
+            PlanRevision.plan_id == record.id,
+        )
+        .order_by(col(PlanRevision.number))
+    )
+    return [dict(plan) for plan in session.exec(query)]
+
+
+def all_revisions(session: Session, patient: Patient) -> list[PlanRevision]:
+    return list(
+        session.exec(
+            records_of(PlanRevision, patient).order_by(
+                col(PlanRevision.plan_id), col(PlanRevision.number)
+            )
+        )
+    )
+
+
+def all_logs(session: Session, patient: Patient) -> list[ProgressLog]:
+    return list(session.exec(_logs_of(patient).order_by(col(ProgressLog.log_date))))
+
+
+def earlier_revisions(session: Session, record: PatientPlan) -> list[Plan]:
+    """The plan's revisions before the current one, oldest first."""
+    plans = revision_plans(session, record)
+    return [Plan.model_validate(plan) for plan in plans[: record.revision - 1]]
+
+
+def export(session: Session, patient: Patient, assessments: Assessments) -> dict[str, Any]:
+    """The progress parts of a patient's export."""
+    return {
+        "plan_revisions": [
+            PlanRevisionExport.model_validate(
+                {
+                    "number": r.number,
+                    "created_at": r.created_at,
+                    "log_date": r.log_date,
+                    "changes": r.changes,
+                    "plan_id": r.plan_id,
+                    "plan": r.plan,
+                }
+            )
+            for r in all_revisions(session, patient)
+        ],
+        "logs": [stored_log(record, assessments) for record in all_logs(session, patient)],
+        "outcomes": [stored_outcome(record) for record in all_outcomes(session, patient)],
+    }
+
+
+# --- the progress summary ----------------------------------------------------------------------
+
+
+def progress_summary(
+    session: Session, patient: Patient, assessments: Assessments
+) -> ProgressSummary:
+    """The summary over the patient's latest plan (its current revision), from the 7 days
+    before it starts: one index range scan of the logs, whatever the table holds."""
+    plans = all_plans(session, patient)
+    if not plans:
+        raise NoPlan("This patient has no stored plan: progress is measured against one.")
+    record = plans[0]
+    first, last = plan_dates(record)
+    today = local_today(plan_time_zone(record))
+    logs = logs_between(session, patient, first - timedelta(days=BASELINE_DAYS_BEFORE), last)
+    plan = Plan.model_validate(record.plan)
+    rules = outcome_rules()
+    return summarise(
+        [_day_log(log, assessments) for log in logs],
+        [
+            PlannedSession(date=day.date, week=week.week, kind=session_.kind, id=session_.id)
+            for week in plan.weeks
+            for day in week.days
+            for session_ in day.sessions
+        ],
+        [
+            OutcomeScore(
+                instrument=o.instrument,
+                timepoint=o.timepoint,
+                taken_on=o.taken_on,
+                score=o.score,
+                higher_is_better=rules[Instrument(o.instrument)].higher_is_better,
+            )
+            for o in all_outcomes(session, patient)
+        ],
+        plan_start=first,
+        today=today,
+    )
+
+
+def _day_log(record: ProgressLog, assessments: Assessments) -> DayLog:
+    log = DailyLogInput.model_validate(record.body)
+    return DayLog(
+        date=record.log_date,
+        pain=log.pain,
+        sessions_done=log.sessions_done,
+        relief_movements=log.relief_movements,
+        sharp_pain=[(sharp.slug, sharp.side) for sharp in log.sharp_pain],
+        triage=red_flag_triage(log.red_flags, assessments.ruleset),
     )

@@ -7,10 +7,14 @@ from typing import Annotated, Literal
 
 from pydantic import AwareDatetime, Field, RootModel, StringConstraints
 
+from app.assessments.schemas import Triage
 from app.catalogue.schemas import StrictModel
-from app.core.types import JsonDate, JsonInt
+from app.core.types import JsonDate, JsonInt, Omittable
 from app.http.pagination import Page
+from app.http.query import PageQuery
+from app.plans.schemas import Plan
 from app.progress.outcomes import Instrument, Timepoint
+from app.progress.schemas import DatedLog, PlanChange
 
 ItemScore = Annotated[int, Field(ge=0, le=10)]
 
@@ -80,3 +84,45 @@ class StoredOutcome(StrictModel):
 
 class StoredOutcomePage(Page[StoredOutcome]):
     """A page of a patient's outcome measures, newest first."""
+
+
+# --- daily logs --------------------------------------------------------------------------------
+
+
+class LogListQuery(PageQuery):
+    from_: Omittable[JsonDate] = Field(
+        default=None, alias="from", description="The earliest date to list (inclusive)."
+    )
+    to: Omittable[JsonDate] = Field(
+        default=None, description="The latest date to list (inclusive)."
+    )
+
+
+class StoredLog(DatedLog):
+    patient_id: uuid.UUID
+    triage: Triage | None = Field(
+        description="The server's triage of the log's red-flag answers when it is emergency "
+        "or urgent; null otherwise."
+    )
+    created_at: AwareDatetime
+    updated_at: AwareDatetime
+
+
+class StoredLogPage(Page[StoredLog]):
+    """A page of a patient's daily logs, newest date first."""
+
+
+class PlanRevisionPublic(StrictModel):
+    number: int = Field(ge=1, description="1: the plan as generated.")
+    created_at: AwareDatetime
+    log_date: date | None = Field(description="The log whose storing made this revision.")
+    changes: list[PlanChange] = Field(description="What this revision changed, and why.")
+
+
+class PlanRevisionPage(Page[PlanRevisionPublic]):
+    """A plan's revisions, newest first."""
+
+
+class PlanRevisionExport(PlanRevisionPublic):
+    plan_id: uuid.UUID
+    plan: Plan

@@ -4,7 +4,7 @@ A patient's daily logs (one per local date), the revisions of each stored plan (
 the plan as generated; each stored plan gets it here), and scored outcome measures.
 
 Revision ID: 3b2ba92ee840
-Revises: f4b09da3a891
+Revises: 5a1d3c7e9b20
 Create Date: 2026-11-29 02:27:52.975534
 """
 
@@ -16,7 +16,7 @@ import sqlmodel.sql.sqltypes
 from alembic import op
 
 revision: str = "3b2ba92ee840"
-down_revision: str | Sequence[str] | None = "f4b09da3a891"
+down_revision: str | Sequence[str] | None = "5a1d3c7e9b20"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
@@ -97,6 +97,7 @@ def upgrade() -> None:
         sa.Column("plan_id", sa.Uuid(), nullable=False),
         sa.Column("number", sa.Integer(), nullable=False),
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("log_date", sa.Date(), nullable=True),
         sa.Column("plan", sa.JSON(), nullable=False),
         sa.Column("changes", sa.JSON(), nullable=False),
         sa.ForeignKeyConstraint(
