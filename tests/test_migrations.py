@@ -97,6 +97,7 @@ def _stored_plan_without_session_ids() -> tuple[dict[str, Any], Plan]:
     )
     stored = plan.model_dump(mode="json")
     for week in stored["weeks"]:
+        del week["retest"]
         for day in week["days"]:
             for session in day["sessions"]:
                 del session["id"]
@@ -104,9 +105,12 @@ def _stored_plan_without_session_ids() -> tuple[dict[str, Any], Plan]:
 
 
 @pytest.mark.parametrize("backend", ["sqlite", "postgresql"])
-def test_stored_plans_get_the_session_ids_the_generator_gives(backend: str, tmp_path: Path) -> None:
-    """A plan stored before sessions had ids is served afterwards with the ids a new plan has,
-    so a progress log can name its sessions; the downgrade takes them out again."""
+def test_stored_plans_get_the_session_ids_and_retests_the_generator_gives(
+    backend: str, tmp_path: Path
+) -> None:
+    """A plan stored before sessions had ids and weeks re-tests is served afterwards with the
+    ids and re-tests a new plan has, so a progress log can name its sessions; the downgrade
+    takes them out again."""
     stored, generated = _stored_plan_without_session_ids()
     with empty_database(backend, tmp_path) as url:
         config = alembic_config(url)

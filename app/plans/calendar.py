@@ -1,6 +1,7 @@
 """The 8-week plan as an iCalendar (RFC 5545) file that calendar apps import or subscribe to.
 
-Events are in the plan's own time zone (``DTSTART;TZID=...`` with a matching VTIMEZONE), never
+The re-tests of weeks 4 and 8 are all-day events on their dates. Events are in the plan's own
+time zone (``DTSTART;TZID=...`` with a matching VTIMEZONE), never
 UTC or floating, and each carries a reminder (``VALARM``) the plan's ``reminder_minutes_before``
 ahead. Every session of a day is one event, except the micro-breaks: a week's breaks at one time
 of day are one event repeating weekly on the working days (no recurrence is more frequent than
@@ -30,7 +31,7 @@ from zoneinfo import ZoneInfo
 from icalendar import Alarm, Calendar, Event, Timezone
 
 from app.catalogue.schemas import SessionKind
-from app.plans.schemas import Plan, PlanItem, PlanSession, PlanWeek
+from app.plans.schemas import Plan, PlanItem, PlanSession, PlanWeek, Retest
 
 __all__ = ["plan_to_ical"]
 
@@ -97,10 +98,20 @@ def plan_to_ical(
     # the same input gives the same bytes (ETags, caches, the input hash), so the stamp is fixed
     # by the plan: midnight UTC of its first day, or the stop for what the stop cancelled.
     planned_stamp = datetime.combine(first, time(0), tzinfo=UTC)
-    for occurrences in sorted(_occurrences(plan, zone), key=_start_order):
-        calendar.add_component(
-            _event(plan, occurrences, planned_stamp, stopped_at, revised.get(occurrences.uid, 0))
+    events = [
+        (
+            _start_order(occurrences),
+            _event(plan, occurrences, planned_stamp, stopped_at, revised.get(occurrences.uid, 0)),
         )
+        for occurrences in _occurrences(plan, zone)
+    ]
+    events += [
+        _retest_event(plan, week, retest, zone, planned_stamp, stopped_at)
+        for week in plan.weeks
+        if (retest := week.retest) is not None
+    ]
+    for _order, event in sorted(events, key=lambda keyed: keyed[0]):
+        calendar.add_component(event)
     data: bytes = calendar.to_ical()
     return data
 
@@ -267,6 +278,34 @@ def _minutes_each(session: PlanSession) -> float:
 def _whole_minutes(minutes: float) -> int:
     """Round up to whole minutes, at least 1; ``round`` first so 5.000000001 is still 5."""
     return max(1, math.ceil(round(minutes, 6)))
+
+
+def _retest_event(
+    plan: Plan,
+    week: PlanWeek,
+    retest: Retest,
+    zone: ZoneInfo,
+    planned_stamp: datetime,
+    stopped_at: datetime | None,
+) -> tuple[tuple[datetime, int, str], Event]:
+    """The week's re-test (PG-11) as an all-day event on its date, ahead of the day's sessions;
+    cancelled, like the sessions, when the plan stopped before the day began."""
+    uid = _uid(f"{plan.input_hash[:16]}-w{week.week}-retest")
+    cancelled = (
+        stopped_at is not None and datetime.combine(retest.date, time(0), zone) >= stopped_at
+    )
+    event = Event()
+    event.add("uid", uid)
+    event.add("dtstamp", stopped_at.astimezone(UTC) if cancelled and stopped_at else planned_stamp)
+    event.add("dtstart", retest.date)
+    event.add("dtend", retest.date + timedelta(days=1))
+    event.add("summary", f"Week {week.week} · Re-test the self-assessments")
+    event.add("description", "\n\n".join([retest.text, plan.stop_rule]))
+    event.add("categories", ["retest"])
+    event.add("sequence", CANCELLED if cancelled else PLANNED)
+    event.add("status", "CANCELLED" if cancelled else "CONFIRMED")
+    event.add("transp", "TRANSPARENT")
+    return (datetime.combine(retest.date, time(0)), -1, uid), event
 
 
 # --- descriptions ------------------------------------------------------------------------------

@@ -1,7 +1,7 @@
 """Plan generation: plan options + the assessment outcome + catalogue in, an 8-week plan out.
 
 Pure: no database, no FastAPI, no files, no clock. Every layout choice is a rule with an id
-(PG-1 to PG-10; texts and sources in ``data/generator.yaml``, passed in as settings); the
+(PG-1 to PG-11; texts and sources in ``data/generator.yaml``, passed in as settings); the
 guide's own numbers (doses, frequencies and the 8-week table) come from the catalogue. The same
 options, outcome, catalogue and settings give the same plan, byte for byte.
 
@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import Protocol
 
-from app.assessments.schemas import Triage, TriageLevel
+from app.assessments.schemas import TestName, Triage, TriageLevel
 from app.catalogue.schemas import (
     Category,
     ExercisePublic,
@@ -50,6 +50,7 @@ from app.plans.schemas import (
     PlanOptions,
     PlanSession,
     PlanWeek,
+    Retest,
     SessionCut,
     Weekday,
     WeekSummary,
@@ -348,7 +349,18 @@ class PersonalisedTable:
                 cardio_days=sum(layout.has(day, SessionKind.cardio) for day in days),
                 table=tallies,
             ),
+            retest=self._retest(number, days[0]),
             days=plan_days,
+        )
+
+    def _retest(self, week: int, first_day: date) -> Retest | None:
+        if week not in self.settings.retest_weeks:
+            return None
+        return Retest(
+            rule_id="PG-11",
+            date=first_day,
+            tests=list(TestName),
+            text=self.settings.retest_text,
         )
 
     def _days_of(self, week: int) -> list[date]:

@@ -20,6 +20,7 @@ from app.assessments.schemas import (
     RESULT_TOKEN_MAX_LENGTH,
     AssessmentAnswers,
     FindingCode,
+    TestName,
     Triage,
 )
 from app.catalogue.schemas import Equipment, SessionKind, Side, Slug, StrictModel, Text
@@ -287,6 +288,16 @@ class WeekSummary(StrictModel):
     table: list[KindTally]
 
 
+class Retest(StrictModel):
+    """The guide's three self-tests again (PG-11), on the week's first day (`date`), compared
+    with the first assessment."""
+
+    rule_id: str
+    date: date
+    tests: list[TestName]
+    text: Text
+
+
 class PlanWeek(StrictModel):
     week: int = Field(ge=1, le=8)
     focus: Text
@@ -298,6 +309,7 @@ class PlanWeek(StrictModel):
     habit_focus: list[HabitFocus]
     safety_rules: list[Text]
     summary: WeekSummary
+    retest: Retest | None = Field(description="Weeks 4 and 8: a re-test of the self-tests.")
     days: list[PlanDay] = Field(min_length=7, max_length=7)
 
 

@@ -1,10 +1,11 @@
-"""plan session ids: every session of a stored plan gets its id
+"""plan session ids and re-tests: stored plans get what new plans have
 
 Plans now give each session an id, ``"{date}.{kind}"`` with ``-2`` for a second session of one
-kind that day (the calendar's UID rule), which progress logs name in ``sessions_done``. A stored
-plan is JSON kept as generated, so this data migration walks each one and gives its sessions
-the ids the generator would: deterministic, and idempotent (a session that has an id keeps it).
-The downgrade takes them out again.
+kind that day (the calendar's UID rule), which progress logs name in ``sessions_done``, and
+every week a ``retest`` (the three self-tests again in weeks 4 and 8, PG-11; null otherwise). A
+stored plan is JSON kept as generated, so this data migration walks each one and adds what the
+generator would: deterministic, and idempotent (what is already there is kept). The downgrade
+takes both out again.
 
 Revision ID: 5a1d3c7e9b20
 Revises: f4b09da3a891
@@ -26,9 +27,33 @@ depends_on: str | Sequence[str] | None = None
 patient_plan = sa.table("patient_plan", sa.column("id", sa.Uuid()), sa.column("plan", sa.JSON()))
 
 
+# PG-11 as this revision's generator words it (app/plans/data/generator.yaml).
+RETEST_WEEKS = (4, 8)
+RETEST_TESTS = ["hip_extension", "seated_rotation", "bridge"]
+RETEST_TEXT = (
+    "Re-test: redo the three quick self-assessments (hip extension, seated rotation, bridge) as "
+    "you did at the start, before the day's first session, and stop any test that hurts. Record "
+    "the results as a new assessment: they are compared with your first one (findings resolved, "
+    "persisting or new)."
+)
+
+
+def _retest(week: dict[str, Any]) -> dict[str, Any] | None:
+    if week.get("week") not in RETEST_WEEKS or not week.get("days"):
+        return None
+    return {
+        "rule_id": "PG-11",
+        "date": week["days"][0]["date"],
+        "tests": RETEST_TESTS,
+        "text": RETEST_TEXT,
+    }
+
+
 def with_session_ids(plan: dict[str, Any]) -> dict[str, Any]:
-    """The plan with an id on every session (kept where one is already there)."""
+    """The plan with an id on every session and a re-test on every week (kept where one is
+    already there)."""
     for week in plan.get("weeks", []):
+        week.setdefault("retest", _retest(week))
         for day in week.get("days", []):
             seen: dict[str, int] = {}
             sessions = []
@@ -43,6 +68,7 @@ def with_session_ids(plan: dict[str, Any]) -> dict[str, Any]:
 
 def without_session_ids(plan: dict[str, Any]) -> dict[str, Any]:
     for week in plan.get("weeks", []):
+        week.pop("retest", None)
         for day in week.get("days", []):
             for session in day.get("sessions", []):
                 session.pop("id", None)
