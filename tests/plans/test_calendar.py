@@ -350,3 +350,45 @@ class TestRetests:
         assert [str(e["uid"]) for e in stopped] == [str(e["uid"]) for e in self.retests(london)]
         assert [str(e["status"]) for e in stopped] == ["CONFIRMED", "CANCELLED"]
         assert [e.decoded("sequence") for e in stopped] == [0, 1]
+
+
+def test_a_revised_event_keeps_its_uid_with_a_higher_sequence(london_plan: Plan) -> None:
+    """A revision that changes one session's dose: that event alone gets SEQUENCE 1, a second
+    revision changing it again SEQUENCE 2; every UID stays."""
+    day = next(d for w in london_plan.weeks for d in w.days if d.date.weekday() == 5)
+    session = next(s for s in day.sessions if s.kind is not SessionKind.micro_break)
+
+    def revised(text: str) -> Plan:
+        item = session.items[0]
+        items = [item.model_copy(update={"dose": item.dose.model_copy(update={"text": text})})]
+        changed = session.model_copy(update={"items": items + session.items[1:]})
+        sessions = [changed if s is session else s for s in day.sessions]
+        weeks = [
+            w.model_copy(
+                update={
+                    "days": [
+                        d.model_copy(update={"sessions": sessions}) if d is day else d
+                        for d in w.days
+                    ]
+                }
+            )
+            for w in london_plan.weeks
+        ]
+        return london_plan.model_copy(update={"weeks": weeks})
+
+    second, third = revised("2 x 5, gentler"), revised("1 x 5, gentler still")
+    before = {
+        str(e["uid"]): int(e["sequence"])
+        for e in sessions_of(Calendar.from_ical(plan_to_ical(london_plan)))
+    }
+    once = Calendar.from_ical(plan_to_ical(second, earlier=[london_plan]))
+    twice = Calendar.from_ical(plan_to_ical(third, earlier=[london_plan, second]))
+    after_once = {str(e["uid"]): int(e["sequence"]) for e in sessions_of(once)}
+    after_twice = {str(e["uid"]): int(e["sequence"]) for e in sessions_of(twice)}
+    assert after_once.keys() == before.keys() == after_twice.keys()
+    changed = [uid for uid, sequence in after_once.items() if sequence != before[uid]]
+    assert len(changed) == 1
+    assert day.date.isoformat() in changed[0]
+    assert after_once[changed[0]] == 1
+    assert after_twice[changed[0]] == 2
+    assert sum(after_twice.values()) == 2
