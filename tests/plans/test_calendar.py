@@ -378,13 +378,13 @@ def test_a_revised_event_keeps_its_uid_with_a_higher_sequence(london_plan: Plan)
 
     second, third = revised("2 x 5, gentler"), revised("1 x 5, gentler still")
     before = {
-        str(e["uid"]): int(e["sequence"])
+        str(e["uid"]): int(e.decoded("sequence"))
         for e in sessions_of(Calendar.from_ical(plan_to_ical(london_plan)))
     }
     once = Calendar.from_ical(plan_to_ical(second, earlier=[london_plan]))
     twice = Calendar.from_ical(plan_to_ical(third, earlier=[london_plan, second]))
-    after_once = {str(e["uid"]): int(e["sequence"]) for e in sessions_of(once)}
-    after_twice = {str(e["uid"]): int(e["sequence"]) for e in sessions_of(twice)}
+    after_once = {str(e["uid"]): int(e.decoded("sequence")) for e in sessions_of(once)}
+    after_twice = {str(e["uid"]): int(e.decoded("sequence")) for e in sessions_of(twice)}
     assert after_once.keys() == before.keys() == after_twice.keys()
     changed = [uid for uid, sequence in after_once.items() if sequence != before[uid]]
     assert len(changed) == 1
