@@ -223,12 +223,16 @@ def _logs_of(patient: Patient) -> SelectOfScalar[ProgressLog]:
     )
 
 
-def logs_between(session: Session, patient: Patient, first: date, last: date) -> list[ProgressLog]:
-    """Oldest first."""
+def logs_between_query(patient: Patient, first: date, last: date) -> SelectOfScalar[ProgressLog]:
+    """Oldest first: one range of the (organisation_id, patient_id, log_date) index."""
     query = _logs_of(patient).where(
         col(ProgressLog.log_date) >= first, col(ProgressLog.log_date) <= last
     )
-    return list(session.exec(query.order_by(col(ProgressLog.log_date))))
+    return query.order_by(col(ProgressLog.log_date))
+
+
+def logs_between(session: Session, patient: Patient, first: date, last: date) -> list[ProgressLog]:
+    return list(session.exec(logs_between_query(patient, first, last)))
 
 
 def list_logs(
