@@ -137,14 +137,16 @@ def get_outcome(outcome_id: OutcomeId, patient: ReadablePatient, session: Sessio
 # --- daily logs --------------------------------------------------------------------------------
 
 logs = APIRouter(prefix="/v1/patients/{patient_id}/logs", tags=["patient-progress"])
-LogDate = Annotated[date, Path(description="The log's local date (the plan's time zone).")]
+LogDate = Annotated[
+    date, Path(alias="date", description="The log's local date (the plan's time zone).")
+]
 _ETAG: dict[str, Any] = {
     "ETag": {"description": "Send back as `If-Match` to replace it.", "schema": {"type": "string"}}
 }
 
 
 @logs.put(
-    "/{log_date}",
+    "/{date}",
     response_model=LogWritten,
     summary="Store a daily log",
     dependencies=_NO_QUERY,
@@ -198,7 +200,7 @@ def store_log(
 
 
 @logs.get(
-    "/{log_date}",
+    "/{date}",
     response_model=StoredLog,
     summary="Get a daily log",
     dependencies=_NO_QUERY,
