@@ -101,6 +101,8 @@ def _stored_plan_without_session_ids() -> tuple[dict[str, Any], Plan]:
         for day in week["days"]:
             for session in day["sessions"]:
                 del session["id"]
+                for item in session["items"]:
+                    del item["only_side"]
     return stored, plan
 
 

@@ -622,7 +622,7 @@ class PersonalisedTable:
             built = self._built[key] = _Session(
                 kind=kind,
                 start=self.settings.start_times[kind],
-                minutes=_total(items),
+                minutes=items_minutes(items),
                 items=tuple(items),
             )
         return built
@@ -825,6 +825,7 @@ class PersonalisedTable:
             extra_volume_dose=extra_dose,
             gentler_side=choice.gentler_side,
             gentler_side_dose=self._dose(exercise, LOW_END) if choice.gentler_side else None,
+            only_side=None,
             caution=choice.caution,
             why=self._why(exercise, kind, row),
         )
@@ -881,28 +882,11 @@ class PersonalisedTable:
         return next((f for f in serving if f.side is not None), serving[0] if serving else None)
 
     def _dose(self, exercise: ExercisePublic, levels: WeekLevels) -> ItemDose:
-        dose = exercise.dose
-        sets = _at(dose.sets, levels.volume)
-        reps = _at(dose.reps, levels.volume)
-        hold = _at(dose.hold_seconds, levels.holds)
-        level_for_time = max(levels.volume, levels.holds) if hold else levels.volume
-        duration = dose.duration_minutes
-        minutes = round(
-            duration.minimum + (duration.maximum - duration.minimum) * level_for_time, 2
-        )
         load = None
         if exercise.slug in self.settings.loaded_exercises:
             guidance = self.settings.load_guidance
             load = guidance.heavier if levels.heavier_load else guidance.standard
-        return ItemDose(
-            sets=sets,
-            reps=reps,
-            per_side=dose.per_side,
-            hold_seconds=hold,
-            minutes=minutes,
-            load=load,
-            text=_dose_text(sets, reps, hold, minutes, load, exercise),
-        )
+        return item_dose(exercise, levels, load=load)
 
     # -- micro-breaks
 
@@ -924,7 +908,7 @@ class PersonalisedTable:
             hours = self.options.working_hours
             interval = self.settings.micro_break_interval_minutes
             first = (datetime.combine(date.min, hours.start) + timedelta(minutes=interval)).time()
-            per_break = max((_item_minutes(item) for item in items), default=0.0)
+            per_break = max((item_minutes(item) for item in items), default=0.0)
             built = self._built[key] = _Session(
                 kind=SessionKind.micro_break,
                 start=first,
@@ -934,6 +918,26 @@ class PersonalisedTable:
                 repeats=self._micro_break_repeats(),
             )
         return built
+
+
+def item_dose(exercise: ExercisePublic, levels: WeekLevels, *, load: str | None) -> ItemDose:
+    """The exercise's dose at ``levels`` in the guide's ranges, holding ``load``."""
+    dose = exercise.dose
+    sets = _at(dose.sets, levels.volume)
+    reps = _at(dose.reps, levels.volume)
+    hold = _at(dose.hold_seconds, levels.holds)
+    level_for_time = max(levels.volume, levels.holds) if hold else levels.volume
+    duration = dose.duration_minutes
+    minutes = round(duration.minimum + (duration.maximum - duration.minimum) * level_for_time, 2)
+    return ItemDose(
+        sets=sets,
+        reps=reps,
+        per_side=dose.per_side,
+        hold_seconds=hold,
+        minutes=minutes,
+        load=load,
+        text=_dose_text(sets, reps, hold, minutes, load, exercise),
+    )
 
 
 # --- small helpers -----------------------------------------------------------------------------
@@ -1017,12 +1021,16 @@ def _spacing(days: Iterable[date]) -> tuple[int, int]:
     return (min(_gaps(days)), -sum(day.weekday() for day in days))
 
 
-def _total(items: Iterable[PlanItem]) -> float:
-    return round(sum(_item_minutes(item) for item in items), 2)
+def items_minutes(items: Iterable[PlanItem]) -> float:
+    """A session's minutes: every item done."""
+    return round(sum(item_minutes(item) for item in items), 2)
 
 
-def _item_minutes(item: PlanItem) -> float:
-    """A per-side item whose sides differ takes half of each side's time."""
+def item_minutes(item: PlanItem) -> float:
+    """A per-side item whose sides differ takes half of each side's time; one done on one side
+    only (``only_side``), half its time."""
+    if item.only_side is not None:
+        return item.dose.minutes / 2
     other = item.extra_volume_dose or item.gentler_side_dose
     if other is None:
         return item.dose.minutes

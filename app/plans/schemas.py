@@ -215,8 +215,13 @@ class PlanItem(StrictModel):
         "stays at the low end, `gentler_side_dose`, never more than the other side."
     )
     gentler_side_dose: ItemDose | None
+    only_side: Side | None = Field(
+        description="Only this side does the item: sharp pain on the other side swapped it "
+        "there (AD-3). Null: both sides, or an item not done per side."
+    )
     caution: Text | None = Field(
-        description="Why this item is gentler than planned or replaces another (PG-9, PG-3)."
+        description="Why this item is gentler than planned or replaces another (PG-9, PG-3, "
+        "and a progress log's AD-2, AD-3)."
     )
     why: Why
 

@@ -1,11 +1,12 @@
-"""plan session ids and re-tests: stored plans get what new plans have
+"""plan session ids, re-tests and one-sided items: stored plans get what new plans have
 
-Plans now give each session an id, ``"{date}.{kind}"`` with ``-2`` for a second session of one
+Plans now give each item ``only_side`` (null as generated; a progress log's sharp pain on one
+side sets it), each session an id, ``"{date}.{kind}"`` with ``-2`` for a second session of one
 kind that day (the calendar's UID rule), which progress logs name in ``sessions_done``, and
 every week a ``retest`` (the three self-tests again in weeks 4 and 8, PG-11; null otherwise). A
 stored plan is JSON kept as generated, so this data migration walks each one and adds what the
 generator would: deterministic, and idempotent (what is already there is kept). The downgrade
-takes both out again.
+takes them out again.
 
 Revision ID: 5a1d3c7e9b20
 Revises: f4b09da3a891
@@ -61,6 +62,8 @@ def with_session_ids(plan: dict[str, Any]) -> dict[str, Any]:
                 kind = session["kind"]
                 seen[kind] = number = seen.get(kind, 0) + 1
                 suffix = f"-{number}" if number > 1 else ""
+                for item in session.get("items", []):
+                    item.setdefault("only_side", None)
                 sessions.append({"id": f"{day['date']}.{kind}{suffix}", **session})
             day["sessions"] = sessions
     return plan
@@ -72,6 +75,8 @@ def without_session_ids(plan: dict[str, Any]) -> dict[str, Any]:
         for day in week.get("days", []):
             for session in day.get("sessions", []):
                 session.pop("id", None)
+                for item in session.get("items", []):
+                    item.pop("only_side", None)
     return plan
 
 
