@@ -20,6 +20,7 @@ from app.idempotency.http import IdempotencyKeyHeader, respond_idempotently
 from app.idempotency.service import StoredResponse
 from app.patients.dependencies import LoggablePatient, ReadablePatient, ReadablePlan
 from app.progress import service
+from app.progress.dependencies import AdapterDep
 from app.progress.results import LogWritten
 from app.progress.schemas import DailyLogInput
 from app.progress.stored import (
@@ -163,6 +164,7 @@ def store_log(
     session: SessionDep,
     catalogue: CatalogueDep,
     scorer: AssessmentsDep,
+    adapter: AdapterDep,
     body: Annotated[bytes, Depends(log_body)],
     if_match_header: IfMatchHeader = None,
 ) -> Response:
@@ -186,6 +188,7 @@ def store_log(
         if_match_header,
         assessments=scorer,
         catalogue=catalogue,
+        adapter=adapter,
     )
     result = LogWritten(
         log=service.stored_log(written.record, scorer),

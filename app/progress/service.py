@@ -4,6 +4,7 @@ committed (the request's unit of work commits them)."""
 
 import functools
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from pathlib import Path
@@ -32,6 +33,9 @@ from app.patients.service import (
     stop_running_plans,
 )
 from app.plans.schemas import Plan
+from app.progress.adaptation import ScoredLog
+from app.progress.adapter import Adapter
+from app.progress.checks import check_log
 from app.progress.models import OutcomeMeasure, PlanRevision, ProgressLog
 from app.progress.outcomes import (
     Instrument,
@@ -41,7 +45,7 @@ from app.progress.outcomes import (
     score,
 )
 from app.progress.results import PlanAdaptation
-from app.progress.schemas import DailyLogInput, PlanChange
+from app.progress.schemas import DailyLogInput, DatedLog, PlanChange
 from app.progress.stored import (
     OutcomeInput,
     OutcomeItem,
@@ -267,6 +271,7 @@ def store_log(
     *,
     assessments: Assessments,
     catalogue: CatalogueSnapshot,
+    adapter: Adapter,
 ) -> LogResult:
     """Create or replace the patient's log of ``day``, then, in the same transaction, stop
     every running plan on a red flag or adapt each running plan to the logs."""
@@ -290,6 +295,17 @@ def store_log(
                 }
             ],
         )
+    dated = DatedLog.model_validate(
+        {**data.model_dump(mode="json", exclude_unset=True), "date": day.isoformat()}
+    )
+    problems = check_log(
+        Plan.model_validate(_plan_for(plans, day).plan), dated, today, date_at=("path", "date")
+    )
+    if problems:
+        raise UnprocessableContent(
+            "The log does not fit the plan: " + "; ".join(p["msg"] for p in problems[:3]),
+            errors=problems,
+        )
     record = _write_log(session, patient, day, data, if_match_header)
     triage = red_flag_triage(data.red_flags, assessments.ruleset)
     running = [p for p in plans if _running(p)]
@@ -298,7 +314,91 @@ def store_log(
         for plan in running:
             session.refresh(plan)
         return LogResult(record, triage, [_adaptation(p, []) for p in running])
-    return LogResult(record, None, [_adaptation(p, []) for p in running])
+    results = [
+        _adapt_plan(session, patient, plan, day, adapter, assessments, catalogue)
+        for plan in running
+    ]
+    return LogResult(record, None, results)
+
+
+def _plan_for(plans: Sequence[PatientPlan], day: date) -> PatientPlan:
+    """The plan a log of ``day`` is checked against: the newest running plan holding the day,
+    else the newest plan holding it, else the newest plan (whose check then names the date)."""
+    holding = [p for p in plans if plan_dates(p)[0] <= day <= plan_dates(p)[1]]
+    running = [p for p in holding if _running(p)]
+    chosen: PatientPlan = (running or holding or list(plans))[0]
+    return chosen
+
+
+def _adapt_plan(
+    session: Session,
+    patient: Patient,
+    record: PatientPlan,
+    day: date,
+    adapter: Adapter,
+    assessments: Assessments,
+    catalogue: CatalogueSnapshot,
+) -> PlanAdaptation:
+    """Replay the plan's logs on its revision 1 (the same logs always give the same plan); a
+    red flag among them stops it, a result that differs from the current revision is stored as
+    the next revision, with the changes not shown before."""
+    first, last = plan_dates(record)
+    scored = [
+        ScoredLog(log=dated_log(log), triage=log_triage(log, assessments))
+        for log in logs_between(session, patient, first, last)
+    ]
+    original = Plan.model_validate(_revision(session, record, 1).plan)
+    result = adapter.adapt(original, scored, catalogue=catalogue)
+    if result.stop is not None:
+        stop_running_plans(session, patient, result.stop, log_date=day)
+        session.refresh(record)
+        return _adaptation(record, [])
+    adapted = result.plan.model_dump(mode="json")
+    if adapted == record.plan:
+        return _adaptation(record, [])
+    shown = [
+        change
+        for changes in session.exec(
+            select(col(PlanRevision.changes)).where(
+                PlanRevision.organisation_id == record.organisation_id,
+                PlanRevision.plan_id == record.id,
+            )
+        )
+        for change in changes
+    ]
+    new = [c for c in result.changes if c.model_dump(mode="json") not in shown]
+    number = record.revision + 1
+    session.add(
+        PlanRevision(
+            organisation_id=record.organisation_id,
+            patient_id=record.patient_id,
+            plan_id=record.id,
+            number=number,
+            log_date=day,
+            plan=adapted,
+            changes=[change.model_dump(mode="json") for change in new],
+        )
+    )
+    compare_and_set(
+        session, PatientPlan, record.id, record.version, {"plan": adapted, "revision": number}
+    )
+    session.refresh(record)
+    return _adaptation(record, new)
+
+
+def _revision(session: Session, record: PatientPlan, number: int) -> PlanRevision:
+    revision = session.exec(
+        select(PlanRevision).where(
+            PlanRevision.organisation_id == record.organisation_id,
+            PlanRevision.plan_id == record.id,
+            PlanRevision.number == number,
+        )
+    ).one()
+    return revision
+
+
+def dated_log(record: ProgressLog) -> DatedLog:
+    return DatedLog.model_validate({**record.body, "date": record.log_date.isoformat()})
 
 
 def _write_log(

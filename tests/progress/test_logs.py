@@ -157,22 +157,28 @@ def test_revisions_list_starts_with_the_generated_plan(client: TestClient, clini
 
 def test_progress_summary_and_export_hold_the_logs(client: TestClient, clinic: Tenant) -> None:
     patient, plan = store_patient_with_plan(client, clinic)
+    relief = plan["plan"]["exercises"][0]["slug"]
     for days_ago, pain in ((2, 4), (1, 5), (0, 6)):
-        client.put(
+        response = client.put(
             path(patient, days_ago),
-            json=log_body(pain, relief_movements=["cat-cow"]),
+            json=log_body(pain, relief_movements=[relief]),
             headers=clinic.headers(),
         )
+        assert response.status_code == 201, response.text
     summary = client.get(f"/v1/patients/{patient}/progress", headers=clinic.headers())
     assert summary.status_code == 200, summary.text
     body = summary.json()
     assert [p["pain"] for p in body["pain"]] == [4, 5, 6]
     assert body["days_since_last_log"] == 0
-    assert body["relief_movements"] == [{"slug": "cat-cow", "days": 3}]
+    assert body["relief_movements"] == [{"slug": relief, "days": 3}]
     assert body["adherence"]["planned"] > 0
     export = client.get(f"/v1/patients/{patient}/export", headers=clinic.headers()).json()
     assert [log["pain"] for log in export["logs"]] == [4, 5, 6]
-    assert [(r["plan_id"], r["number"]) for r in export["plan_revisions"]] == [(plan["id"], 1)]
+    current = export["plans"][0]["revision"]
+    assert [(r["plan_id"], r["number"]) for r in export["plan_revisions"]] == [
+        (plan["id"], number) for number in range(1, current + 1)
+    ]
+    assert export["plan_revisions"][-1]["plan"] == export["plans"][0]["plan"]
 
 
 @pytest.mark.parametrize("etag", [None, "*"])
