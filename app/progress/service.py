@@ -6,7 +6,7 @@ import functools
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -63,8 +63,6 @@ from app.progress.summary import (
     summarise,
 )
 
-# The summary reads from this many days before the plan's start (the baseline's week before).
-BASELINE_DAYS_BEFORE = 7
 OUTCOMES_FILE = Path(__file__).resolve().parent / "data" / "outcomes.yaml"
 
 
@@ -552,15 +550,15 @@ def export(session: Session, patient: Patient, assessments: Assessments) -> dict
 def progress_summary(
     session: Session, patient: Patient, assessments: Assessments
 ) -> ProgressSummary:
-    """The summary over the patient's latest plan (its current revision), from the 7 days
-    before it starts: one index range scan of the logs, whatever the table holds."""
+    """The summary over the patient's latest plan (its current revision): one index range scan
+    of the logs of its days, whatever the table holds."""
     plans = all_plans(session, patient)
     if not plans:
         raise NoPlan("This patient has no stored plan: progress is measured against one.")
     record = plans[0]
     first, last = plan_dates(record)
     today = local_today(plan_time_zone(record))
-    logs = logs_between(session, patient, first - timedelta(days=BASELINE_DAYS_BEFORE), last)
+    logs = logs_between(session, patient, first, last)
     plan = Plan.model_validate(record.plan)
     rules = outcome_rules()
     return summarise(

@@ -1,8 +1,9 @@
 """The progress summary of one patient: pure, on plain data (no database, web or files).
 
-Pain is the day's typical pain (NPRS, 0-10). Its change from baseline is labelled by the
-2-point rule: a change of 2 points or more is the smallest that patients rate as meaningful
-(Farrar JT et al. Pain 2001;94:149-158; Salaffi F et al. Eur J Pain 2004;8:283-291)."""
+Pain is the day's typical pain (NPRS, 0-10). Its change from baseline (the plan's first week,
+as the adaptation's baseline in app/progress/data/adaptation.yaml) is labelled by the 2-point
+rule: a change of 2 points or more is the smallest that patients rate as meaningful (Farrar JT
+et al. Pain 2001;94:149-158; Salaffi F et al. Eur J Pain 2004;8:283-291)."""
 
 from collections import Counter, defaultdict
 from collections.abc import Sequence
@@ -203,18 +204,16 @@ def _pain_series(logs: Sequence[DayLog]) -> list[PainPoint]:
 
 
 def baseline_window(logs: Sequence[DayLog], plan_start: date | None) -> tuple[date, date] | None:
-    """The 7 days before the plan's start when any is logged (the patient's pain before the
-    plan), else the plan's first 7 days; without a plan, the first 7 days logged."""
+    """The plan's first 7 days when any is logged (as the adaptation's baseline, AD-2), else
+    the first 7 days logged."""
     if not logs:
         return None
-    if plan_start is None:
-        first = logs[0].date
-        return first, first + timedelta(days=ROLLING_DAYS - 1)
-    before = (plan_start - timedelta(days=ROLLING_DAYS), plan_start - timedelta(days=1))
-    if _window(logs, *before):
-        return before
-    first_week = (plan_start, plan_start + timedelta(days=ROLLING_DAYS - 1))
-    return first_week if _window(logs, *first_week) else None
+    if plan_start is not None:
+        first_week = (plan_start, plan_start + timedelta(days=ROLLING_DAYS - 1))
+        if _window(logs, *first_week):
+            return first_week
+    first = logs[0].date
+    return first, first + timedelta(days=ROLLING_DAYS - 1)
 
 
 def _change(

@@ -68,10 +68,13 @@ def test_change_from_baseline_follows_the_two_point_rule() -> None:
     assert summarise(steady, [], [], plan_start=START, today=START).change is None
 
 
-def test_the_baseline_is_the_week_before_the_plan_when_logged() -> None:
-    logs = [log(-3, 7), log(-1, 7), log(0, 3)]
-    assert baseline_window(logs, START) == (START - timedelta(days=7), START - timedelta(days=1))
-    assert baseline_window(logs[2:], START) == (START, START + timedelta(days=6))
+def test_the_baseline_is_the_plans_first_week_else_the_first_week_logged() -> None:
+    logs = [log(0, 3), log(9, 7)]
+    assert baseline_window(logs, START) == (START, START + timedelta(days=6))
+    assert baseline_window(logs[1:], START) == (
+        START + timedelta(days=9),
+        START + timedelta(days=15),
+    )
 
 
 def test_adherence_counts_planned_sessions_up_to_today() -> None:
