@@ -488,11 +488,14 @@ def change_plan_status(
 def get_plan_calendar(record: ReadablePlan, session: SessionDep) -> Response:
     """Every session of the stored plan as events in its time zone, with reminders, for a
     calendar app. Once the plan is stopped, every event after the stop is cancelled (same UIDs,
-    higher SEQUENCE), so a subscribed calendar clears itself."""
+    higher SEQUENCE), so a subscribed calendar clears itself. An adapted plan's calendar is its
+    current revision: an event a revision changed keeps its UID with a higher SEQUENCE."""
     stop = service.plan_stop(record)
     return Response(
         plan_to_ical(
-            Plan.model_validate(record.plan), stopped_at=stop.stopped_at if stop else None
+            Plan.model_validate(record.plan),
+            stopped_at=stop.stopped_at if stop else None,
+            earlier=progress.earlier_revisions(session, record),
         ),
         media_type="text/calendar; charset=utf-8",
         headers={
