@@ -142,10 +142,10 @@ def test_a_clinic_follows_a_patient_through_a_plan(client: TestClient, clinic: T
     assert [(c["kind"], c["slug"], c["side"]) for c in swaps] == [("swapped", item["slug"], side)]
     swapped = flow.plan()
     assert swapped["revision"] == plan_result["revision"]
-    for d, day in flow.days(swapped["plan"]).items():
+    for d, plan_day in flow.days(swapped["plan"]).items():
         if d <= day8:
             continue
-        for session in day["sessions"]:
+        for session in plan_day["sessions"]:
             for planned in session["items"]:
                 if planned["slug"] == item["slug"]:
                     # Only ever on the other side, never again on the painful one.
