@@ -50,7 +50,6 @@ from app.patients.router import patients as patients_router
 from app.patients.router import plans as patient_plans_router
 from app.plans.router import router as plans_router
 from app.plans.service import Planner
-from app.progress.adapter import Adapter
 from app.progress.router import logs as patient_logs_router
 from app.progress.router import outcomes as patient_outcomes_router
 from app.progress.router import progress as patient_progress_router
@@ -145,7 +144,6 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
     app.state.write_engine = writing(app_engine)
     app.state.assessments = assessments
     app.state.planner = Planner.load()
-    app.state.adapter = Adapter.load()
     app.state.settings = settings
     app.state.cache_control = f"public, max-age={settings.catalogue_max_age_seconds}"
     install_exception_handlers(app)

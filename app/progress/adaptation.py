@@ -145,7 +145,7 @@ class _Replay:
         self.mode_since: date | None = None  # the log that last set the mode
         self.at_hand = {item.value for item in plan.inputs.equipment}
         self.in_plan = {exercise.slug for exercise in plan.exercises}
-        self.first_load = _first_loads(plan)
+        self.loads = loads_of(plan)
 
     # -- the replay
 
@@ -545,7 +545,7 @@ class _Replay:
         reached takes its held regression, or the low end."""
         cap = caps.get((kind, item.slug))
         if cap is not None:
-            return _capped(item, cap)
+            return _capped(item, cap, self.loads.get(item.slug, ()))
         for slug in self.catalogue.by_slug[item.slug].regressions:
             held = caps.get((kind, slug))
             if held is not None:
@@ -564,18 +564,24 @@ class _Replay:
     def _low_end(
         self, item: PlanItem, exercise: ExercisePublic, *, caution: str | None
     ) -> PlanItem:
-        dose = item_dose(exercise, LOW_END, load=self.first_load.get(exercise.slug))
+        dose = item_dose(exercise, LOW_END, load=self._first_load(exercise.slug))
         return item.model_copy(
             update={
                 "slug": exercise.slug,
                 "name": exercise.name,
-                "dose": _gentlest(dose, item.dose) if exercise.slug == item.slug else dose,
+                "dose": _gentlest(dose, item.dose, self.loads.get(item.slug, ()))
+                if exercise.slug == item.slug
+                else dose,
                 "extra_volume_side": None,
                 "extra_volume_dose": None,
                 "gentler_side_dose": dose if item.gentler_side is not None else None,
                 "caution": _joined(item.caution, caution),
             }
         )
+
+    def _first_load(self, slug: str) -> str | None:
+        loads = self.loads.get(slug)
+        return loads[0] if loads else None
 
     def _swapped(self, items: list[PlanItem], swap: Swap) -> list[PlanItem]:
         result: list[PlanItem] = []
@@ -597,7 +603,7 @@ class _Replay:
         if swap.replacement is None or swap.replacement in present:
             return None
         exercise = self.catalogue.by_slug[swap.replacement]
-        dose = item_dose(exercise, LOW_END, load=self.first_load.get(exercise.slug))
+        dose = item_dose(exercise, LOW_END, load=self._first_load(exercise.slug))
         only = swap.side if exercise.dose.per_side else None
         return PlanItem(
             slug=exercise.slug,
@@ -650,20 +656,21 @@ class _Replay:
 # --- small helpers -----------------------------------------------------------------------------
 
 
-def _first_loads(plan: Plan) -> dict[str, str]:
-    """The load each loaded exercise starts with in the plan (its low end)."""
-    loads: dict[str, str] = {}
+def loads_of(plan: Plan) -> dict[str, tuple[str, ...]]:
+    """The loads each loaded exercise takes in the plan, lightest (first) to heaviest."""
+    loads: dict[str, dict[str, None]] = {}
     for week in plan.weeks:
         for day in week.days:
             for session in day.sessions:
                 for item in session.items:
                     if item.dose.load is not None:
-                        loads.setdefault(item.slug, item.dose.load)
-    return loads
+                        loads.setdefault(item.slug, {})[item.dose.load] = None
+    return {slug: tuple(order) for slug, order in loads.items()}
 
 
-def harder(dose: ItemDose, than: ItemDose) -> bool:
-    """Whether ``dose`` asks more than ``than`` in any way: sets, reps, hold, time or load."""
+def harder(dose: ItemDose, than: ItemDose, loads: Sequence[str] = ()) -> bool:
+    """Whether ``dose`` asks more than ``than`` in any way: sets, reps, hold, time or load
+    (``loads`` orders the exercise's loads, lightest first; another load is harder)."""
     pairs = (
         (dose.sets, than.sets),
         (dose.reps, than.reps),
@@ -673,14 +680,19 @@ def harder(dose: ItemDose, than: ItemDose) -> bool:
         return True
     if dose.minutes > than.minutes + EPSILON:
         return True
-    return dose.load is not None and dose.load != than.load
+    if dose.load is None or dose.load == than.load:
+        return False
+    if dose.load in loads and than.load in loads:
+        return loads.index(dose.load) > loads.index(than.load)
+    return True
 
 
-def _capped(item: PlanItem, cap: PlanItem) -> PlanItem:
+def _capped(item: PlanItem, cap: PlanItem, loads: Sequence[str]) -> PlanItem:
     extra_harder = item.extra_volume_dose is not None and (
-        cap.extra_volume_dose is None or harder(item.extra_volume_dose, cap.extra_volume_dose)
+        cap.extra_volume_dose is None
+        or harder(item.extra_volume_dose, cap.extra_volume_dose, loads)
     )
-    if not harder(item.dose, cap.dose) and not extra_harder:
+    if not harder(item.dose, cap.dose, loads) and not extra_harder:
         return item
     return item.model_copy(
         update={
@@ -692,9 +704,9 @@ def _capped(item: PlanItem, cap: PlanItem) -> PlanItem:
     )
 
 
-def _gentlest(dose: ItemDose, current: ItemDose) -> ItemDose:
+def _gentlest(dose: ItemDose, current: ItemDose, loads: Sequence[str]) -> ItemDose:
     """The low end, unless the current dose is already no harder (a breath in a micro-break)."""
-    return current if not harder(current, dose) else dose
+    return current if not harder(current, dose, loads) else dose
 
 
 def _without_side(item: PlanItem, side: Side | None, caution: str) -> PlanItem | None:

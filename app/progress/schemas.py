@@ -15,9 +15,9 @@ from pydantic import AfterValidator, Field, StringConstraints
 from app.assessments.schemas import FindingCode, RedFlagAnswers, RuleId
 from app.catalogue.schemas import Side, Slug, StrictModel, Text
 from app.core.types import JsonDate, JsonInt, Omittable
-from app.plans.schemas import Plan, PlanRequest, SessionId, unique_items
+from app.plans.schemas import Plan, PlanItem, PlanRequest, SessionId, unique_items
 
-MAX_LOGS = 84  # the plan's 8 weeks and 28 days before its start
+MAX_LOGS = 56  # one a day of the plan's 8 weeks
 MAX_RELIEF_MOVEMENTS = 10
 MAX_SESSIONS_DONE = 20
 MAX_SHARP_PAIN = 10
@@ -112,14 +112,33 @@ class AdaptRequest(StrictModel):
     plan: PlanRequest = Field(description="The same body as `POST /v1/plans/preview`.")
     logs: Annotated[list[DatedLog], AfterValidator(_unique_dates)] = Field(
         max_length=MAX_LOGS,
-        description="The logs the app kept, one per date, any order; from 28 days before the "
-        "plan's start to today.",
+        description="The logs the app kept, one per date, any order, from the plan's first day to "
+        "today (its time zone).",
     )
 
 
 class AdaptedPlan(StrictModel):
     plan: Plan = Field(description="The plan with the logs applied to the days after each log.")
     changes: list[PlanChange] = Field(description="What changed, in the order the logs did it.")
+
+
+class DifferenceKind(StrEnum):
+    added = "added"
+    removed = "removed"
+    changed = "changed"
+    reordered = "reordered"
+
+
+class PlanDifference(StrictModel):
+    """One item of one session that differs between two revisions of a plan (`reordered`: the
+    session's items are the same, in another order; `slug`, `before` and `after` are null)."""
+
+    date: JsonDate
+    session_id: SessionId
+    kind: DifferenceKind
+    slug: Slug | None
+    before: PlanItem | None
+    after: PlanItem | None
 
 
 class FindingsComparison(StrictModel):
