@@ -26,6 +26,7 @@ from app.progress.schemas import DailyLogInput
 from app.progress.stored import (
     LogListQuery,
     OutcomeRequest,
+    PlanRevisionDetail,
     PlanRevisionPage,
     StoredLog,
     StoredLogPage,
@@ -264,6 +265,23 @@ def list_revisions(
         session, record, limit=query.limit, cursor=query.cursor
     )
     return _private_json(PlanRevisionPage(items=items, next_cursor=next_cursor))
+
+
+@progress.get(
+    "/plans/{plan_id}/revisions/{number}",
+    response_model=PlanRevisionDetail,
+    summary="Get one revision of a stored plan",
+    dependencies=_NO_QUERY,
+    responses=problem_responses(*_KEYED, 404),
+)
+def get_revision(
+    number: Annotated[int, Path(ge=1, le=100_000, description="The revision's number.")],
+    record: ReadablePlan,
+    session: SessionDep,
+) -> Response:
+    """The plan as that revision left it, its changes and reasons, and what differs from the
+    revision before, item by item (`added`, `removed`, `changed`, `reordered`)."""
+    return _private_json(service.get_revision(session, record, number))
 
 
 @progress.get(

@@ -36,6 +36,7 @@ from app.plans.schemas import Plan
 from app.progress.adaptation import ScoredLog
 from app.progress.adapter import Adapter
 from app.progress.checks import check_log
+from app.progress.diff import plan_diff
 from app.progress.models import OutcomeMeasure, PlanRevision, ProgressLog
 from app.progress.outcomes import (
     Instrument,
@@ -50,6 +51,7 @@ from app.progress.stored import (
     OutcomeInput,
     OutcomeItem,
     PegInput,
+    PlanRevisionDetail,
     PlanRevisionExport,
     PlanRevisionPublic,
     StoredLog,
@@ -488,6 +490,35 @@ def list_revisions(
     if len(rows) <= limit:
         return page, None
     return page, encode_cursor(RevisionCursor(n=page[-1].number))
+
+
+def get_revision(session: Session, record: PatientPlan, number: int) -> PlanRevisionDetail:
+    """One revision with its plan and what differs from the revision before."""
+    rows = list(
+        session.exec(
+            select(PlanRevision).where(
+                PlanRevision.organisation_id == record.organisation_id,
+                PlanRevision.plan_id == record.id,
+                col(PlanRevision.number).in_([number - 1, number]),
+            )
+        )
+    )
+    by_number = {row.number: row for row in rows}
+    if number not in by_number:
+        raise NotFound(f"No revision {number} of this plan.")
+    revision = by_number[number]
+    plan = Plan.model_validate(revision.plan)
+    before = by_number.get(number - 1)
+    return PlanRevisionDetail.model_validate(
+        {
+            "number": revision.number,
+            "created_at": revision.created_at,
+            "log_date": revision.log_date,
+            "changes": revision.changes,
+            "plan": plan,
+            "diff": plan_diff(Plan.model_validate(before.plan), plan) if before else [],
+        }
+    )
 
 
 def revision_plans(session: Session, record: PatientPlan) -> list[dict[str, Any]]:

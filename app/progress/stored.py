@@ -14,7 +14,7 @@ from app.http.pagination import Page
 from app.http.query import PageQuery
 from app.plans.schemas import Plan
 from app.progress.outcomes import Instrument, Timepoint
-from app.progress.schemas import DatedLog, PlanChange
+from app.progress.schemas import DatedLog, PlanChange, PlanDifference
 
 ItemScore = Annotated[int, Field(ge=0, le=10)]
 
@@ -121,6 +121,13 @@ class PlanRevisionPublic(StrictModel):
 
 class PlanRevisionPage(Page[PlanRevisionPublic]):
     """A plan's revisions, newest first."""
+
+
+class PlanRevisionDetail(PlanRevisionPublic):
+    plan: Plan = Field(description="The plan as this revision left it.")
+    diff: list[PlanDifference] = Field(
+        description="What differs from the revision before, item by item (empty for 1)."
+    )
 
 
 class PlanRevisionExport(PlanRevisionPublic):

@@ -108,6 +108,12 @@ def test_a_clinic_follows_a_patient_through_a_plan(client: TestClient, clinic: T
     assert flow.revisions()[0]["number"] == risen["revision"]
     assert flow.revisions()[0]["log_date"] == flow.day(7).isoformat()
     assert flow.revisions()[0]["changes"] == plan_result["changes"]
+    detail = flow.get(f"/plans/{flow.plan_id}/revisions/{risen['revision']}")
+    assert detail["plan"] == risen["plan"]
+    assert detail["changes"] == plan_result["changes"]
+    assert detail["diff"]
+    assert all(d["date"] > flow.day(7).isoformat() for d in detail["diff"])
+    assert flow.get(f"/plans/{flow.plan_id}/revisions/1")["diff"] == []
     # Days gone are never rewritten.
     for number in range(8):
         day = flow.day(number).isoformat()
