@@ -16,7 +16,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 from sqlmodel.sql.expression import SelectOfScalar
 
-from app.assessments.schemas import Triage
+from app.assessments.schemas import AssessmentResult, Triage
 from app.assessments.scoring import red_flag_triage
 from app.assessments.service import Assessments
 from app.catalogue.snapshot import CatalogueSnapshot
@@ -26,6 +26,7 @@ from app.http.pagination import CursorModel, decode_cursor, encode_cursor
 from app.patients.models import Patient, PatientPlan
 from app.patients.schemas import PlanStatus
 from app.patients.service import (
+    all_assessments,
     all_plans,
     compare_and_set,
     keyset_page,
@@ -58,6 +59,7 @@ from app.progress.stored import (
     StoredOutcome,
 )
 from app.progress.summary import (
+    AssessmentFindings,
     DayLog,
     OutcomeScore,
     PlannedSession,
@@ -612,6 +614,14 @@ def progress_summary(
         ],
         plan_start=first,
         today=today,
+        assessments=[
+            AssessmentFindings(
+                assessment_id=a.id,
+                taken_on=a.created_at.astimezone(ZoneInfo(plan_time_zone(record))).date(),
+                findings=[f.code for f in AssessmentResult.model_validate(a.result).findings],
+            )
+            for a in reversed(all_assessments(session, patient))
+        ],
     )
 
 

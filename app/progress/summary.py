@@ -5,6 +5,7 @@ as the adaptation's baseline in app/progress/data/adaptation.yaml) is labelled b
 rule: a change of 2 points or more is the smallest that patients rate as meaningful (Farrar JT
 et al. Pain 2001;94:149-158; Salaffi F et al. Eur J Pain 2004;8:283-291)."""
 
+import uuid
 from collections import Counter, defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -13,8 +14,10 @@ from enum import StrEnum
 
 from pydantic import Field
 
-from app.assessments.schemas import Triage
+from app.assessments.schemas import FindingCode, Triage
 from app.catalogue.schemas import SessionKind, Side, StrictModel
+from app.progress.retest import compare_findings
+from app.progress.schemas import FindingsComparison
 
 MEANINGFUL_CHANGE = 2.0
 ROLLING_DAYS = 7
@@ -49,6 +52,15 @@ class OutcomeScore:
     taken_on: date
     score: float
     higher_is_better: bool
+
+
+@dataclass(frozen=True)
+class AssessmentFindings:
+    """A stored assessment's findings: the first is the baseline, each later one a re-test."""
+
+    assessment_id: uuid.UUID
+    taken_on: date
+    findings: Sequence[FindingCode]
 
 
 class ChangeLabel(StrEnum):
@@ -117,6 +129,13 @@ class OutcomePoint(StrictModel):
     higher_is_better: bool
 
 
+class RetestReport(StrictModel):
+    assessment_id: uuid.UUID = Field(description="The later stored assessment (the re-test).")
+    taken_on: date
+    compared_with: uuid.UUID = Field(description="The patient's first stored assessment.")
+    findings: FindingsComparison
+
+
 class ProgressSummary(StrictModel):
     as_of: date = Field(description="Today in the plan's time zone.")
     days_since_last_log: int | None = Field(description="Null when nothing is logged.")
@@ -131,6 +150,10 @@ class ProgressSummary(StrictModel):
     sharp_pain: list[SharpPainReport]
     red_flags: list[RedFlagReport]
     outcomes: list[OutcomePoint] = Field(description="Oldest first.")
+    retests: list[RetestReport] = Field(
+        description="Each stored assessment after the first (the weeks 4 and 8 re-tests), its "
+        "findings compared with the first's: resolved, persisting, new. Oldest first."
+    )
 
 
 def summarise(
@@ -140,6 +163,7 @@ def summarise(
     *,
     plan_start: date | None,
     today: date,
+    assessments: Sequence[AssessmentFindings] = (),
 ) -> ProgressSummary:
     ordered = sorted(logs, key=lambda log: log.date)
     points = _pain_series(ordered)
@@ -179,7 +203,24 @@ def summarise(
             )
             for o in sorted(outcomes, key=lambda o: o.taken_on)
         ],
+        retests=_retests(assessments),
     )
+
+
+def _retests(assessments: Sequence[AssessmentFindings]) -> list[RetestReport]:
+    """``assessments`` oldest first."""
+    if not assessments:
+        return []
+    first = assessments[0]
+    return [
+        RetestReport(
+            assessment_id=later.assessment_id,
+            taken_on=later.taken_on,
+            compared_with=first.assessment_id,
+            findings=compare_findings(first.findings, later.findings),
+        )
+        for later in assessments[1:]
+    ]
 
 
 def _mean(values: Sequence[int]) -> float:

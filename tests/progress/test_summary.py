@@ -1,11 +1,13 @@
 """The pure progress summary: pain series, change by the 2-point rule, adherence, relief
 movements, sharp pain, red flags and outcomes."""
 
+import uuid
 from datetime import date, timedelta
 
 from app.assessments.schemas import Triage, TriageLevel
 from app.catalogue.schemas import SessionKind, Side
 from app.progress.summary import (
+    AssessmentFindings,
     ChangeLabel,
     DayLog,
     OutcomeScore,
@@ -114,3 +116,24 @@ def test_relief_sharp_pain_red_flags_and_outcomes_are_reported() -> None:
     assert [(s.slug, s.side) for s in summary.sharp_pain] == [("deep-squat", Side.left)]
     assert [r.date for r in summary.red_flags] == [START + timedelta(days=2)]
     assert [o.timepoint for o in summary.outcomes] == ["baseline", "week_4"]
+
+
+def test_each_later_assessment_is_compared_with_the_first() -> None:
+    first, week_4 = uuid.uuid4(), uuid.uuid4()
+    assessments = [
+        AssessmentFindings(first, START, ["hip_extension.restricted.right", "bridge.lumbar_first"]),
+        AssessmentFindings(
+            week_4, START + timedelta(days=21), ["bridge.lumbar_first", "rotation.tighter_left"]
+        ),
+    ]
+    summary = summarise([], [], [], plan_start=START, today=START, assessments=assessments)
+    [retest] = summary.retests
+    assert retest.assessment_id == week_4
+    assert retest.compared_with == first
+    assert retest.findings.resolved == ["hip_extension.restricted.right"]
+    assert retest.findings.persisting == ["bridge.lumbar_first"]
+    assert retest.findings.new == ["rotation.tighter_left"]
+    assert (
+        summarise([], [], [], plan_start=START, today=START, assessments=assessments[:1]).retests
+        == []
+    )
