@@ -17,6 +17,7 @@ from sqlmodel import Session, SQLModel, col, select
 from sqlmodel.sql.expression import SelectOfScalar
 
 from app.assessments.schemas import AssessmentAnswers, AssessmentResult, Triage
+from app.assessments.scoring import red_flag_triage
 from app.assessments.service import Assessments
 from app.assessments.tokens import ResultTokens
 from app.catalogue.snapshot import CatalogueSnapshot
@@ -48,6 +49,7 @@ from app.plans.service import (
     scored_basis,
 )
 from app.progress.models import OutcomeMeasure, PlanRevision, ProgressLog
+from app.progress.schemas import DailyLogInput
 
 # A stored plan may start this many days before today (issue 12 §1).
 MAX_DAYS_IN_THE_PAST = 28
@@ -322,6 +324,7 @@ def create_plan(
     latest = _latest_assessment(session, patient)
     if latest is not None:
         _refuse_after_a_red_flag(latest)
+    _refuse_after_a_red_flag_log(session, patient, latest, assessments)
     if request.assessment is not None:
         basis = scored_basis(
             request.assessment, catalogue=catalogue, assessments=assessments, tokens=tokens
@@ -396,6 +399,27 @@ def _refuse_after_a_red_flag(latest: PatientAssessment) -> None:
     triage = AssessmentResult.model_validate(latest.result).triage
     if triage.level.blocks_exercise:
         raise refusal(triage)
+
+
+def _refuse_after_a_red_flag_log(
+    session: Session,
+    patient: Patient,
+    latest: PatientAssessment | None,
+    assessments: Assessments,
+) -> None:
+    """A daily log with an emergency or urgent red flag, stored since the latest stored
+    assessment, means no plan: as after a red-flag assessment, a new assessment comes first."""
+    query = select(ProgressLog).where(
+        ProgressLog.organisation_id == patient.organisation_id,
+        ProgressLog.patient_id == patient.id,
+    )
+    if latest is not None:
+        query = query.where(col(ProgressLog.updated_at) > latest.created_at)
+    for log in session.exec(query.order_by(col(ProgressLog.log_date).desc())):
+        red_flags = DailyLogInput.model_validate(log.body).red_flags
+        triage = red_flag_triage(red_flags, assessments.ruleset)
+        if triage is not None:
+            raise refusal(triage)
 
 
 def _stored_basis(

@@ -10,7 +10,7 @@ from fastapi.testclient import TestClient
 
 from app.assessments.examples import NO_RED_FLAGS
 from tests.patients.conftest import Tenant, create_patient
-from tests.progress.conftest import plan_body, store_patient_with_plan, today
+from tests.progress.conftest import ANSWERS_BODY, plan_body, store_patient_with_plan, today
 
 
 def log_body(pain: int = 3, **fields: Any) -> dict[str, Any]:
@@ -108,8 +108,6 @@ def test_no_plan_is_a_409_and_bad_dates_are_422s(client: TestClient, clinic: Ten
 
 def test_a_stored_plan_starts_at_most_28_days_ago(client: TestClient, clinic: Tenant) -> None:
     patient = create_patient(client, clinic, "OLD")["id"]
-    from tests.progress.conftest import ANSWERS_BODY
-
     client.post(f"/v1/patients/{patient}/assessments", json=ANSWERS_BODY, headers=clinic.headers())
     plans = f"/v1/patients/{patient}/plans"
     too_old = client.post(
@@ -202,3 +200,22 @@ def test_erasing_the_patient_erases_logs_outcomes_and_revisions(
     assert client.get(path(patient), headers=clinic.headers()).status_code == 404
     again = client.put(path(patient), json=log_body(), headers=clinic.headers())
     assert again.status_code == 404
+
+
+def test_no_new_plan_after_a_red_flag_log_until_a_new_assessment(
+    client: TestClient, clinic: Tenant
+) -> None:
+    patient, _ = store_patient_with_plan(client, clinic)
+    flagged = log_body(4, red_flags={**NO_RED_FLAGS, "fever_or_unwell": True})
+    assert client.put(path(patient), json=flagged, headers=clinic.headers()).status_code == 201
+    plans = f"/v1/patients/{patient}/plans"
+    refused = client.post(plans, json=plan_body(today()), headers=clinic.headers())
+    assert refused.status_code == 409, refused.text
+    assert refused.json()["code"] == "red_flag"
+    assert refused.json()["triage"]["level"] in {"urgent", "emergency"}
+    reassessed = client.post(
+        f"/v1/patients/{patient}/assessments", json=ANSWERS_BODY, headers=clinic.headers()
+    )
+    assert reassessed.status_code == 201
+    again = client.post(plans, json=plan_body(today()), headers=clinic.headers())
+    assert again.status_code == 201, again.text
