@@ -126,6 +126,7 @@ ROUTES = (
     ),
     Route("GET", "/v1/patients/{patient}/plans/{plan}/calendar", Scope.patients_read, 200),
     Route("GET", "/v1/patients/{patient}/plans/{plan}/revisions", Scope.patients_read, 200),
+    Route("GET", "/v1/patients/{patient}/plans/{plan}/revisions/1", Scope.patients_read, 200),
     Route(
         "PUT",
         "/v1/patients/{patient}/logs/{free}",
