@@ -336,6 +336,8 @@ def _description(plan: Plan, week: PlanWeek, session: PlanSession) -> str:
 
 def _item_line(item: PlanItem) -> str:
     line = f"{item.name}: {item.dose.text}"
+    if item.only_side is not None:
+        line += f" ({item.only_side.value} side only)"
     if item.extra_volume_side is not None and item.extra_volume_dose is not None:
         line += f" (more on the {item.extra_volume_side.value}: {item.extra_volume_dose.text})"
     if item.gentler_side is not None and item.gentler_side_dose is not None:

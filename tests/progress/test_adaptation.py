@@ -6,9 +6,12 @@ Pure: a plan, logs and the rules in data; no database and no app. Each test name
 import random
 from datetime import timedelta
 
+from icalendar import Calendar
+
 from app.assessments.schemas import TriageLevel
 from app.catalogue.schemas import SessionKind, Side
 from app.catalogue.snapshot import CatalogueSnapshot
+from app.plans.calendar import plan_to_ical
 from app.plans.generator import LOW_END, item_dose
 from app.plans.schemas import Plan
 from app.progress.adaptation import harder
@@ -198,6 +201,20 @@ class TestSharpPain:
             d.date for d in days_after(plan, on(15)) if "clamshell" in {i.slug for i in items(d)}
         )
         assert days_until(result.plan, on(15)) == days_until(plan, on(15))
+
+    def test_the_calendar_names_the_side_and_the_replacements_steps(
+        self, plan: Plan, catalogue: CatalogueSnapshot
+    ) -> None:
+        pain = [{"slug": "clamshell", "side": "left"}]
+        logs = [*steady(plan, range(15)), log(plan, 15, sharp_pain=pain)]
+        result = run(plan, logs, catalogue)
+        [change] = result.changes
+        assert change.replacement is not None
+
+        events = Calendar.from_ical(plan_to_ical(result.plan)).events
+        strength = [str(e["description"]) for e in events if "Strength" in str(e["summary"])]
+        assert any("Clamshell: 2×12 per side (right side only)" in text for text in strength)
+        assert change.replacement in {e.slug for e in result.plan.exercises}
 
     def test_an_exercise_not_done_per_side_leaves_the_plan(
         self, plan: Plan, catalogue: CatalogueSnapshot
