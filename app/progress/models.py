@@ -68,13 +68,9 @@ class OutcomeMeasure(SQLModel, table=True):
 
     __tablename__ = "outcome_measure"
     __table_args__ = (
-        Index(
-            "ix_outcome_measure_organisation_id_patient_id_created_at_id",
-            "organisation_id",
-            "patient_id",
-            "created_at",
-            "id",
-        ),
+        # The list's keyset order within a patient; patient first, so erasure and the
+        # foreign key's cascade find the rows by it too.
+        Index("ix_outcome_measure_patient_id_created_at_id", "patient_id", "created_at", "id"),
     )
 
     id: uuid.UUID = Field(default_factory=uuid.uuid4, sa_type=Uuid, primary_key=True)

@@ -50,8 +50,8 @@ def upgrade() -> None:
     )
     with op.batch_alter_table("outcome_measure", schema=None) as batch_op:
         batch_op.create_index(
-            "ix_outcome_measure_organisation_id_patient_id_created_at_id",
-            ["organisation_id", "patient_id", "created_at", "id"],
+            "ix_outcome_measure_patient_id_created_at_id",
+            ["patient_id", "created_at", "id"],
             unique=False,
         )
 
@@ -183,7 +183,7 @@ def downgrade() -> None:
 
     op.drop_table("progress_log")
     with op.batch_alter_table("outcome_measure", schema=None) as batch_op:
-        batch_op.drop_index("ix_outcome_measure_organisation_id_patient_id_created_at_id")
+        batch_op.drop_index("ix_outcome_measure_patient_id_created_at_id")
 
     op.drop_table("outcome_measure")
     # ### end Alembic commands ###
