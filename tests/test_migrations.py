@@ -179,6 +179,21 @@ def test_stored_plans_get_the_session_ids_and_retests_the_generator_gives(
         assert [s["id"] for s in first_day["sessions"]] == [
             f"{first_day['date']}.{s['kind']}" for s in first_day["sessions"]
         ]
+        # ...and is its own revision 1, from which the adaptation to its logs starts.
+        revisions = sa.table(
+            "plan_revision",
+            sa.column("plan_id", sa.Uuid()),
+            sa.column("number"),
+            sa.column("plan", sa.JSON()),
+            sa.column("changes", sa.JSON()),
+        )
+        with engine.connect() as connection:
+            rows = connection.execute(sa.select(revisions)).all()
+            current = connection.execute(text("SELECT revision FROM patient_plan")).scalar_one()
+        assert current == 1
+        assert [(r.plan_id, r.number, r.plan, r.changes) for r in rows] == [
+            (plan_id, 1, upgraded, [])
+        ]
 
         command.downgrade(config, "f4b09da3a891")
         with engine.connect() as connection:
