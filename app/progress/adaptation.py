@@ -143,6 +143,7 @@ class _Replay:
         self.logs: dict[date, DatedLog] = {}
         self.state = State()
         self.mode_since: date | None = None  # the log that last set the mode
+        self._memo: dict[tuple[SessionKind, tuple[int, ...]], list[PlanItem]] = {}
         self.at_hand = {item.value for item in plan.inputs.equipment}
         self.in_plan = {exercise.slug for exercise in plan.exercises}
         self.loads = loads_of(plan)
@@ -208,6 +209,7 @@ class _Replay:
         if state == self.state:
             return []
         self.state = state
+        self._memo = {}
         changed = []
         for later in self.dates:
             if later <= day:
@@ -531,12 +533,20 @@ class _Replay:
     def _moded(self, session: PlanSession, state: State) -> list[PlanItem]:
         if state.mode is Mode.table:
             return list(session.items)
-        if state.mode is Mode.stepped_back:
-            return _unique_slugs(
-                self._stepped_back(item, session, state.mode_caution) for item in session.items
-            )
-        caps = dict(state.caps)
-        return _unique_slugs(self._held(item, session.kind, caps) for item in session.items)
+        # The days of a week share their items: each session's content is made once per state
+        # (the memo is emptied whenever the state changes; the generated items outlive it).
+        key = (session.kind, tuple(id(item) for item in session.items))
+        made = self._memo.get(key)
+        if made is None:
+            if state.mode is Mode.stepped_back:
+                made = _unique_slugs(
+                    self._stepped_back(item, session, state.mode_caution) for item in session.items
+                )
+            else:
+                caps = dict(state.caps)
+                made = _unique_slugs(self._held(item, session.kind, caps) for item in session.items)
+            self._memo[key] = made
+        return list(made)
 
     def _held(
         self, item: PlanItem, kind: SessionKind, caps: Mapping[tuple[SessionKind, str], PlanItem]
