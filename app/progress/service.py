@@ -303,13 +303,16 @@ def store_log(
     problems = check_log(
         Plan.model_validate(_plan_for(plans, day).plan), dated, today, date_at=("path", "date")
     )
+    triage = red_flag_triage(data.red_flags, assessments.ruleset)
     if problems:
+        # Nothing is stored; a red flag among the answers is still said first.
+        urgent = f"{triage.advice} " if triage is not None else ""
         raise UnprocessableContent(
-            "The log does not fit the plan: " + "; ".join(p["msg"] for p in problems[:3]),
+            urgent + "The log does not fit the plan: " + "; ".join(p["msg"] for p in problems[:3]),
             errors=problems,
+            extensions={"triage": triage.model_dump(mode="json")} if triage else None,
         )
     record = _write_log(session, patient, day, data, if_match_header)
-    triage = red_flag_triage(data.red_flags, assessments.ruleset)
     running = [p for p in plans if _running(p)]
     if triage is not None:
         stop_running_plans(session, patient, triage, log_date=day)

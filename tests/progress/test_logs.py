@@ -219,3 +219,33 @@ def test_no_new_plan_after_a_red_flag_log_until_a_new_assessment(
     assert reassessed.status_code == 201
     again = client.post(plans, json=plan_body(today()), headers=clinic.headers())
     assert again.status_code == 201, again.text
+
+
+def test_a_log_the_plan_cannot_hold_is_a_422_naming_the_field_and_any_red_flag(
+    client: TestClient, clinic: Tenant
+) -> None:
+    patient, plan = store_patient_with_plan(client, clinic)
+    cases = [
+        (log_body(sessions_done=["2001-01-01.strength"]), ["body", "sessions_done", 0]),
+        (log_body(relief_movements=["not-an-exercise"]), ["body", "relief_movements", 0]),
+        (
+            log_body(sharp_pain=[{"slug": "not-an-exercise", "side": None}]),
+            ["body", "sharp_pain", 0],
+        ),
+    ]
+    for body, loc in cases:
+        response = client.put(path(patient), json=body, headers=clinic.headers())
+        assert response.status_code == 422, response.text
+        assert response.json()["errors"][0]["loc"][: len(loc)] == loc
+        assert "triage" not in response.json()
+    flagged = {**cases[0][0], "red_flags": {**NO_RED_FLAGS, "fever_or_unwell": True}}
+    response = client.put(path(patient), json=flagged, headers=clinic.headers())
+    assert response.status_code == 422
+    triage = response.json()["triage"]
+    assert triage["level"] in {"urgent", "emergency"}
+    assert response.json()["detail"].startswith(triage["advice"])
+    assert (
+        client.get(f"/v1/patients/{patient}/logs", headers=clinic.headers()).json()["items"] == []
+    )
+    stored = client.get(f"/v1/patients/{patient}/plans/{plan['id']}", headers=clinic.headers())
+    assert stored.json()["status"] == "active"
