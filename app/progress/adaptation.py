@@ -43,6 +43,7 @@ from app.progress.rules import AdaptationRules
 from app.progress.schemas import ChangeKind, DatedLog, PlanChange
 
 EPSILON = 1e-9
+MAX_TEXT = 2000
 _DIFFICULTY = {level: index for index, level in enumerate(Difficulty)}
 _OTHER_SIDE = {Side.left: Side.right, Side.right: Side.left}
 
@@ -195,7 +196,7 @@ class _Replay:
             PlanChange(
                 rule_id=rule_id,
                 source=self.rules.rule(rule_id).source,
-                reason=reason,
+                reason=_text(reason),
                 kind=kind,
                 from_date=day + timedelta(days=1),
                 dates=changed,
@@ -229,8 +230,12 @@ class _Replay:
             PlanChange(
                 rule_id="AD-1",
                 source=rule.source,
-                reason=rule.reason.format(
-                    date=day.isoformat(), triage=reasons or triage.level.value, advice=triage.advice
+                reason=_text(
+                    rule.reason.format(
+                        date=day.isoformat(),
+                        triage=reasons or triage.level.value,
+                        advice=triage.advice,
+                    )
                 ),
                 kind=ChangeKind.stopped,
                 from_date=day + timedelta(days=1),
@@ -279,9 +284,9 @@ class _Replay:
 
     def _step_back(self, day: date, why: str) -> None:
         state = self.state
-        restore = state.caps if state.mode is not Mode.table else self._caps(day)
         if state.mode is Mode.stepped_back:
-            restore = state.restore
+            return  # stepped back already; the signal keeps AD-4 waiting a whole steady window
+        restore = state.caps if state.mode is Mode.held else self._caps(day)
         how = "their regressions or the low end of the guide's range"
         reason = self.rules.rule("AD-2").reason.format(why=why, date=day.isoformat(), how=how)
         self._change(
@@ -764,7 +769,12 @@ def _kept(item: PlanItem, before_swaps: Sequence[PlanItem]) -> bool:
 
 def _joined(first: str | None, second: str | None) -> str | None:
     parts = [part for part in (first, second) if part]
-    return " ".join(parts) if parts else None
+    return _text(" ".join(parts)) if parts else None
+
+
+def _text(text: str) -> str:
+    """Within the schema's 2000 characters (many red flags at once can say more)."""
+    return text if len(text) <= MAX_TEXT else text[: MAX_TEXT - 1] + "…"
 
 
 def _days_with(days: Iterable[PlanDay], kind: SessionKind) -> int:

@@ -8,6 +8,7 @@ from datetime import timedelta
 
 from icalendar import Calendar
 
+from app.assessments.examples import NO_RED_FLAGS
 from app.assessments.schemas import TriageLevel
 from app.catalogue.schemas import SessionKind, Side
 from app.catalogue.snapshot import CatalogueSnapshot
@@ -70,6 +71,17 @@ class TestRedFlag:
         assert "NICE NG59" in change.source
         # The sharp pain logged after the red flag changed nothing.
         assert result.plan == plan
+
+    def test_every_flag_at_once_still_gives_a_reason_within_the_schema(
+        self, plan: Plan, catalogue: CatalogueSnapshot
+    ) -> None:
+        every = dict.fromkeys(NO_RED_FLAGS, True)
+        result = run(plan, [log(plan, 10, red_flags=every)], catalogue)
+
+        assert result.stop is not None
+        assert result.stop.level is TriageLevel.emergency
+        [change] = result.changes
+        assert 0 < len(change.reason) <= 2000
 
     def test_an_urgent_flag_stops_too(self, plan: Plan, catalogue: CatalogueSnapshot) -> None:
         result = run(plan, [log(plan, 10, red_flags={"fever_or_unwell": True})], catalogue)

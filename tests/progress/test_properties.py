@@ -4,6 +4,7 @@ the same logs give the same plan; a painful side is never given more volume; no 
 past the minutes a day."""
 
 from collections.abc import Sequence
+from dataclasses import dataclass, field
 from datetime import date, timedelta
 from functools import cache
 from typing import Any
@@ -17,26 +18,13 @@ from app.catalogue.content import load_content
 from app.catalogue.schemas import Side
 from app.catalogue.snapshot import CatalogueSnapshot
 from app.plans.generator import LOW_END, item_dose
-from app.plans.schemas import Plan, PlanItem
+from app.plans.schemas import Plan, PlanItem, PlanRequest
 from app.progress.adaptation import Adaptation, harder, loads_of
 from app.progress.schemas import ChangeKind, DatedLog
-from tests.plans.test_generator import generate, options, outcome
+from tests.plans.test_properties import plan_for, plan_requests
 from tests.progress.conftest import RULES, items, run
 
-PROPERTY = settings(max_examples=60, deadline=None)
-PERSONAS: dict[str, tuple[dict[str, Any], tuple[str, ...], int]] = {
-    "roomy_stiff_right_painful_left": (
-        {"pain_now": 4},
-        ("hip_extension.restricted.right", "hip_extension.painful.left"),
-        4,
-    ),
-    "thirty_minutes_tight_rotation": (
-        {"pain_now": 3, "minutes_per_day": 30, "equipment": []},
-        ("rotation.tighter_right", "rotation.painful_left"),
-        3,
-    ),
-    "gentle_pain_8": ({"pain_now": 8}, ("bridge.lumbar_before_glutes",), 8),
-}
+PROPERTY = settings(max_examples=50, deadline=None)
 RED_FLAGS = tuple(RedFlagAnswers.model_fields)
 
 
@@ -48,10 +36,13 @@ def catalogue() -> CatalogueSnapshot:
     )
 
 
-@cache
-def persona(name: str) -> Plan:
-    overrides, findings, pain = PERSONAS[name]
-    return generate(catalogue(), options(**overrides), outcome(*findings, pain=pain))
+@dataclass(frozen=True)
+class Case:
+    """A generated persona's plan and its logs; shown by its request, not its 8 weeks."""
+
+    request: PlanRequest
+    plan: Plan = field(repr=False)
+    logs: list[DatedLog]
 
 
 def plan_days(plan: Plan) -> dict[date, Any]:
@@ -59,10 +50,10 @@ def plan_days(plan: Plan) -> dict[date, Any]:
 
 
 @st.composite
-def plan_and_logs(draw: st.DrawFn, red_flag_rate: float = 0.03) -> tuple[str, list[DatedLog]]:
-    """A persona's name (its plan is ``persona(name)``) and logs of its plan's days."""
-    name = draw(st.sampled_from(sorted(PERSONAS)))
-    plan = persona(name)
+def plan_and_logs(draw: st.DrawFn, red_flag_rate: float = 0.03) -> Case:
+    """A generated persona's plan (as `POST /v1/plans/preview` gives it) and logs of its
+    days: pain, sessions done, sharp pain, relief and now and then a red flag."""
+    plan, request = plan_for(catalogue(), draw(plan_requests()))
     days = plan_days(plan)
     slugs = sorted({item.slug for day in days.values() for item in items(day)})
     offsets = draw(st.sets(st.integers(0, 48), min_size=1, max_size=30))
@@ -106,7 +97,7 @@ def plan_and_logs(draw: st.DrawFn, red_flag_rate: float = 0.03) -> tuple[str, li
                 }
             )
         )
-    return name, logs
+    return Case(request=request, plan=plan, logs=logs)
 
 
 def before_stop(logs: Sequence[DatedLog], result: Adaptation) -> list[DatedLog]:
@@ -118,9 +109,8 @@ def before_stop(logs: Sequence[DatedLog], result: Adaptation) -> list[DatedLog]:
 
 @PROPERTY
 @given(case=plan_and_logs(red_flag_rate=0.3))
-def test_a_red_flag_always_stops(case: tuple[str, list[DatedLog]]) -> None:
-    name, logs = case
-    plan = persona(name)
+def test_a_red_flag_always_stops(case: Case) -> None:
+    plan, logs = case.plan, case.logs
     result = run(plan, logs, catalogue())
     flagged = [log for log in logs if any(log.red_flags.model_dump().values())]
 
@@ -152,11 +142,10 @@ def baseline(plan: Plan, logs: Sequence[DatedLog], day: date) -> float:
 
 @PROPERTY
 @given(case=plan_and_logs())
-def test_a_two_point_rise_never_progresses(case: tuple[str, list[DatedLog]]) -> None:
+def test_a_two_point_rise_never_progresses(case: Case) -> None:
     """After a log with pain 2 or more above the baseline, no change progresses from it, and
     until the next log every item is at the low end of its range (or its regression)."""
-    name, logs = case
-    plan = persona(name)
+    plan, logs = case.plan, case.logs
     result = run(plan, logs, catalogue())
     applied = before_stop(logs, result)
     days = plan_days(result.plan)
@@ -193,10 +182,9 @@ def on_side(item: PlanItem, side: Side | None) -> bool:
 @PROPERTY
 @given(case=plan_and_logs())
 def test_a_swapped_exercise_never_returns_on_that_side(
-    case: tuple[str, list[DatedLog]],
+    case: Case,
 ) -> None:
-    name, logs = case
-    plan = persona(name)
+    plan, logs = case.plan, case.logs
     result = run(plan, logs, catalogue())
     days = plan_days(result.plan)
     for logged, slug, side in swapped_sides(before_stop(logs, result), plan):
@@ -207,9 +195,8 @@ def test_a_swapped_exercise_never_returns_on_that_side(
 
 @PROPERTY
 @given(case=plan_and_logs(), seed=st.randoms(use_true_random=False))
-def test_the_same_logs_give_the_same_plan(case: tuple[str, list[DatedLog]], seed: Any) -> None:
-    name, logs = case
-    plan = persona(name)
+def test_the_same_logs_give_the_same_plan(case: Case, seed: Any) -> None:
+    plan, logs = case.plan, case.logs
     shuffled = list(logs)
     seed.shuffle(shuffled)
 
@@ -220,12 +207,11 @@ def test_the_same_logs_give_the_same_plan(case: tuple[str, list[DatedLog]], seed
 
 @PROPERTY
 @given(case=plan_and_logs())
-def test_a_painful_side_is_never_given_more_volume(case: tuple[str, list[DatedLog]]) -> None:
+def test_a_painful_side_is_never_given_more_volume(case: Case) -> None:
     """Against the generated plan, day by day: no item of the same session is harder, no
     side the plan made gentler (PG-9) takes extra volume, and a day stays within its
     minutes."""
-    name, logs = case
-    plan = persona(name)
+    plan, logs = case.plan, case.logs
     result = run(plan, logs, catalogue())
     original = plan_days(plan)
     loads = loads_of(plan)
