@@ -149,8 +149,19 @@ PATIENT_EXPORT = {
     "exported_at": "2026-12-01T08:00:00Z",
     "patient": PATIENT,
     "assessments": [STORED_ASSESSMENT],
-    "plans": [],
-    "plan_revisions": [],
+    "plans": [STORED_PLAN["value"]],
+    # Revision 1 is the plan as generated; no log has changed it yet.
+    "plan_revisions": [
+        {
+            "number": 1,
+            "created_at": _json(_summary)["created_at"],
+            "log_date": None,
+            "changes": [],
+            "plan_id": str(PLAN_ID),
+            "plan": PLAN,
+            "diff": [],
+        }
+    ],
     "logs": [],
     "outcomes": [],
 }

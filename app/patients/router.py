@@ -249,7 +249,7 @@ def erase_patient(
     dependencies=_NO_QUERY,
     responses={
         200: example_response(
-            examples.PATIENT_EXPORT, summary="A patient assessed once, with no plan yet"
+            examples.PATIENT_EXPORT, summary="A patient assessed once, with a plan not yet logged"
         ),
         **problem_responses(*_KEYED, 404),
     },

@@ -17,7 +17,7 @@ from app.core.types import HoursInDay, Nullable, Omittable
 from app.http.pagination import Page
 from app.http.query import PageQuery
 from app.plans.schemas import AssessmentInput, Plan, PlanOptions
-from app.progress.stored import PlanRevisionExport, StoredLog, StoredOutcome
+from app.progress.stored import PlanRevisionDetail, StoredLog, StoredOutcome
 
 ExternalReference = Annotated[
     str,
@@ -195,8 +195,9 @@ class PatientExport(StrictModel):
     patient: PatientPublic
     assessments: list[StoredAssessment]
     plans: list[StoredPlan]
-    plan_revisions: list[PlanRevisionExport] = Field(
-        description="Every revision of every plan (1: as generated), oldest first per plan."
+    plan_revisions: list[PlanRevisionDetail] = Field(
+        description="Every revision of every plan (1: as generated), oldest first per plan, "
+        "each with what differs from the one before."
     )
     logs: list[StoredLog] = Field(description="Every daily log, oldest first.")
     outcomes: list[StoredOutcome] = Field(description="Every outcome measure, oldest first.")

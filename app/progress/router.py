@@ -14,12 +14,14 @@ from app.catalogue.dependencies import CatalogueDep
 from app.http.body import JsonBody
 from app.http.conditional import IfMatchHeader, private_content, version_etag
 from app.http.dependencies import SessionDep
+from app.http.openapi_examples import example_response
 from app.http.problems import problem_responses
 from app.http.query import NO_QUERY_PARAMETERS, PageQuery
 from app.idempotency.http import IdempotencyKeyHeader, respond_idempotently
 from app.idempotency.service import StoredResponse
 from app.patients.dependencies import LoggablePatient, ReadablePatient, ReadablePlan
 from app.progress import service
+from app.progress import store_examples as examples
 from app.progress.dependencies import AdapterDep
 from app.progress.results import LogWritten
 from app.progress.schemas import DailyLogInput
@@ -36,14 +38,21 @@ from app.progress.stored import (
 from app.progress.summary import ProgressSummary
 from app.tenants.security import WriteLogs
 
-outcome_body = JsonBody(OutcomeRequest)
-log_body = JsonBody(DailyLogInput)
+outcome_body = JsonBody(OutcomeRequest, examples=examples.OUTCOME_REQUESTS)
+log_body = JsonBody(DailyLogInput, examples=examples.LOG_REQUESTS)
 
 outcomes = APIRouter(prefix="/v1/patients/{patient_id}/outcomes", tags=["patient-progress"])
 _NO_QUERY = [NO_QUERY_PARAMETERS]
 _KEYED = (401, 403, 422)
 _LOCATION: dict[str, Any] = {
     "Location": {"description": "The new resource.", "schema": {"type": "string"}}
+}
+_REPLAYED: dict[str, Any] = {
+    "Idempotent-Replayed": {
+        "description": "`true` when this is the stored response to an earlier request with the "
+        "same Idempotency-Key.",
+        "schema": {"type": "string", "const": "true"},
+    }
 }
 OutcomeId = Annotated[uuid.UUID, Path(description="The outcome measure's id.")]
 
@@ -63,7 +72,10 @@ def _private_json(body: bytes | BaseModel, *, etag: str | None = None) -> Respon
     summary="Score and store an outcome measure",
     dependencies=_NO_QUERY,
     responses={
-        201: {"headers": _LOCATION},
+        201: {
+            **example_response(examples.STORED_OUTCOME, summary="A PEG, scored"),
+            "headers": {**_LOCATION, **_REPLAYED},
+        },
         **problem_responses(400, *_KEYED, 404, 413),
     },
     openapi_extra=outcome_body.openapi(),
@@ -110,7 +122,10 @@ def store_outcome(
     "",
     response_model=StoredOutcomePage,
     summary="List a patient's outcome measures",
-    responses=problem_responses(*_KEYED, 404),
+    responses={
+        200: example_response(examples.STORED_OUTCOME_PAGE, summary="One PEG"),
+        **problem_responses(*_KEYED, 404),
+    },
 )
 def list_outcomes(
     patient: ReadablePatient, session: SessionDep, query: Annotated[PageQuery, QueryParams()]
@@ -130,7 +145,10 @@ def list_outcomes(
     response_model=StoredOutcome,
     summary="Get an outcome measure",
     dependencies=_NO_QUERY,
-    responses=problem_responses(*_KEYED, 404),
+    responses={
+        200: example_response(examples.STORED_OUTCOME, summary="A PEG, scored"),
+        **problem_responses(*_KEYED, 404),
+    },
 )
 def get_outcome(outcome_id: OutcomeId, patient: ReadablePatient, session: SessionDep) -> Response:
     return _private_json(service.stored_outcome(service.get_outcome(session, patient, outcome_id)))
@@ -153,8 +171,16 @@ _ETAG: dict[str, Any] = {
     summary="Store a daily log",
     dependencies=_NO_QUERY,
     responses={
-        200: {"description": "The log replaced an earlier one.", "headers": _ETAG},
-        201: {"description": "The log is new.", "headers": _ETAG},
+        200: {
+            "description": "The log replaced an earlier one.",
+            **example_response(examples.LOG_WRITTEN, summary="A pain rise steps the plan back"),
+            "headers": _ETAG,
+        },
+        201: {
+            "description": "The log is new.",
+            **example_response(examples.LOG_WRITTEN, summary="A pain rise steps the plan back"),
+            "headers": _ETAG,
+        },
         **problem_responses(400, *_KEYED, 404, 409, 412, 413, 428),
     },
     openapi_extra=log_body.openapi(),
@@ -208,7 +234,10 @@ def store_log(
     response_model=StoredLog,
     summary="Get a daily log",
     dependencies=_NO_QUERY,
-    responses={200: {"headers": _ETAG}, **problem_responses(*_KEYED, 404)},
+    responses={
+        200: {**example_response(examples.STORED_LOG, summary="A log"), "headers": _ETAG},
+        **problem_responses(*_KEYED, 404),
+    },
 )
 def get_log(
     log_date: LogDate, patient: ReadablePatient, session: SessionDep, scorer: AssessmentsDep
@@ -221,7 +250,10 @@ def get_log(
     "",
     response_model=StoredLogPage,
     summary="List a patient's daily logs",
-    responses=problem_responses(*_KEYED, 404),
+    responses={
+        200: example_response(examples.STORED_LOG_PAGE, summary="One log"),
+        **problem_responses(*_KEYED, 404),
+    },
 )
 def list_logs(
     patient: ReadablePatient,
@@ -229,12 +261,12 @@ def list_logs(
     scorer: AssessmentsDep,
     query: Annotated[LogListQuery, QueryParams()],
 ) -> Response:
-    """Newest date first, optionally between `from` and `to` (inclusive)."""
+    """Newest date first, optionally between `from_date` and `to_date` (inclusive)."""
     rows, next_cursor = service.list_logs(
         session,
         patient,
-        first=query.from_,
-        last=query.to,
+        first=query.from_date,
+        last=query.to_date,
         limit=query.limit,
         cursor=query.cursor,
     )
@@ -253,7 +285,10 @@ progress = APIRouter(prefix="/v1/patients/{patient_id}", tags=["patient-progress
     "/plans/{plan_id}/revisions",
     response_model=PlanRevisionPage,
     summary="List a stored plan's revisions",
-    responses=problem_responses(*_KEYED, 404),
+    responses={
+        200: example_response(examples.REVISION_PAGE, summary="Generated, then adapted twice"),
+        **problem_responses(*_KEYED, 404),
+    },
 )
 def list_revisions(
     record: ReadablePlan, session: SessionDep, query: Annotated[PageQuery, QueryParams()]
@@ -272,7 +307,10 @@ def list_revisions(
     response_model=PlanRevisionDetail,
     summary="Get one revision of a stored plan",
     dependencies=_NO_QUERY,
-    responses=problem_responses(*_KEYED, 404),
+    responses={
+        200: example_response(examples.REVISION_DETAIL, summary="Stepped back after a pain rise"),
+        **problem_responses(*_KEYED, 404),
+    },
 )
 def get_revision(
     number: Annotated[int, Path(ge=1, le=100_000, description="The revision's number.")],
@@ -289,7 +327,10 @@ def get_revision(
     response_model=ProgressSummary,
     summary="A patient's progress summary",
     dependencies=_NO_QUERY,
-    responses=problem_responses(*_KEYED, 404, 409),
+    responses={
+        200: example_response(examples.PROGRESS, summary="Eleven days into the plan"),
+        **problem_responses(*_KEYED, 404, 409),
+    },
 )
 def get_progress(patient: ReadablePatient, session: SessionDep, scorer: AssessmentsDep) -> Response:
     """Over the patient's latest plan: the daily pain with its 7-day rolling mean; the change

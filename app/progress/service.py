@@ -3,6 +3,7 @@ Every query filters on the patient's organisation and id; writes are flushed, ne
 committed (the request's unit of work commits them)."""
 
 import functools
+import itertools
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -53,7 +54,6 @@ from app.progress.stored import (
     OutcomeItem,
     PegInput,
     PlanRevisionDetail,
-    PlanRevisionExport,
     PlanRevisionPublic,
     StoredLog,
     StoredOutcome,
@@ -511,15 +511,18 @@ def get_revision(session: Session, record: PatientPlan, number: int) -> PlanRevi
     by_number = {row.number: row for row in rows}
     if number not in by_number:
         raise NotFound(f"No revision {number} of this plan.")
-    revision = by_number[number]
+    return _revision_detail(by_number[number], by_number.get(number - 1))
+
+
+def _revision_detail(revision: PlanRevision, before: PlanRevision | None) -> PlanRevisionDetail:
     plan = Plan.model_validate(revision.plan)
-    before = by_number.get(number - 1)
     return PlanRevisionDetail.model_validate(
         {
             "number": revision.number,
             "created_at": revision.created_at,
             "log_date": revision.log_date,
             "changes": revision.changes,
+            "plan_id": revision.plan_id,
             "plan": plan,
             "diff": plan_diff(Plan.model_validate(before.plan), plan) if before else [],
         }
@@ -559,21 +562,19 @@ def earlier_revisions(session: Session, record: PatientPlan) -> list[Plan]:
     return [Plan.model_validate(plan) for plan in plans[: record.revision - 1]]
 
 
+def _same_plan(before: PlanRevision | None, revision: PlanRevision) -> PlanRevision | None:
+    return before if before is not None and before.plan_id == revision.plan_id else None
+
+
 def export(session: Session, patient: Patient, assessments: Assessments) -> dict[str, Any]:
     """The progress parts of a patient's export."""
     return {
         "plan_revisions": [
-            PlanRevisionExport.model_validate(
-                {
-                    "number": r.number,
-                    "created_at": r.created_at,
-                    "log_date": r.log_date,
-                    "changes": r.changes,
-                    "plan_id": r.plan_id,
-                    "plan": r.plan,
-                }
+            _revision_detail(
+                revision, before if before and before.plan_id == revision.plan_id else None
             )
-            for r in all_revisions(session, patient)
+            for before, revision in itertools.pairwise([None, *all_revisions(session, patient)])
+            if revision is not None
         ],
         "logs": [stored_log(record, assessments) for record in all_logs(session, patient)],
         "outcomes": [stored_outcome(record) for record in all_outcomes(session, patient)],

@@ -90,10 +90,10 @@ class StoredOutcomePage(Page[StoredOutcome]):
 
 
 class LogListQuery(PageQuery):
-    from_: Omittable[JsonDate] = Field(
-        default=None, alias="from", description="The earliest date to list (inclusive)."
+    from_date: Omittable[JsonDate] = Field(
+        default=None, description="The earliest date to list (inclusive)."
     )
-    to: Omittable[JsonDate] = Field(
+    to_date: Omittable[JsonDate] = Field(
         default=None, description="The latest date to list (inclusive)."
     )
 
@@ -124,12 +124,8 @@ class PlanRevisionPage(Page[PlanRevisionPublic]):
 
 
 class PlanRevisionDetail(PlanRevisionPublic):
+    plan_id: uuid.UUID
     plan: Plan = Field(description="The plan as this revision left it.")
     diff: list[PlanDifference] = Field(
         description="What differs from the revision before, item by item (empty for 1)."
     )
-
-
-class PlanRevisionExport(PlanRevisionPublic):
-    plan_id: uuid.UUID
-    plan: Plan

@@ -79,7 +79,7 @@ def test_logs_are_listed_newest_first_between_dates(client: TestClient, clinic: 
     assert dates == expected
     between = client.get(
         listing,
-        params={"from": expected[2], "to": expected[1]},
+        params={"from_date": expected[2], "to_date": expected[1]},
         headers=clinic.headers(),
     ).json()
     assert [item["date"] for item in between["items"]] == expected[1:3]
