@@ -328,7 +328,7 @@ def get_revision(
     summary="A patient's progress summary",
     dependencies=_NO_QUERY,
     responses={
-        200: example_response(examples.PROGRESS, summary="Eleven days into the plan"),
+        200: example_response(examples.PROGRESS, summary="Eleven days logged, then a red flag"),
         **problem_responses(*_KEYED, 404, 409),
     },
 )

@@ -7,6 +7,7 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from app.assessments.examples import EXAMPLE_TOKENS, NO_RED_FLAGS
+from app.assessments.schemas import RedFlagAnswers
 from app.assessments.scoring import red_flag_triage
 from app.assessments.service import Assessments
 from app.catalogue.examples import SNAPSHOT
@@ -188,6 +189,20 @@ PROGRESS = summarise(
             triage=red_flag_triage(log.red_flags, _assessments.ruleset),
         )
         for log in _LOGS
+    ]
+    # The next day, a red flag: the plans stop, the summary lists it.
+    + [
+        DayLog(
+            date=_LOGS[-1].date + timedelta(days=1),
+            pain=4,
+            sessions_done=(),
+            relief_movements=(),
+            sharp_pain=(),
+            triage=red_flag_triage(
+                RedFlagAnswers.model_validate({**NO_RED_FLAGS, "fever_or_unwell": True}),
+                _assessments.ruleset,
+            ),
+        )
     ],
     [
         PlannedSession(date=day.date, week=week.week, kind=session.kind, id=session.id)
@@ -197,7 +212,7 @@ PROGRESS = summarise(
     ],
     [OutcomeScore("peg", "baseline", _TAKEN_ON, 5.0, _peg.higher_is_better)],
     plan_start=_request.plan.start_date,
-    today=_LOGS[-1].date + timedelta(days=1),
+    today=_LOGS[-1].date + timedelta(days=2),
     assessments=[
         AssessmentFindings(ASSESSMENT_ID, _TAKEN_ON - timedelta(days=1), _FINDINGS),
         # The week 4 re-test: the first finding resolved, the others persisting.
