@@ -11,6 +11,7 @@ from enum import StrEnum
 from typing import Annotated
 
 from pydantic import AfterValidator, Field, StringConstraints
+from pydantic_core import PydanticCustomError
 
 from app.assessments.schemas import FindingCode, RedFlagAnswers, RuleId
 from app.catalogue.schemas import Side, Slug, StrictModel, Text
@@ -104,7 +105,7 @@ class PlanChange(StrictModel):
 
 def _unique_dates(logs: list[DatedLog]) -> list[DatedLog]:
     if len({log.date for log in logs}) != len(logs):
-        raise ValueError("One log per date: two logs have the same date")
+        raise PydanticCustomError("duplicate_date", "One log per date: two logs have the same date")
     return logs
 
 
