@@ -30,8 +30,8 @@ schemathesis.openapi.format(
     CURSOR_FORMAT,
     st.builds(
         ExerciseCursor,
-        o=st.integers(min_value=-1, max_value=100),
-        s=st.from_regex(r"[a-z0-9-]{1,30}", fullmatch=True),
+        position=st.integers(min_value=-1, max_value=100),
+        slug=st.from_regex(r"[a-z0-9-]{1,30}", fullmatch=True),
     ).map(encode_cursor),
 )
 # A time zone is an IANA name: the schema names the format rather than listing 598 of them.
@@ -66,14 +66,46 @@ def api_schema(client: TestClient, app: FastAPI, api_key: str) -> schemathesis.B
 
 schema = schemathesis.pytest.from_fixture("api_schema")
 
+# Every operation runs under every check, split in four so parallel workers share the run.
+# Scoring and planning cost the most per example, and their cores have property tests of their
+# own (tests/assessments/test_scoring.py, tests/plans/test_properties.py): here the point is the
+# contract at their edges, which fewer examples still reach. Public reads are cheap: more.
+SCORING_AND_PLANNING = ["assessments", "plans", "patient-assessments", "patient-plans"]
 
-@schema.parametrize()
-@settings(
-    max_examples=60,
-    deadline=None,
-    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
-)
-def test_api_conforms_to_its_contract(case: Case[Any]) -> None:
+
+def _examples(count: int) -> settings:
+    return settings(
+        max_examples=count,
+        deadline=None,
+        suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+    )
+
+
+@schema.include(tag="plans").parametrize()
+@_examples(25)
+def test_plan_previews_conform_to_the_contract(case: Case[Any]) -> None:
+    _conforms(case)
+
+
+@schema.include(tag=["assessments", "patient-assessments", "patient-plans"]).parametrize()
+@_examples(25)
+def test_scoring_and_stored_plans_conform_to_the_contract(case: Case[Any]) -> None:
+    _conforms(case)
+
+
+@schema.include(tag="patients").parametrize()
+@_examples(60)
+def test_patient_records_conform_to_the_contract(case: Case[Any]) -> None:
+    _conforms(case)
+
+
+@schema.exclude(tag=[*SCORING_AND_PLANNING, "patients"]).parametrize()
+@_examples(60)
+def test_public_reads_conform_to_the_contract(case: Case[Any]) -> None:
+    _conforms(case)
+
+
+def _conforms(case: Case[Any]) -> None:
     response = case.call()
     excluded = [positive_data_acceptance] if _domain_rejection(response) else None
     case.validate_response(response, excluded_checks=excluded)

@@ -10,12 +10,12 @@ from typing import Annotated
 
 from pydantic import AwareDatetime, Field, StringConstraints
 
-from app.assessments.schemas import AssessmentAnswers, AssessmentResult, Triage
-from app.catalogue.schemas import StrictModel
+from app.assessments import AssessmentAnswers, AssessmentResult, Triage
+from app.catalogue import StrictModel
 from app.core.types import HoursInDay, Nullable, Omittable
 from app.http.pagination import Page
 from app.http.query import PageQuery
-from app.plans.schemas import AssessmentInput, Plan, PlanOptions
+from app.plans import AssessmentInput, Plan, PlanOptions
 
 ExternalReference = Annotated[
     str,

@@ -14,19 +14,18 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, SQLModel, col, select
 from sqlmodel.sql.expression import SelectOfScalar
 
-from app.assessments.schemas import AssessmentAnswers, AssessmentResult, Triage
-from app.assessments.service import Assessments
-from app.assessments.tokens import ResultTokens
-from app.catalogue.snapshot import CatalogueSnapshot
+from app.assessments import AssessmentAnswers, AssessmentResult, Assessments, ResultTokens, Triage
+from app.catalogue import CatalogueSnapshot
 from app.core.db import utc_now
 from app.core.errors import Conflict, NotFound
 from app.http.conditional import Precondition, stale
 from app.http.pagination import CursorModel, UtcTimestamp, decode_cursor, encode_cursor
-from app.idempotency import service as idempotency
+from app.idempotency import forget_patient
 from app.patients.models import Patient, PatientAssessment, PatientPlan
 from app.patients.schemas import (
     PatientAttributes,
     PatientCreate,
+    PatientExport,
     PatientPlanRequest,
     PatientPublic,
     PatientUpdate,
@@ -34,10 +33,12 @@ from app.patients.schemas import (
     PlanStop,
     PlanStopReason,
     StoredAssessment,
+    StoredPlan,
     StoredPlanSummary,
 )
-from app.plans.schemas import AssessmentSource
-from app.plans.service import (
+from app.plans import (
+    AssessmentSource,
+    Plan,
     Planner,
     ScoredBasis,
     options_of,
@@ -82,8 +83,10 @@ class InvalidStatusChange(Conflict):
 
 
 class RecordCursor(CursorModel):
-    t: UtcTimestamp
-    i: uuid.UUID
+    """Keyset position: the last item on the previous page, by creation time, then id."""
+
+    created_at: UtcTimestamp
+    id: uuid.UUID
 
 
 # --- patients ----------------------------------------------------------------------------------
@@ -156,7 +159,7 @@ def erase_patient(session: Session, patient: Patient, precondition: Precondition
     configuration."""
     if not precondition.allows(patient.version):
         raise stale()
-    idempotency.forget_patient(session, patient.id)
+    forget_patient(session, patient.id)
     for table in (PatientPlan, PatientAssessment):
         session.execute(delete(table).where(col(table.patient_id) == patient.id))
     _one_row_or_stale(
@@ -384,6 +387,20 @@ def all_plans(session: Session, patient: Patient) -> list[PatientPlan]:
     return list(session.exec(_newest_first(_records(PatientPlan, patient), PatientPlan)))
 
 
+# --- export ------------------------------------------------------------------------------------
+
+
+def export_patient(session: Session, patient: Patient) -> PatientExport:
+    """Everything stored for the patient (data portability): the patient, every assessment and
+    every plan, newest first."""
+    return PatientExport(
+        exported_at=utc_now(),
+        patient=patient_public(patient),
+        assessments=[stored_assessment(a) for a in all_assessments(session, patient)],
+        plans=[stored_plan(p) for p in all_plans(session, patient)],
+    )
+
+
 # Stopped and completed are final: a new plan is generated instead.
 _ALLOWED_STATUS_CHANGES = {
     PlanStatus.active: {PlanStatus.paused, PlanStatus.stopped, PlanStatus.completed},
@@ -414,20 +431,30 @@ def change_plan_status(
 
 
 def plan_summary(record: PatientPlan) -> StoredPlanSummary:
+    return StoredPlanSummary(**_summary_fields(record))
+
+
+def stored_plan(record: PatientPlan) -> StoredPlan:
+    """The stored plan as a model, its document validated from the stored data (for the export;
+    single reads splice the stored document in, see :func:`stored_plan_json`)."""
+    return StoredPlan(**_summary_fields(record), plan=Plan.model_validate(record.plan))
+
+
+def _summary_fields(record: PatientPlan) -> dict[str, Any]:
     plan = record.plan
-    return StoredPlanSummary(
-        id=record.id,
-        patient_id=record.patient_id,
-        assessment_id=record.assessment_id,
-        status=PlanStatus(record.status),
-        created_at=record.created_at,
-        updated_at=record.updated_at,
-        start_date=plan["inputs"]["start_date"],
-        stop=plan_stop(record),
-        dataset_version=plan["dataset_version"],
-        ruleset_version=plan["ruleset_version"],
-        generator_version=plan["generator_version"],
-    )
+    return {
+        "id": record.id,
+        "patient_id": record.patient_id,
+        "assessment_id": record.assessment_id,
+        "status": PlanStatus(record.status),
+        "created_at": record.created_at,
+        "updated_at": record.updated_at,
+        "start_date": plan["inputs"]["start_date"],
+        "stop": plan_stop(record),
+        "dataset_version": plan["dataset_version"],
+        "ruleset_version": plan["ruleset_version"],
+        "generator_version": plan["generator_version"],
+    }
 
 
 def plan_stop(record: PatientPlan) -> PlanStop | None:
@@ -478,10 +505,11 @@ def _keyset_page(
     created, ident = col(model.created_at), col(model.id)
     if cursor is not None:
         after = decode_cursor(cursor, RecordCursor)
+        same_time = created == after.created_at
         if newest_first:
-            query = query.where(or_(created < after.t, (created == after.t) & (ident < after.i)))
+            query = query.where(or_(created < after.created_at, same_time & (ident < after.id)))
         else:
-            query = query.where(or_(created > after.t, (created == after.t) & (ident > after.i)))
+            query = query.where(or_(created > after.created_at, same_time & (ident > after.id)))
     if newest_first:
         query = query.order_by(created.desc(), ident.desc())
     else:
@@ -490,7 +518,7 @@ def _keyset_page(
     if len(rows) <= limit:
         return rows, None
     last = rows[limit - 1]
-    return rows[:limit], encode_cursor(RecordCursor(t=last.created_at, i=last.id))
+    return rows[:limit], encode_cursor(RecordCursor(created_at=last.created_at, id=last.id))
 
 
 def _compare_and_set(

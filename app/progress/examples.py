@@ -5,13 +5,12 @@ hand)."""
 from datetime import date, timedelta
 from typing import Any
 
+from app.assessments import Assessments
 from app.assessments.examples import EXAMPLE_TOKENS, NO_RED_FLAGS
-from app.assessments.service import Assessments
 from app.catalogue.examples import SNAPSHOT
 from app.http.openapi_examples import shortened
+from app.plans import Plan, Planner, PlanRequest
 from app.plans import examples as plan_examples
-from app.plans.schemas import Plan, PlanRequest
-from app.plans.service import Planner
 from app.progress.adapter import Adapter
 from app.progress.schemas import AdaptRequest
 
@@ -48,6 +47,8 @@ _LOGS = [
     _log(9, 7, pain_after_exercise=6, note="Stiff after a long drive."),
     _log(10, 5, sharp_pain=[{"slug": "clamshell", "side": "left"}]),
 ]
+# A red flag refuses as the preview does: the same problem body.
+REFUSAL = plan_examples.REFUSAL
 LAST_LOG_DATE = _START + timedelta(days=10)
 
 REQUESTS: dict[str, dict[str, Any]] = {

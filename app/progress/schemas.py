@@ -13,10 +13,10 @@ from typing import Annotated
 from pydantic import AfterValidator, Field, StringConstraints
 from pydantic_core import PydanticCustomError
 
-from app.assessments.schemas import FindingCode, RedFlagAnswers, RuleId
-from app.catalogue.schemas import Side, Slug, StrictModel, Text
+from app.assessments import FindingCode, RedFlagAnswers, RuleId
+from app.catalogue import Side, Slug, StrictModel, Text
 from app.core.types import JsonDate, JsonInt, Omittable
-from app.plans.schemas import Plan, PlanItem, PlanRequest, SessionId, unique_items
+from app.plans import Plan, PlanItem, PlanRequest, SessionId, unique_items
 
 MAX_LOGS = 56  # one a day of the plan's 8 weeks
 MAX_RELIEF_MOVEMENTS = 10

@@ -23,15 +23,6 @@ class Scope(StrEnum):
     patients_export = "patients:export"
 
 
-SCOPE_DESCRIPTIONS = {
-    Scope.patients_read: "Read patients and their stored assessments and plans.",
-    Scope.patients_write: "Create, update and erase patients.",
-    Scope.assessments_write: "Score and store a patient's assessments.",
-    Scope.plans_write: "Generate and store plans, and change their status.",
-    Scope.patients_export: "Export everything stored for a patient.",
-}
-
-
 class KeyKind(StrEnum):
     live = "live"
     test = "test"
