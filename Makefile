@@ -5,8 +5,11 @@ PORT ?= 8000
 # uv from PATH, or else a private copy installed from PyPI into .tools/ on first use.
 UV := $(shell command -v uv 2>/dev/null || echo .tools/bin/uv)
 export UV_LINK_MODE ?= copy
+# Test processes (pytest-xdist). Most of the suite waits on sockets, databases and threads rather
+# than computing, so more workers than cores still help; each worker has its own databases.
+TEST_WORKERS ?= 4
 
-.PHONY: run test lint typecheck openapi bench sync
+.PHONY: run test lint typecheck imports openapi bench sync
 
 .tools/bin/uv:
 	python3 -m venv .tools
@@ -20,12 +23,14 @@ run: sync
 	$(UV) run --locked hipspine prestart --dev-key
 	$(UV) run --locked uvicorn app.main:create_app --factory --host $(HOST) --port $(PORT) --no-access-log
 
-## The whole suite: lint, types, the contract, tests (PostgreSQL too when TEST_DATABASE_URL is set).
+## The whole suite: lint, types, the layer rules, the contract, tests (PostgreSQL too when
+## TEST_DATABASE_URL is set).
 test: sync
 	$(UV) run --locked ruff check .
 	$(UV) run --locked ruff format --check .
 	$(UV) run --locked mypy
-	$(UV) run --locked pytest
+	$(UV) run --locked lint-imports
+	$(UV) run --locked pytest -n $(TEST_WORKERS) --dist worksteal --cov
 
 lint: sync
 	$(UV) run --locked ruff check .
@@ -33,6 +38,10 @@ lint: sync
 
 typecheck: sync
 	$(UV) run --locked mypy
+
+## The architecture's import rules (pyproject.toml [tool.importlinter]; README "Architecture").
+imports: sync
+	$(UV) run --locked lint-imports
 
 ## Regenerate openapi/openapi.json from the app.
 openapi: sync

@@ -24,7 +24,7 @@ from app.catalogue.router import router as catalogue_router
 from app.catalogue.service import CatalogueCache
 from app.catalogue.snapshot import CatalogueSnapshot
 from app.core.config import Settings, get_settings
-from app.core.db import make_engine, writing
+from app.core.db import engine_for_writes, make_engine
 from app.core.logging import configure_logging
 from app.health.router import router as health_router
 from app.http.docs import mount_docs
@@ -45,18 +45,23 @@ from app.http.query import reject_repeated_parameters
 from app.http.response_cache import PublicResponseCache
 from app.idempotency.service import purge_expired
 from app.patients import examples as patient_examples
-from app.patients.router import assessments as patient_assessments_router
-from app.patients.router import patients as patients_router
-from app.patients.router import plans as patient_plans_router
+from app.patients.router import (
+    patient_assessments_router,
+    patient_plans_router,
+    patients_router,
+)
 from app.plans.router import router as plans_router
 from app.plans.service import Planner
+from app.progress.router import exports as patient_export_router
 from app.progress.router import logs as patient_logs_router
 from app.progress.router import outcomes as patient_outcomes_router
 from app.progress.router import progress as patient_progress_router
+from app.progress.stateless import router as adapt_router
 from app.rate_limits import install_rate_limits
 from app.rate_limits.openapi import document_rate_limits
 from app.tenants.openapi import document_security
 from app.tenants.service import server_secret
+from app.tenants.verified_keys import VerifiedKeys
 
 logger = logging.getLogger(__name__)
 
@@ -100,6 +105,7 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
         # Here rather than at build time, so building the app (for its OpenAPI document, say)
         # needs no secret and creates no file.
         app.state.key_secret = server_secret(settings)
+        app.state.verified_keys = VerifiedKeys(settings.api_key_cache_seconds)
         app.state.result_tokens = ResultTokens(app.state.key_secret)
         app.state.catalogue = await anyio.to_thread.run_sync(
             partial(_first_catalogue, app_engine, check=app.state.assessments.check_against)
@@ -141,9 +147,9 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
         dependencies=[Depends(reject_repeated_parameters)],
     )
     app.state.engine = app_engine
-    app.state.write_engine = writing(app_engine)
+    app.state.write_engine = engine_for_writes(app_engine)
     app.state.assessments = assessments
-    app.state.planner = Planner.load()
+    app.state.planner = Planner.load(cache_max_bytes=settings.plan_cache_max_bytes)
     app.state.settings = settings
     app.state.cache_control = f"public, max-age={settings.catalogue_max_age_seconds}"
     install_exception_handlers(app)
@@ -154,9 +160,11 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
         guidance_router,
         assessments_router,
         plans_router,
+        adapt_router,
         patients_router,
         patient_assessments_router,
         patient_plans_router,
+        patient_export_router,
         patient_logs_router,
         patient_outcomes_router,
         patient_progress_router,
@@ -254,5 +262,5 @@ def _repeat(job: Callable[[], object], every_seconds: float, failure: str) -> as
 
 
 def _purge_idempotency_records(engine: Engine) -> None:
-    with Session(writing(engine)) as session, session.begin():
+    with Session(engine_for_writes(engine)) as session, session.begin():
         purge_expired(session)

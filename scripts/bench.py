@@ -4,9 +4,12 @@ Every server is a real uvicorn (one worker, uvloop/httptools when installed, as 
 on 127.0.0.1. All three run pinned to one CPU but only one is under load at a time; wrk runs
 pinned to another, so client and server do not compete for a core. The app runs on a throwaway
 SQLite database, migrated and loaded with ``hipspine prestart``, with its default settings: its
-JSON access log included (written to a file, as a container runtime would collect it).
+JSON access log included (written to a file, as a container runtime would collect it). Given a
+PostgreSQL server (``--database-url`` or ``TEST_DATABASE_URL``), a second app runs the keyed
+rows (and ``/healthz``) against a throwaway database created there and dropped afterwards.
 
     uv run python scripts/bench.py [--duration 10] [--connections 32] [--warmup 2] [--repeat 1]
+                                   [--database-url postgresql+psycopg://...]
                                    [--json results.json] [--markdown results.md]
 
 Needs ``wrk`` and ``taskset`` (util-linux) on PATH and at least two CPUs. A target is a name, the
@@ -19,6 +22,7 @@ import json
 import os
 import platform
 import re
+import secrets
 import shutil
 import socket
 import subprocess
@@ -34,6 +38,7 @@ from importlib.metadata import version
 from pathlib import Path
 from typing import Any
 
+from sqlalchemy import make_url, text
 from sqlmodel import Session
 
 from app.assessments.examples import REQUESTS as ASSESSMENT_EXAMPLES
@@ -61,9 +66,12 @@ APP_SETTINGS_ENV = (
     "ACCESS_LOG",
     "CORS_ORIGINS",
     "MAX_BODY_BYTES",
+    "RESPONSE_CACHE_MAX_BYTES",
+    "PLAN_CACHE_MAX_BYTES",
     "CATALOGUE_MAX_AGE_SECONDS",
     "CATALOGUE_REFRESH_SECONDS",
     "API_KEY_SECRET",
+    "API_KEY_CACHE_SECONDS",
     "REDIS_URL",
     "RATE_LIMIT_PER_MINUTE",
     "ANONYMOUS_RATE_LIMIT_PER_MINUTE",
@@ -87,6 +95,7 @@ class Server:
     factory: bool = False
     uses_database: bool = False
     settings: tuple[tuple[str, str], ...] = ()  # app settings for this server only
+    postgres: bool = False  # on the PostgreSQL database, run only when one is given
 
 
 @dataclass(frozen=True)
@@ -99,6 +108,9 @@ class Target:
     # Calls a tenant route: the path may name {patient_id}; the key goes in Authorization.
     tenant: bool = False
     auth_headers: tuple[tuple[str, str], ...] = ()
+    # Replaced in the body by a value unique to each request (scripts/wrk_report.lua), for
+    # creates whose bodies must differ.
+    unique_placeholder: str | None = None
 
     def body_bytes(self) -> bytes | None:
         return None if self.json_body is None else json.dumps(self.json_body).encode()
@@ -107,9 +119,10 @@ class Target:
         content = {} if self.json_body is None else {"Content-Type": "application/json"}
         return {**content, **dict(self.auth_headers)}
 
-    def for_tenant(self, fixture: "TenantFixture | None") -> "Target":
+    def for_tenant(self, fixtures: "Mapping[str, TenantFixture]") -> "Target":
         if not self.tenant:
             return self
+        fixture = fixtures.get(self.server)
         if fixture is None:
             raise BenchError(f"{self.name} needs the app's database")
         return replace(
@@ -138,7 +151,18 @@ SERVERS = (
         uses_database=True,
         settings=(("ACCESS_LOG", "true"),),
     ),
+    # The same app on PostgreSQL (--database-url or TEST_DATABASE_URL), for the keyed rows.
+    Server(
+        "app-postgres",
+        "app.main:create_app",
+        ready_path="/readyz",
+        factory=True,
+        uses_database=True,
+        postgres=True,
+    ),
 )
+
+SERVER_BY_NAME = {server.name: server for server in SERVERS}
 
 # The baselines come first: every other row is compared with them.
 BASELINE_STARLETTE = "bare Starlette /"
@@ -159,6 +183,15 @@ TARGETS = (
     Target("app, access log on: GET /v1/catalogue", "app-logged", "/v1/catalogue"),
     Target("app GET /v1/patients/{id} (API key)", "app", "/v1/patients/{patient_id}", tenant=True),
     Target(
+        "app POST /v1/patients (API key)",
+        "app",
+        "/v1/patients",
+        "POST",
+        {"external_reference": "BENCH-UNIQUE"},
+        tenant=True,
+        unique_placeholder="UNIQUE",
+    ),
+    Target(
         "app POST /v1/assessments/score",
         "app",
         "/v1/assessments/score",
@@ -171,6 +204,22 @@ TARGETS = (
         "/v1/plans/preview",
         "POST",
         PLAN_EXAMPLES["desk_worker_tight_right_hip"]["value"],
+    ),
+    Target("app on PostgreSQL: GET /healthz", "app-postgres", "/healthz"),
+    Target(
+        "app on PostgreSQL: GET /v1/patients/{id} (API key)",
+        "app-postgres",
+        "/v1/patients/{patient_id}",
+        tenant=True,
+    ),
+    Target(
+        "app on PostgreSQL: POST /v1/patients (API key)",
+        "app-postgres",
+        "/v1/patients",
+        "POST",
+        {"external_reference": "BENCH-UNIQUE"},
+        tenant=True,
+        unique_placeholder="UNIQUE",
     ),
 )
 
@@ -202,6 +251,7 @@ class Options:
     json_path: Path | None
     markdown_path: Path | None
     only: list[str] = field(default_factory=list)
+    database_url: str | None = None  # a PostgreSQL server for the app-postgres rows
 
 
 # --- preconditions --------------------------------------------------------------------------
@@ -258,10 +308,13 @@ def prepare_database(workdir: Path, env: Mapping[str, str]) -> None:
     print(result.stdout.strip() or "database ready", flush=True)
 
 
-def prepare_tenant(database_url: str) -> TenantFixture:
+def prepare_tenant(database_url: str, api_key_secret: str | None = None) -> TenantFixture:
     """An organisation, a key and a patient, made with the app's own services; the key hash
-    uses the same server secret the app will (the file beside the SQLite database)."""
-    settings = Settings.model_validate({"database_url": database_url, "api_key_secret": None})
+    uses the same server secret the app will (``api_key_secret``, or on SQLite the file beside
+    the database)."""
+    settings = Settings.model_validate(
+        {"database_url": database_url, "api_key_secret": api_key_secret}
+    )
     engine = make_engine(database_url)
     try:
         with Session(engine) as session:
@@ -280,6 +333,28 @@ def prepare_tenant(database_url: str) -> TenantFixture:
             return TenantFixture(key=key, patient_id=str(patient.id))
     finally:
         engine.dispose()
+
+
+@contextmanager
+def throwaway_postgres_database(server_url: str) -> Iterator[str]:
+    """A new, empty database on the PostgreSQL server of ``server_url``, dropped afterwards."""
+    url = make_url(server_url)
+    if url.get_backend_name() != "postgresql":
+        raise BenchError(f"--database-url must be a PostgreSQL URL, not {url.get_backend_name()}")
+    if url.host not in (None, "", HOST, "localhost", "::1"):
+        raise BenchError("the benchmark only talks to loopback: use a PostgreSQL on 127.0.0.1")
+    name = f"hipspine_bench_{secrets.token_hex(6)}"
+    admin = make_engine(server_url).execution_options(isolation_level="AUTOCOMMIT")
+    try:
+        with admin.connect() as connection:
+            connection.execute(text(f'CREATE DATABASE "{name}"'))
+        try:
+            yield url.set(database=name).render_as_string(hide_password=False)
+        finally:
+            with admin.connect() as connection:
+                connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    finally:
+        admin.dispose()
 
 
 # --- servers -------------------------------------------------------------------------------
@@ -403,6 +478,8 @@ def run_wrk(
         **os.environ,
         "BENCH_METHOD": target.method,
         "BENCH_BODY": body.decode() if body is not None else "",
+        "BENCH_UNIQUE": target.unique_placeholder or "",
+        "BENCH_RUN": secrets.token_hex(4),  # each wrk run makes values no other run made
     }
     header_args = [
         arg for name, value in target.headers().items() for arg in ("-H", f"{name}: {value}")
@@ -568,18 +645,40 @@ def run(options: Options) -> list[Result]:
     one run of each rather than on every run of one target; each target reports its median run.
     """
     wrk, taskset = require_tools(options)
-    targets = [t for t in TARGETS if not options.only or t.server in options.only]
+    targets = [
+        t
+        for t in TARGETS
+        if (not options.only or t.server in options.only)
+        and (options.database_url is not None or not SERVER_BY_NAME[t.server].postgres)
+    ]
     servers = [s for s in SERVERS if any(t.server == s.name for t in targets)]
     warn_if_busy()
     runs: dict[str, list[Result]] = {t.name: [] for t in targets}
     with tempfile.TemporaryDirectory(prefix="hipspine-bench-") as tmp, ExitStack() as stack:
         workdir = Path(tmp)
         env = server_environment(f"sqlite:///{workdir / 'bench.db'}")
-        tenant = None
-        if any(s.uses_database for s in servers):
+        environments = {s.name: {**env, **dict(s.settings)} for s in servers}
+        tenants_by_server: dict[str, TenantFixture] = {}
+        if any(s.uses_database and not s.postgres for s in servers):
             prepare_database(workdir, env)
-            tenant = prepare_tenant(env["DATABASE_URL"])
-        targets = [target.for_tenant(tenant) for target in targets]
+            sqlite_tenant = prepare_tenant(env["DATABASE_URL"])
+            for server in servers:
+                if server.uses_database and not server.postgres:
+                    tenants_by_server[server.name] = sqlite_tenant
+        for server in servers:
+            if server.postgres:
+                assert options.database_url is not None
+                url = stack.enter_context(throwaway_postgres_database(options.database_url))
+                secret = secrets.token_urlsafe(32)
+                pg_env = {
+                    **environments[server.name],
+                    "DATABASE_URL": url,
+                    "API_KEY_SECRET": secret,
+                }
+                environments[server.name] = pg_env
+                prepare_database(workdir, pg_env)
+                tenants_by_server[server.name] = prepare_tenant(url, secret)
+        targets = [target.for_tenant(tenants_by_server) for target in targets]
         base_urls: dict[str, str] = {}
         for server in servers:
             print(f"starting {server.name}: {server.app}", flush=True)
@@ -588,7 +687,7 @@ def run(options: Options) -> list[Result]:
                     server,
                     taskset=taskset,
                     cpu=options.server_cpu,
-                    env={**env, **dict(server.settings)},
+                    env=environments[server.name],
                     workdir=workdir,
                 )
             )
@@ -635,6 +734,11 @@ def parse_args(argv: Sequence[str] | None) -> Options:
         choices=[s.name for s in SERVERS],
         help="benchmark only this server's targets (repeatable); ratios need the baselines",
     )
+    parser.add_argument(
+        "--database-url",
+        help="a PostgreSQL server (on loopback) for the keyed rows: a throwaway database is "
+        "created there and dropped afterwards (default: TEST_DATABASE_URL, if set)",
+    )
     args = parser.parse_args(argv)
     if not 1 <= args.duration <= 600:
         parser.error("--duration must be 1..600 seconds")
@@ -644,7 +748,9 @@ def parse_args(argv: Sequence[str] | None) -> Options:
         parser.error("--repeat must be 1..20")
     if not 1 <= args.connections <= 10_000:
         parser.error("--connections must be 1..10000")
+    database_url = args.database_url or os.environ.get("TEST_DATABASE_URL") or None
     return Options(
+        database_url=database_url,
         duration=args.duration,
         connections=args.connections,
         warmup=args.warmup,

@@ -3,6 +3,8 @@
 --   BENCH_METHOD  HTTP method (default GET)
 --   BENCH_BODY    request body, sent verbatim (default none); headers such as Content-Type
 --                 are passed with wrk's own -H option
+--   BENCH_UNIQUE  a word (letters only) replaced in the body, on every request, by a value no
+--                 other request of any run makes: BENCH_RUN (distinct per run) and a counter
 --
 -- done() prints one line "BENCH_JSON {...}" after wrk's own text report; latencies are in
 -- microseconds, as wrk measures them.
@@ -11,6 +13,16 @@ wrk.method = os.getenv("BENCH_METHOD") or "GET"
 local body = os.getenv("BENCH_BODY")
 if body ~= nil and body ~= "" then
   wrk.body = body
+end
+
+local unique = os.getenv("BENCH_UNIQUE")
+if unique ~= nil and unique ~= "" then
+  local run = os.getenv("BENCH_RUN") or "run"
+  local counter = 0
+  function request()
+    counter = counter + 1
+    return wrk.format(nil, nil, nil, (body:gsub(unique, run .. "-" .. counter)))
+  end
 end
 
 function done(summary, latency, requests)

@@ -35,6 +35,12 @@ IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
 POSTGRES_URL = os.environ.get("TEST_DATABASE_URL")
 
 
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """The Schemathesis runs take longest: they start first, so that parallel workers
+    (``make test`` runs pytest-xdist) are not left waiting on them at the end."""
+    items.sort(key=lambda item: item.path.name != "test_schemathesis.py")
+
+
 def require(condition: bool, reason: str) -> None:
     """Skip locally when a dependency is missing; under CI the same gap is a failure."""
     if not condition:
@@ -108,6 +114,8 @@ def app_settings(engine: Engine, **overrides: object) -> Settings:
             "rate_limit_per_minute": 1_000_000,
             "anonymous_rate_limit_per_minute": 1_000_000,
             "redis_url": None,
+            # Tests revoke and expire keys and expect it at once; tests/tenants cover the cache.
+            "api_key_cache_seconds": 0,
             **overrides,
         }
     )

@@ -30,8 +30,8 @@ schemathesis.openapi.format(
     CURSOR_FORMAT,
     st.builds(
         ExerciseCursor,
-        o=st.integers(min_value=-1, max_value=100),
-        s=st.from_regex(r"[a-z0-9-]{1,30}", fullmatch=True),
+        position=st.integers(min_value=-1, max_value=100),
+        slug=st.from_regex(r"[a-z0-9-]{1,30}", fullmatch=True),
     ).map(encode_cursor),
 )
 # A time zone is an IANA name: the schema names the format rather than listing 598 of them.
@@ -66,14 +66,46 @@ def api_schema(client: TestClient, app: FastAPI, api_key: str) -> schemathesis.B
 
 schema = schemathesis.pytest.from_fixture("api_schema")
 
+# Every operation runs under every check, split in four so parallel workers share the run.
+# Scoring and planning cost the most per example, and their cores have property tests of their
+# own (tests/assessments/test_scoring.py, tests/plans/test_properties.py): here the point is the
+# contract at their edges, which fewer examples still reach. Public reads are cheap: more.
+SCORING_AND_PLANNING = ["assessments", "plans", "patient-assessments", "patient-plans"]
 
-@schema.parametrize()
-@settings(
-    max_examples=60,
-    deadline=None,
-    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
-)
-def test_api_conforms_to_its_contract(case: Case[Any]) -> None:
+
+def _examples(count: int) -> settings:
+    return settings(
+        max_examples=count,
+        deadline=None,
+        suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+    )
+
+
+@schema.include(tag="plans").parametrize()
+@_examples(25)
+def test_plan_previews_conform_to_the_contract(case: Case[Any]) -> None:
+    _conforms(case)
+
+
+@schema.include(tag=["assessments", "patient-assessments", "patient-plans"]).parametrize()
+@_examples(25)
+def test_scoring_and_stored_plans_conform_to_the_contract(case: Case[Any]) -> None:
+    _conforms(case)
+
+
+@schema.include(tag="patients").parametrize()
+@_examples(60)
+def test_patient_records_conform_to_the_contract(case: Case[Any]) -> None:
+    _conforms(case)
+
+
+@schema.exclude(tag=[*SCORING_AND_PLANNING, "patients"]).parametrize()
+@_examples(60)
+def test_public_reads_conform_to_the_contract(case: Case[Any]) -> None:
+    _conforms(case)
+
+
+def _conforms(case: Case[Any]) -> None:
     response = case.call()
     excluded = [positive_data_acceptance] if _domain_rejection(response) else None
     case.validate_response(response, excluded_checks=excluded)
@@ -83,7 +115,8 @@ def test_api_conforms_to_its_contract(case: Case[Any]) -> None:
 # express: a cursor the API never issued, minutes per day too few for the chosen working hours,
 # an Idempotency-Key already used with another body (generated keys repeat across examples;
 # a key is single-use per request, and reuse is a 422 as the IETF Idempotency-Key draft says),
-# and a result token this server did not sign (or signed for an earlier ruleset).
+# a result token this server did not sign (or signed for an earlier ruleset), and progress logs
+# their plan cannot hold.
 # For those alone, "schema-valid data is accepted" does not apply; every other check still runs.
 _DOMAIN_REJECTIONS = {
     "invalid_cursor",
@@ -91,6 +124,15 @@ _DOMAIN_REJECTIONS = {
     "idempotency_key_reused",
     "invalid_result_token",
     "outdated_result_token",
+    # A progress log against its plan (app/progress/checks.py): a date in the future or
+    # outside the plan, a session or exercise the plan does not hold, a side for an exercise
+    # not done per side, two logs of one date.
+    "future_date",
+    "duplicate_date",
+    "outside_plan",
+    "unknown_session",
+    "unknown_exercise",
+    "not_per_side",
 }
 
 

@@ -20,7 +20,7 @@ from app.assessments.schemas import (
     TestName,
     TriageLevel,
 )
-from app.catalogue.schemas import Category, Difficulty, Slug, StrictModel, Target, Text
+from app.catalogue import Category, Difficulty, Slug, StrictModel, Target, Text
 from app.core.versioning import content_version
 
 FORMAT_VERSION = 2

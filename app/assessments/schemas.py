@@ -11,7 +11,7 @@ from typing import Annotated, Literal
 
 from pydantic import Field, StrictBool, StringConstraints
 
-from app.catalogue.schemas import Category, Dose, Side, Slug, StrictModel, Target, Text
+from app.catalogue import Category, Dose, Side, Slug, StrictModel, Target, Text
 from app.core.types import JsonInt, NamedSchema
 
 FINDING_CODE_SCHEMA = "FindingCode"

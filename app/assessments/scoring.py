@@ -50,7 +50,7 @@ from app.assessments.schemas import (
     TriageLevel,
     TriageReason,
 )
-from app.catalogue.schemas import ExercisePublic, Side, Target
+from app.catalogue import ExercisePublic, Side, Target
 
 _STATUS_SEVERITY = [
     TestStatus.normal,

@@ -1,6 +1,5 @@
 """Assessments: the definitions apps show, and stateless scoring. Nothing is stored here."""
 
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
@@ -23,11 +22,9 @@ from app.assessments.schemas import (
     TriageRulePublic,
 )
 from app.assessments.tokens import ResultTokens
-from app.catalogue.snapshot import CatalogueSnapshot
-from app.core.memo import BytesMemo
+from app.catalogue import CatalogueSnapshot
 from app.http.conditional import Representation
 
-SCORE_CACHE_ENTRIES = 4096
 RULESET_FILE = Path(__file__).resolve().parent / "data" / "ruleset.yaml"
 
 
@@ -47,9 +44,6 @@ class Assessments:
     ruleset: Ruleset
     version: str
     _definitions: dict[str, Representation] = field(default_factory=dict, compare=False)
-    _scored: BytesMemo = field(
-        default_factory=lambda: BytesMemo(SCORE_CACHE_ENTRIES), compare=False
-    )
 
     @classmethod
     def load(cls) -> "Assessments":
@@ -75,20 +69,6 @@ class Assessments:
         result = self.score(answers, catalogue)
         token = tokens.issue(result, pain_now=answers.intake.pain_now)
         return ScoredAssessment(**dict(result), result_token=token)
-
-    def score_json(
-        self,
-        body: bytes,
-        parse: Callable[[bytes], AssessmentAnswers],
-        catalogue: CatalogueSnapshot,
-        tokens: ResultTokens,
-    ) -> bytes:
-        """The result for a JSON request body, memoised on the body: the same answers always
-        give the same result (and token), so a repeat is neither validated nor scored again."""
-        return self._scored.get_or_make(
-            (body, catalogue.version),
-            lambda: self.scored(parse(body), catalogue, tokens).model_dump_json().encode(),
-        )
 
     def with_reported_pain(self, triage: Triage, pain: int) -> Triage:
         return scoring.with_reported_pain(triage, pain, self.ruleset)

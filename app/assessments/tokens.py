@@ -16,7 +16,7 @@ from itsdangerous import BadSignature, URLSafeSerializer
 from pydantic import ValidationError
 
 from app.assessments.schemas import AssessmentResult, Triage
-from app.catalogue.schemas import StrictModel
+from app.catalogue import StrictModel
 from app.core.errors import UnprocessableContent
 
 FORMAT_VERSION = 1

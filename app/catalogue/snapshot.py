@@ -27,10 +27,11 @@ from app.http.pagination import CursorModel, decode_cursor, encode_cursor
 
 
 class ExerciseCursor(CursorModel):
-    """Keyset position: the sort key of the last item on the previous page."""
+    """Keyset position: the sort key of the last item on the previous page, its place in the
+    catalogue's order and its slug."""
 
-    o: int
-    s: str
+    position: int
+    slug: str
 
 
 class CatalogueSnapshot:
@@ -76,11 +77,15 @@ class CatalogueSnapshot:
         matches = filter_exercises(self.exercises, query)
         if query.cursor is not None:
             after = decode_cursor(query.cursor, ExerciseCursor)
-            matches = [e for e in matches if (self._order[e.slug], e.slug) > (after.o, after.s)]
+            matches = [
+                e for e in matches if (self._order[e.slug], e.slug) > (after.position, after.slug)
+            ]
         items = matches[: query.limit]
         next_cursor = None
         if len(matches) > query.limit:
             last = items[-1]
-            next_cursor = encode_cursor(ExerciseCursor(o=self._order[last.slug], s=last.slug))
+            next_cursor = encode_cursor(
+                ExerciseCursor(position=self._order[last.slug], slug=last.slug)
+            )
         body = ExercisePage(items=items, next_cursor=next_cursor).model_dump_json().encode()
         return Representation.of_bytes(body)

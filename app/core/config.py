@@ -47,6 +47,12 @@ class Settings(BaseSettings):
         description="Memory each worker may spend replaying public responses (bodies, headers "
         "and bookkeeping); the least recently used are dropped beyond it. 0 turns the cache off.",
     )
+    plan_cache_max_bytes: int = Field(
+        default=16 * 1024 * 1024,
+        ge=0,
+        description="Memory each worker may spend keeping rendered plan previews, keyed on the "
+        "validated request; the least recently used are dropped beyond it. 0 keeps none.",
+    )
     catalogue_max_age_seconds: int = Field(
         default=300, ge=0, description="Cache-Control max-age on public catalogue responses."
     )
@@ -62,6 +68,13 @@ class Settings(BaseSettings):
         "characters. Required on PostgreSQL. On SQLite, when unset, a random one is kept in a "
         "file beside the database (mode 0600).",
         min_length=32,
+    )
+    api_key_cache_seconds: float = Field(
+        default=30.0,
+        ge=0,
+        le=300,
+        description="How long each worker trusts a key it verified before looking it up again: "
+        "a revoked key stops working within this bound. 0 looks every key up.",
     )
     redis_url: str | None = Field(
         default=None,

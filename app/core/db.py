@@ -72,8 +72,9 @@ def _begin_sqlite_transaction(connection: Connection) -> None:
 _BEGIN = "sqlite_begin"
 
 
-def writing(engine: Engine) -> Engine:
-    """The same engine (and pool), for transactions that will write."""
+def engine_for_writes(engine: Engine) -> Engine:
+    """The same engine and pool, its SQLite transactions begun IMMEDIATE: for requests that
+    will write (see above; PostgreSQL ignores the option)."""
     return engine.execution_options(**{_BEGIN: "IMMEDIATE"})
 
 

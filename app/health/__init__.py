@@ -1,0 +1,1 @@
+"""Liveness and readiness. Nothing here is used by another domain."""

@@ -1,10 +1,11 @@
 """JSON request bodies read as bytes and validated on demand.
 
-Scoring and plan generation are deterministic, so their endpoints memoise on the raw body:
-a repeated request skips JSON parsing and validation as well as the work itself. FastAPI
-would validate every body before the endpoint runs, so these endpoints declare the body
-through :class:`JsonBody`: the same schema and examples in the OpenAPI document, the same
-422 problem details for invalid input, but validation only when the bytes are new.
+FastAPI validates a declared body before any dependency of the endpoint has run. The patient
+routes must first check the key, its scope and the path's ids (a caller without access learns
+nothing from how its body is judged), and the idempotent creates fingerprint the raw bytes; so
+endpoints declare their body through :class:`JsonBody`: the same schema and examples in the
+OpenAPI document, the same 422 problem details for invalid input, validated when the endpoint
+asks. Nothing is memoised on raw bodies: any caller could fill such a memo with padded JSON.
 """
 
 from collections.abc import Iterable

@@ -18,12 +18,12 @@ least recently used are dropped until the total is within the bound.
 """
 
 import sys
-from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from app.core.bounded_cache import ByteBoundedCache
 from app.http.conditional import matches_if_none_match
 
 _VERSION_HEADER = b"x-dataset-version"
@@ -38,12 +38,10 @@ class _Entry:
     etag: str
     headers: list[tuple[bytes, bytes]]
     body: bytes
-    size: int
 
 
-# What an entry holds beyond the sizes sys.getsizeof reports for its parts: the entry object,
-# its key tuple and the ordered dict's slot and link, rounded up (CPython 3.11, 64-bit).
-_ENTRY_OVERHEAD = 320
+# The entry object itself (its slots), beyond what the bounded cache charges for its bookkeeping.
+_ENTRY_OBJECT = 96
 
 
 class PublicResponseCache:
@@ -56,23 +54,24 @@ class PublicResponseCache:
     ) -> None:
         self.app = app
         self._current_version = current_version
-        self._max_bytes = max_bytes
-        self._entries: OrderedDict[_Key, _Entry] = OrderedDict()
-        self.size = 0
-        """The bytes the entries are charged, never more than ``max_bytes``."""
+        self.entries: ByteBoundedCache[_Key, _Entry] = ByteBoundedCache(max_bytes)
 
     def __len__(self) -> int:
-        return len(self._entries)
+        return len(self.entries)
+
+    @property
+    def size(self) -> int:
+        """The bytes the entries are charged, never more than ``max_bytes``."""
+        return self.entries.size
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http" or scope["method"] != "GET":
             await self.app(scope, receive, send)
             return
         key = (scope["path"], scope["query_string"])
-        entry = self._entries.get(key)
+        entry = self.entries.get(key)
         current = self._current_version()
         if entry is not None and current is not None and entry.version == current.encode():
-            self._entries.move_to_end(key)
             await _replay(entry, scope, send)
             return
         await self.app(scope, receive, self._storing(key, send))
@@ -99,32 +98,15 @@ class PublicResponseCache:
         if not version or not etag or b"public" not in found.get(b"cache-control", b""):
             return
         decoded_etag = etag.decode()
-        entry = _Entry(
-            version=version,
-            etag=decoded_etag,
-            headers=headers,
-            body=body,
-            size=_footprint(key, headers, body) + sys.getsizeof(decoded_etag),
-        )
-        self._forget(key)
-        if entry.size > self._max_bytes:
-            return
-        self._entries[key] = entry
-        self.size += entry.size
-        while self.size > self._max_bytes:
-            self._forget(next(iter(self._entries)))
-
-    def _forget(self, key: _Key) -> None:
-        entry = self._entries.pop(key, None)
-        if entry is not None:
-            self.size -= entry.size
+        entry = _Entry(version=version, etag=decoded_etag, headers=headers, body=body)
+        self.entries.put(key, entry, _footprint(key, headers, body) + sys.getsizeof(decoded_etag))
 
 
 def _footprint(key: _Key, headers: list[tuple[bytes, bytes]], body: bytes) -> int:
     """The bytes an entry's key, header fields and body keep alive (the version is one of the
     header values)."""
     path, query = key
-    size = _ENTRY_OVERHEAD + sys.getsizeof(path) + sys.getsizeof(query) + sys.getsizeof(body)
+    size = _ENTRY_OBJECT + sys.getsizeof(path) + sys.getsizeof(query) + sys.getsizeof(body)
     size += sys.getsizeof(headers)
     for field in headers:
         size += sys.getsizeof(field) + sys.getsizeof(field[0]) + sys.getsizeof(field[1])

@@ -15,7 +15,7 @@ from app.http.conditional import private_content
 from app.http.problems import app_error_response
 from app.idempotency import service
 from app.idempotency.service import StoredResponse
-from app.tenants.schemas import Principal
+from app.tenants import Principal
 
 IdempotencyKey = Annotated[
     str, StringConstraints(min_length=1, max_length=255, pattern=r"^[\x21-\x7e]+$")

@@ -9,9 +9,7 @@ from fastapi import Depends, Path
 from app.http.dependencies import SessionDep
 from app.patients import service
 from app.patients.models import Patient, PatientAssessment, PatientPlan
-from app.tenants.keys import Scope
-from app.tenants.schemas import Principal
-from app.tenants.security import REQUIREMENTS
+from app.tenants import REQUIREMENTS, Principal, Scope
 
 PatientId = Annotated[uuid.UUID, Path(description="The patient's id (a random UUID).")]
 AssessmentId = Annotated[uuid.UUID, Path(description="The stored assessment's id.")]

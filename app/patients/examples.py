@@ -6,9 +6,9 @@ from typing import Any
 
 from pydantic import BaseModel
 
+from app.assessments import AssessmentAnswers, AssessmentResult
 from app.assessments.examples import REQUESTS as ASSESSMENT_REQUESTS
 from app.assessments.examples import RESPONSES as ASSESSMENT_RESPONSES
-from app.assessments.schemas import AssessmentAnswers, AssessmentResult
 from app.http.openapi_examples import shortened
 from app.patients.schemas import (
     PatientPublic,
@@ -18,10 +18,14 @@ from app.patients.schemas import (
     StoredAssessment,
     StoredPlanSummary,
 )
+from app.plans.examples import CALENDAR as CALENDAR
 from app.plans.examples import NOT_ENOUGH_TIME as PLAN_PREVIEW_NOT_ENOUGH_TIME
 from app.plans.examples import PLAN
 from app.plans.examples import REFUSAL as PLAN_PREVIEW_REFUSAL
 from app.plans.examples import REQUESTS as PLAN_REQUESTS
+
+# The routes that take answers or serve a calendar show the stateless routes' own examples.
+ANSWER_REQUESTS = ASSESSMENT_REQUESTS
 
 PATIENT_REQUESTS: dict[str, dict[str, Any]] = {
     "desk_worker": {
@@ -149,21 +153,7 @@ PATIENT_EXPORT = {
     "exported_at": "2026-12-01T08:00:00Z",
     "patient": PATIENT,
     "assessments": [STORED_ASSESSMENT],
-    "plans": [STORED_PLAN["value"]],
-    # Revision 1 is the plan as generated; no log has changed it yet.
-    "plan_revisions": [
-        {
-            "number": 1,
-            "created_at": _json(_summary)["created_at"],
-            "log_date": None,
-            "changes": [],
-            "plan_id": str(PLAN_ID),
-            "plan": PLAN,
-            "diff": [],
-        }
-    ],
-    "logs": [],
-    "outcomes": [],
+    "plans": [],
 }
 _PLANS_PATH = f"/v1/patients/{PATIENT_ID}/plans"
 PLAN_REFUSAL = {**PLAN_PREVIEW_REFUSAL, "instance": _PLANS_PATH}

@@ -7,24 +7,24 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Query, Request, Response
 from pydantic import BaseModel
 
-from app.assessments.dependencies import AssessmentsDep, ResultTokensDep
-from app.assessments.examples import REQUESTS as ANSWER_EXAMPLES
-from app.assessments.schemas import AssessmentAnswers
-from app.catalogue.dependencies import CatalogueDep
-from app.core.db import utc_now
+from app.assessments import AssessmentAnswers, AssessmentsDep, ResultTokensDep
+from app.catalogue import CatalogueDep
 from app.http.body import JsonBody
 from app.http.conditional import IfMatchHeader, if_match, private_content, version_etag
 from app.http.dependencies import SessionDep
 from app.http.openapi_examples import example_response, shared_example_response
 from app.http.problems import problem_responses
 from app.http.query import NO_QUERY_PARAMETERS, PageQuery
-from app.idempotency.http import IdempotencyKeyHeader, respond_idempotently, stored_problem
-from app.idempotency.service import StoredResponse
+from app.idempotency import (
+    IdempotencyKeyHeader,
+    StoredResponse,
+    respond_idempotently,
+    stored_problem,
+)
 from app.patients import examples, service
 from app.patients.dependencies import (
     AssessablePatient,
     ChangeablePlan,
-    ExportablePatient,
     PlannablePatient,
     ReadableAssessment,
     ReadablePatient,
@@ -33,7 +33,6 @@ from app.patients.dependencies import (
 )
 from app.patients.schemas import (
     PatientCreate,
-    PatientExport,
     PatientListQuery,
     PatientPage,
     PatientPlanRequest,
@@ -45,27 +44,26 @@ from app.patients.schemas import (
     StoredPlan,
     StoredPlanSummaryPage,
 )
-from app.plans.calendar import plan_to_ical
-from app.plans.dependencies import PlannerDep
-from app.plans.examples import CALENDAR as CALENDAR_EXAMPLE
-from app.plans.problems import NotEnoughTimeProblem, PlanConflict
-from app.plans.schemas import Plan, calendar_response
-from app.progress import service as progress
-from app.tenants.security import ReadPatients, WriteAssessments, WritePatients, WritePlans
+from app.plans import (
+    NotEnoughTimeProblem,
+    PlanConflict,
+    PlannerDep,
+)
+from app.tenants import ReadPatients, WriteAssessments, WritePatients, WritePlans
 
 patient_body = JsonBody(PatientCreate, examples=examples.PATIENT_REQUESTS)
-answers_body = JsonBody(AssessmentAnswers, examples=ANSWER_EXAMPLES)
+answers_body = JsonBody(AssessmentAnswers, examples=examples.ANSWER_REQUESTS)
 plan_body = JsonBody(PatientPlanRequest, examples=examples.PLAN_REQUESTS_FOR_PATIENT)
 # Bodies are read raw and validated in the handler, so the key, its scope and the path's ids are
 # checked first: a caller without access learns nothing from how its body is judged.
 patient_changes_body = JsonBody(PatientUpdate, examples=examples.PATIENT_CHANGES)
 status_body = JsonBody(PlanStatusChange, examples=examples.STATUS_CHANGES)
 
-patients = APIRouter(prefix="/v1/patients", tags=["patients"])
-assessments = APIRouter(
+patients_router = APIRouter(prefix="/v1/patients", tags=["patients"])
+patient_assessments_router = APIRouter(
     prefix="/v1/patients/{patient_id}/assessments", tags=["patient-assessments"]
 )
-plans = APIRouter(prefix="/v1/patients/{patient_id}/plans", tags=["patient-plans"])
+patient_plans_router = APIRouter(prefix="/v1/patients/{patient_id}/plans", tags=["patient-plans"])
 # Only the lists take query parameters; every other route rejects any.
 _NO_QUERY = [NO_QUERY_PARAMETERS]
 
@@ -117,7 +115,7 @@ def _created(
 # --- patients ----------------------------------------------------------------------------------
 
 
-@patients.post(
+@patients_router.post(
     "",
     status_code=201,
     response_model=PatientPublic,
@@ -160,7 +158,7 @@ def create_patient(
     return respond_idempotently(request, session, principal, idempotency_key, body, create)
 
 
-@patients.get(
+@patients_router.get(
     "",
     response_model=PatientPage,
     summary="List your patients",
@@ -184,7 +182,7 @@ def list_patients(
     return _private_json(page)
 
 
-@patients.get(
+@patients_router.get(
     "/{patient_id}",
     response_model=PatientPublic,
     summary="Get a patient",
@@ -194,11 +192,11 @@ def list_patients(
         **problem_responses(*_KEYED, 404),
     },
 )
-def get_patient(patient: ReadablePatient) -> Response:
+async def get_patient(patient: ReadablePatient) -> Response:
     return _private_json(service.patient_public(patient), etag=version_etag(patient.version))
 
 
-@patients.patch(
+@patients_router.patch(
     "/{patient_id}",
     response_model=PatientPublic,
     summary="Update a patient",
@@ -226,7 +224,7 @@ def update_patient(
     return _private_json(service.patient_public(updated), etag=version_etag(updated.version))
 
 
-@patients.delete(
+@patients_router.delete(
     "/{patient_id}",
     status_code=204,
     summary="Erase a patient and everything stored for them",
@@ -242,42 +240,10 @@ def erase_patient(
     return Response(status_code=204)
 
 
-@patients.get(
-    "/{patient_id}/export",
-    response_model=PatientExport,
-    summary="Export everything stored for a patient",
-    dependencies=_NO_QUERY,
-    responses={
-        200: example_response(
-            examples.PATIENT_EXPORT, summary="A patient assessed once, with a plan not yet logged"
-        ),
-        **problem_responses(*_KEYED, 404),
-    },
-)
-def export_patient(
-    patient: ExportablePatient, session: SessionDep, scorer: AssessmentsDep
-) -> Response:
-    """The patient, every stored assessment, plan and plan revision, every daily log and
-    outcome measure, as one JSON document."""
-    export = PatientExport(
-        exported_at=utc_now(),
-        patient=service.patient_public(patient),
-        assessments=[
-            service.stored_assessment(a) for a in service.all_assessments(session, patient)
-        ],
-        plans=[
-            StoredPlan.model_validate_json(service.stored_plan_json(p))
-            for p in service.all_plans(session, patient)
-        ],
-        **progress.export(session, patient, scorer),
-    )
-    return _private_json(export)
-
-
 # --- stored assessments ------------------------------------------------------------------------
 
 
-@assessments.post(
+@patient_assessments_router.post(
     "",
     status_code=201,
     response_model=StoredAssessment,
@@ -326,7 +292,7 @@ def store_assessment(
     )
 
 
-@assessments.get(
+@patient_assessments_router.get(
     "",
     response_model=StoredAssessmentPage,
     summary="List a patient's stored assessments",
@@ -348,7 +314,7 @@ def list_assessments(
     return _private_json(page)
 
 
-@assessments.get(
+@patient_assessments_router.get(
     "/{assessment_id}",
     response_model=StoredAssessment,
     summary="Get a stored assessment",
@@ -365,7 +331,7 @@ def get_assessment(record: ReadableAssessment) -> Response:
 # --- stored plans ------------------------------------------------------------------------------
 
 
-@plans.post(
+@patient_plans_router.post(
     "",
     status_code=201,
     response_model=StoredPlan,
@@ -419,7 +385,7 @@ def create_plan(
     )
 
 
-@plans.get(
+@patient_plans_router.get(
     "",
     response_model=StoredPlanSummaryPage,
     summary="List a patient's stored plans",
@@ -439,7 +405,7 @@ def list_plans(
     return _private_json(page)
 
 
-@plans.get(
+@patient_plans_router.get(
     "/{plan_id}",
     response_model=StoredPlan,
     summary="Get a stored plan",
@@ -450,7 +416,7 @@ def get_plan(record: ReadablePlan) -> Response:
     return _private_json(service.stored_plan_json(record), etag=version_etag(record.version))
 
 
-@plans.patch(
+@patient_plans_router.patch(
     "/{plan_id}",
     response_model=StoredPlan,
     summary="Change a plan's status",
@@ -473,33 +439,3 @@ def change_plan_status(
         session, record, status_body.parse(body).status, if_match(if_match_header, required=True)
     )
     return _private_json(service.stored_plan_json(updated), etag=version_etag(updated.version))
-
-
-@plans.get(
-    "/{plan_id}/calendar",
-    summary="A stored plan as iCalendar",
-    dependencies=_NO_QUERY,
-    response_class=Response,
-    responses={
-        200: calendar_response(CALENDAR_EXAMPLE),
-        **problem_responses(*_KEYED, 404),
-    },
-)
-def get_plan_calendar(record: ReadablePlan, session: SessionDep) -> Response:
-    """Every session of the stored plan as events in its time zone, with reminders, for a
-    calendar app. Once the plan is stopped, every event after the stop is cancelled (same UIDs,
-    higher SEQUENCE), so a subscribed calendar clears itself. An adapted plan's calendar is its
-    current revision: an event a revision changed keeps its UID with a higher SEQUENCE."""
-    stop = service.plan_stop(record)
-    return Response(
-        plan_to_ical(
-            Plan.model_validate(record.plan),
-            stopped_at=stop.stopped_at if stop else None,
-            earlier=progress.earlier_revisions(session, record),
-        ),
-        media_type="text/calendar; charset=utf-8",
-        headers={
-            "Cache-Control": "no-store",
-            "Content-Disposition": 'attachment; filename="hip-spine-plan.ics"',
-        },
-    )

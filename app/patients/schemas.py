@@ -11,13 +11,12 @@ from typing import Annotated
 
 from pydantic import AwareDatetime, Field, StringConstraints
 
-from app.assessments.schemas import AssessmentAnswers, AssessmentResult, Triage
-from app.catalogue.schemas import StrictModel
+from app.assessments import AssessmentAnswers, AssessmentResult, Triage
+from app.catalogue import StrictModel
 from app.core.types import HoursInDay, Nullable, Omittable
 from app.http.pagination import Page
 from app.http.query import PageQuery
-from app.plans.schemas import AssessmentInput, Plan, PlanOptions
-from app.progress.stored import PlanRevisionDetail, StoredLog, StoredOutcome
+from app.plans import AssessmentInput, Plan, PlanOptions
 
 ExternalReference = Annotated[
     str,
@@ -195,9 +194,3 @@ class PatientExport(StrictModel):
     patient: PatientPublic
     assessments: list[StoredAssessment]
     plans: list[StoredPlan]
-    plan_revisions: list[PlanRevisionDetail] = Field(
-        description="Every revision of every plan (1: as generated), oldest first per plan, "
-        "each with what differs from the one before."
-    )
-    logs: list[StoredLog] = Field(description="Every daily log, oldest first.")
-    outcomes: list[StoredOutcome] = Field(description="Every outcome measure, oldest first.")

@@ -16,20 +16,18 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, SQLModel, col, select
 from sqlmodel.sql.expression import SelectOfScalar
 
-from app.assessments.schemas import AssessmentAnswers, AssessmentResult, Triage
-from app.assessments.scoring import red_flag_triage
-from app.assessments.service import Assessments
-from app.assessments.tokens import ResultTokens
-from app.catalogue.snapshot import CatalogueSnapshot
+from app.assessments import AssessmentAnswers, AssessmentResult, Assessments, ResultTokens, Triage
+from app.catalogue import CatalogueSnapshot
 from app.core.db import utc_now
 from app.core.errors import Conflict, NotFound, UnprocessableContent
 from app.http.conditional import Precondition, stale
 from app.http.pagination import CursorModel, UtcTimestamp, decode_cursor, encode_cursor
-from app.idempotency import service as idempotency
+from app.idempotency import forget_patient
 from app.patients.models import Patient, PatientAssessment, PatientPlan
 from app.patients.schemas import (
     PatientAttributes,
     PatientCreate,
+    PatientExport,
     PatientPlanRequest,
     PatientPublic,
     PatientUpdate,
@@ -37,10 +35,12 @@ from app.patients.schemas import (
     PlanStop,
     PlanStopReason,
     StoredAssessment,
+    StoredPlan,
     StoredPlanSummary,
 )
-from app.plans.schemas import AssessmentSource
-from app.plans.service import (
+from app.plans import (
+    AssessmentSource,
+    Plan,
     Planner,
     ScoredBasis,
     options_of,
@@ -48,14 +48,14 @@ from app.plans.service import (
     scored_answers,
     scored_basis,
 )
-from app.progress.models import OutcomeMeasure, PlanRevision, ProgressLog
-from app.progress.schemas import DailyLogInput
 
 # A stored plan may start this many days before today (issue 12 §1).
 MAX_DAYS_IN_THE_PAST = 28
 
-RowT = TypeVar("RowT", PatientAssessment, PatientPlan, Patient, OutcomeMeasure, PlanRevision)
-RecordT = TypeVar("RecordT", PatientAssessment, PatientPlan, OutcomeMeasure, PlanRevision)
+# Any table with the columns a keyset page reads (``created_at``, ``id``) and, for records, the
+# patient's (``organisation_id``, ``patient_id``): other domains page their own tables with them.
+RowT = TypeVar("RowT", bound=SQLModel)
+RecordT = TypeVar("RecordT", bound=SQLModel)
 
 
 class DuplicateExternalReference(Conflict):
@@ -90,8 +90,10 @@ class InvalidStatusChange(Conflict):
 
 
 class RecordCursor(CursorModel):
-    t: UtcTimestamp
-    i: uuid.UUID
+    """Keyset position: the last item on the previous page, by creation time, then id."""
+
+    created_at: UtcTimestamp
+    id: uuid.UUID
 
 
 # --- patients ----------------------------------------------------------------------------------
@@ -164,8 +166,8 @@ def erase_patient(session: Session, patient: Patient, precondition: Precondition
     configuration."""
     if not precondition.allows(patient.version):
         raise stale()
-    idempotency.forget_patient(session, patient.id)
-    for table in (ProgressLog, OutcomeMeasure, PlanRevision, PatientPlan, PatientAssessment):
+    forget_patient(session, patient.id)
+    for table in (PatientPlan, PatientAssessment):
         session.execute(delete(table).where(col(table.patient_id) == patient.id))
     _one_row_or_stale(
         session.execute(
@@ -324,7 +326,7 @@ def create_plan(
     latest = _latest_assessment(session, patient)
     if latest is not None:
         _refuse_after_a_red_flag(latest)
-    _refuse_after_a_red_flag_log(session, patient, latest, assessments)
+    _refuse_after_a_red_flag_log(session, patient, latest)
     if request.assessment is not None:
         basis = scored_basis(
             request.assessment, catalogue=catalogue, assessments=assessments, tokens=tokens
@@ -353,20 +355,19 @@ def create_plan(
     )
     session.add(record)
     session.flush()
-    # Revision 1 is the plan as generated: the adaptation always starts again from it.
-    session.add(
-        PlanRevision(
-            organisation_id=patient.organisation_id,
-            patient_id=patient.id,
-            plan_id=record.id,
-            number=1,
-            created_at=record.created_at,
-            plan=record.plan,
-            changes=[],
-        )
-    )
-    session.flush()
     return record
+
+
+def _latest_assessment(session: Session, patient: Patient) -> PatientAssessment | None:
+    return session.exec(
+        _newest_first(records_of(PatientAssessment, patient), PatientAssessment).limit(1)
+    ).first()
+
+
+def _refuse_after_a_red_flag(latest: PatientAssessment) -> None:
+    triage = AssessmentResult.model_validate(latest.result).triage
+    if triage.level.blocks_exercise:
+        raise refusal(triage)
 
 
 def _refuse_a_start_long_gone(request: PatientPlanRequest) -> None:
@@ -389,37 +390,20 @@ def _refuse_a_start_long_gone(request: PatientPlanRequest) -> None:
         )
 
 
-def _latest_assessment(session: Session, patient: Patient) -> PatientAssessment | None:
-    return session.exec(
-        _newest_first(records_of(PatientAssessment, patient), PatientAssessment).limit(1)
-    ).first()
-
-
-def _refuse_after_a_red_flag(latest: PatientAssessment) -> None:
-    triage = AssessmentResult.model_validate(latest.result).triage
-    if triage.level.blocks_exercise:
-        raise refusal(triage)
-
-
 def _refuse_after_a_red_flag_log(
-    session: Session,
-    patient: Patient,
-    latest: PatientAssessment | None,
-    assessments: Assessments,
+    session: Session, patient: Patient, latest: PatientAssessment | None
 ) -> None:
-    """A daily log with an emergency or urgent red flag, stored since the latest stored
-    assessment, means no plan: as after a red-flag assessment, a new assessment comes first."""
-    query = select(ProgressLog).where(
-        ProgressLog.organisation_id == patient.organisation_id,
-        ProgressLog.patient_id == patient.id,
-    )
-    if latest is not None:
-        query = query.where(col(ProgressLog.updated_at) > latest.created_at)
-    for log in session.exec(query.order_by(col(ProgressLog.log_date).desc())):
-        red_flags = DailyLogInput.model_validate(log.body).red_flags
-        triage = red_flag_triage(red_flags, assessments.ruleset)
-        if triage is not None:
-            raise refusal(triage)
+    """A plan stopped by a daily log's red flag since the latest stored assessment means no
+    new plan: as after a red-flag assessment, a new assessment comes first."""
+    for plan in all_plans(session, patient):
+        stop = plan_stop(plan)
+        if (
+            stop is not None
+            and stop.log_date is not None
+            and stop.triage is not None
+            and (latest is None or stop.stopped_at > latest.created_at)
+        ):
+            raise refusal(stop.triage)
 
 
 def _stored_basis(
@@ -459,6 +443,20 @@ def all_plans(session: Session, patient: Patient) -> list[PatientPlan]:
     return list(session.exec(_newest_first(records_of(PatientPlan, patient), PatientPlan)))
 
 
+# --- export ------------------------------------------------------------------------------------
+
+
+def export_patient(session: Session, patient: Patient) -> PatientExport:
+    """Everything stored for the patient (data portability): the patient, every assessment and
+    every plan, newest first."""
+    return PatientExport(
+        exported_at=utc_now(),
+        patient=patient_public(patient),
+        assessments=[stored_assessment(a) for a in all_assessments(session, patient)],
+        plans=[stored_plan(p) for p in all_plans(session, patient)],
+    )
+
+
 # Stopped and completed are final: a new plan is generated instead.
 _ALLOWED_STATUS_CHANGES = {
     PlanStatus.active: {PlanStatus.paused, PlanStatus.stopped, PlanStatus.completed},
@@ -489,21 +487,31 @@ def change_plan_status(
 
 
 def plan_summary(record: PatientPlan) -> StoredPlanSummary:
+    return StoredPlanSummary(**_summary_fields(record))
+
+
+def stored_plan(record: PatientPlan) -> StoredPlan:
+    """The stored plan as a model, its document validated from the stored data (for the export;
+    single reads splice the stored document in, see :func:`stored_plan_json`)."""
+    return StoredPlan(**_summary_fields(record), plan=Plan.model_validate(record.plan))
+
+
+def _summary_fields(record: PatientPlan) -> dict[str, Any]:
     plan = record.plan
-    return StoredPlanSummary(
-        id=record.id,
-        patient_id=record.patient_id,
-        assessment_id=record.assessment_id,
-        status=PlanStatus(record.status),
-        revision=record.revision,
-        created_at=record.created_at,
-        updated_at=record.updated_at,
-        start_date=plan["inputs"]["start_date"],
-        stop=plan_stop(record),
-        dataset_version=plan["dataset_version"],
-        ruleset_version=plan["ruleset_version"],
-        generator_version=plan["generator_version"],
-    )
+    return {
+        "id": record.id,
+        "patient_id": record.patient_id,
+        "assessment_id": record.assessment_id,
+        "status": PlanStatus(record.status),
+        "revision": record.revision,
+        "created_at": record.created_at,
+        "updated_at": record.updated_at,
+        "start_date": plan["inputs"]["start_date"],
+        "stop": plan_stop(record),
+        "dataset_version": plan["dataset_version"],
+        "ruleset_version": plan["ruleset_version"],
+        "generator_version": plan["generator_version"],
+    }
 
 
 def plan_stop(record: PatientPlan) -> PlanStop | None:
@@ -522,24 +530,32 @@ def stored_plan_json(record: PatientPlan) -> bytes:
 # --- shared ------------------------------------------------------------------------------------
 
 
+def _columns(model: type[SQLModel]) -> Any:
+    """The table's columns, by name (the callers' tables all have the ones they read)."""
+    return model
+
+
 def records_of(model: type[RecordT], patient: Patient) -> SelectOfScalar[RecordT]:
     return select(model).where(
-        col(model.organisation_id) == patient.organisation_id,
-        col(model.patient_id) == patient.id,
+        col(_columns(model).organisation_id) == patient.organisation_id,
+        col(_columns(model).patient_id) == patient.id,
     )
 
 
 def _record(
     session: Session, model: type[RecordT], patient: Patient, record_id: uuid.UUID, noun: str
 ) -> RecordT:
-    record = session.exec(records_of(model, patient).where(col(model.id) == record_id)).first()
+    record = session.exec(
+        records_of(model, patient).where(col(_columns(model).id) == record_id)
+    ).first()
     if record is None:
         raise NotFound(f"No {noun} {record_id} for this patient.")
     return record
 
 
 def _newest_first(query: SelectOfScalar[RecordT], model: type[RecordT]) -> SelectOfScalar[RecordT]:
-    return query.order_by(col(model.created_at).desc(), col(model.id).desc())
+    table = _columns(model)
+    return query.order_by(col(table.created_at).desc(), col(table.id).desc())
 
 
 def keyset_page(
@@ -551,13 +567,14 @@ def keyset_page(
     cursor: str | None,
     newest_first: bool = True,
 ) -> tuple[list[RowT], str | None]:
-    created, ident = col(model.created_at), col(model.id)
+    created, ident = col(_columns(model).created_at), col(_columns(model).id)
     if cursor is not None:
         after = decode_cursor(cursor, RecordCursor)
+        same_time = created == after.created_at
         if newest_first:
-            query = query.where(or_(created < after.t, (created == after.t) & (ident < after.i)))
+            query = query.where(or_(created < after.created_at, same_time & (ident < after.id)))
         else:
-            query = query.where(or_(created > after.t, (created == after.t) & (ident > after.i)))
+            query = query.where(or_(created > after.created_at, same_time & (ident > after.id)))
     if newest_first:
         query = query.order_by(created.desc(), ident.desc())
     else:
@@ -565,8 +582,9 @@ def keyset_page(
     rows = list(session.exec(query.limit(limit + 1)))
     if len(rows) <= limit:
         return rows, None
-    last = rows[limit - 1]
-    return rows[:limit], encode_cursor(RecordCursor(t=last.created_at, i=last.id))
+    last = _columns(type(rows[limit - 1]))
+    position = RecordCursor(created_at=last.created_at, id=last.id)
+    return rows[:limit], encode_cursor(position)
 
 
 def compare_and_set(

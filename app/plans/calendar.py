@@ -30,7 +30,7 @@ from zoneinfo import ZoneInfo
 
 from icalendar import Alarm, Calendar, Event, Timezone
 
-from app.catalogue.schemas import SessionKind
+from app.catalogue import SessionKind
 from app.plans.schemas import Plan, PlanItem, PlanSession, PlanWeek, Retest
 
 __all__ = ["plan_to_ical"]

@@ -3,10 +3,10 @@ responses the generator gives them (computed, never written by hand)."""
 
 from typing import Any
 
+from app.assessments import Assessments
 from app.assessments.examples import EXAMPLE_TOKENS, NO_RED_FLAGS
 from app.assessments.examples import REQUESTS as ASSESSMENT_REQUESTS
 from app.assessments.examples import RESPONSES as ASSESSMENT_RESPONSES
-from app.assessments.service import Assessments
 from app.catalogue.examples import SNAPSHOT
 from app.core.errors import AppError
 from app.http.openapi_examples import shortened

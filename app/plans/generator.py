@@ -23,8 +23,8 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import Protocol
 
-from app.assessments.schemas import TestName, Triage, TriageLevel
-from app.catalogue.schemas import (
+from app.assessments import TestName, Triage, TriageLevel
+from app.catalogue import (
     Category,
     ExercisePublic,
     Guidance,
@@ -464,24 +464,31 @@ class PersonalisedTable:
         if any(not session.items for session in sessions.values()):
             return _Placed(scheduled=0, days_allow=0)  # nothing at hand for it: an equipment cut
         fitting = [day for day in eligible if layout.fits(day, sessions[day])]
+        # What the days allow with unlimited minutes, and the days the minutes allow.
+        possible = self._days_for(kind, eligible, wanted, layout)
+        chosen = self._days_for(kind, fitting, wanted, layout)
         if kind is SessionKind.strength:
-            possible = self._strength_days(eligible, wanted)
-            chosen = self._strength_days(fitting, wanted)
             self._last_strength_day = max(chosen, default=None)
-        elif kind is SessionKind.cardio:
-            possible = eligible[:wanted]
-            # Days without strength first; a strength day is shared only when needed.
-            chosen = sorted(
-                fitting, key=lambda day: (layout.has(day, SessionKind.strength), _index(day))
-            )[:wanted]
-        else:
-            possible, chosen = eligible, fitting
         for day in chosen:
             layout.add(day, sessions[day])
         shortened = [day for day in chosen if sessions[day] != self._session(kind, week, day)]
         if shortened and not math.isinf(layout.budget):
             self._note_shortened(kind, week, sessions[shortened[0]], len(shortened))
         return _Placed(scheduled=len(chosen), days_allow=len(possible))
+
+    def _days_for(
+        self, kind: SessionKind, candidates: list[date], wanted: int, layout: _WeekLayout
+    ) -> list[date]:
+        """The days among ``candidates`` that get a session of ``kind``: strength on spaced,
+        never consecutive days; cardio on days without strength first (a strength day is
+        shared only when needed); every other kind on each candidate day."""
+        if kind is SessionKind.strength:
+            return self._strength_days(candidates, wanted)
+        if kind is SessionKind.cardio:
+            return sorted(
+                candidates, key=lambda day: (layout.has(day, SessionKind.strength), _index(day))
+            )[:wanted]
+        return candidates
 
     def _fitting_session(
         self, kind: SessionKind, week: int, day: date, layout: _WeekLayout

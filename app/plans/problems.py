@@ -5,7 +5,7 @@ Apart from the plan schemas, so the pure generator, which reads those, imports n
 
 from pydantic import Field
 
-from app.assessments.schemas import Triage
+from app.assessments import Triage
 from app.core.types import Omittable
 from app.http.problems import Problem
 

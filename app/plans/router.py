@@ -5,11 +5,8 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Response
 from fastapi.concurrency import run_in_threadpool
 
-from app.assessments.dependencies import AssessmentsDep, ResultTokensDep
-from app.assessments.service import Assessments
-from app.assessments.tokens import ResultTokens
-from app.catalogue.dependencies import CatalogueDep
-from app.catalogue.snapshot import CatalogueSnapshot
+from app.assessments import Assessments, AssessmentsDep, ResultTokens, ResultTokensDep
+from app.catalogue import CatalogueDep, CatalogueSnapshot
 from app.http.body import JsonBody
 from app.http.openapi_examples import example_response
 from app.http.problems import problem_responses
@@ -20,12 +17,8 @@ from app.plans.dependencies import PlannerDep
 from app.plans.problems import NotEnoughTimeProblem, PlanRefusal
 from app.plans.schemas import CALENDAR, Plan, PlanRequest, calendar_response
 from app.plans.service import Planner
-from app.progress import examples as progress_examples
-from app.progress.dependencies import AdapterDep
-from app.progress.schemas import AdaptedPlan, AdaptRequest
 
 plan_body = JsonBody(PlanRequest, examples=examples.REQUESTS)
-adapt_body = JsonBody(AdaptRequest, examples=progress_examples.REQUESTS)
 
 # No plan route takes query parameters.
 router = APIRouter(prefix="/v1/plans", tags=["plans"], dependencies=[NO_QUERY_PARAMETERS])
@@ -101,53 +94,6 @@ async def preview_plan_calendar(
     )
 
 
-@router.post(
-    "/adapt",
-    response_model=AdaptedPlan,
-    summary="Adapt a plan to the progress logs an app kept",
-    responses={
-        200: example_response(
-            progress_examples.ADAPTED,
-            summary="The desk worker's plan after 11 days of logs (each list but the weeks, "
-            "days and changes cut to its first item here)",
-        ),
-        **_PREVIEW_ERRORS,
-    },
-    openapi_extra=adapt_body.openapi(),
-)
-async def adapt_plan(
-    body: Annotated[bytes, Depends(adapt_body)],
-    catalogue: CatalogueDep,
-    assessments: AssessmentsDep,
-    tokens: ResultTokensDep,
-    planner: PlannerDep,
-    adapter: AdapterDep,
-) -> Response:
-    """Stateless, for apps that keep data on the device: stores nothing and needs no key. The
-    plan is the one `POST /v1/plans/preview` gives for `plan`; the logs (one per date, from the
-    plan's first day to today in its time zone) are replayed in date order and each changes
-    only the days after it, by the rules AD-1 to AD-6, each change with its rule, source and
-    reason. The same request gives the same plan.
-
-    A red flag in the assessment or in any log (the server scores each log's red-flag answers)
-    gives 409 `red_flag` with the triage, never a plan. A log the plan cannot hold (a date in
-    the future or outside the plan, a session the plan does not hold that day, an exercise the
-    plan does not use) gives 422 naming the field. Very long notes on many logs can pass the
-    request size limit (413)."""
-    request = adapt_body.parse(body)
-    adapted = await run_in_threadpool(
-        partial(
-            adapter.adapt_request,
-            request,
-            planner=planner,
-            catalogue=catalogue,
-            assessments=assessments,
-            tokens=tokens,
-        )
-    )
-    return Response(adapted.model_dump_json().encode(), media_type=_JSON)
-
-
 async def _rendered(
     planner: Planner,
     body: bytes,
@@ -157,24 +103,24 @@ async def _rendered(
     media_type: str,
     render: Callable[[Plan], bytes],
 ) -> bytes:
+    request = plan_body.parse(body)
     rendered = planner.rendered(
-        body, catalogue=catalogue, assessments=assessments, media_type=media_type
+        request, catalogue=catalogue, assessments=assessments, media_type=media_type
     )
-    if rendered is None:
-        # Generating and rendering is CPU work of milliseconds: off the event loop.
-        rendered = await run_in_threadpool(
-            partial(
-                planner.render,
-                body,
-                plan_body.parse,
-                catalogue=catalogue,
-                assessments=assessments,
-                tokens=tokens,
-                media_type=media_type,
-                render=render,
-            )
+    if rendered is not None:
+        return rendered
+    # Generating and rendering is CPU work of milliseconds: off the event loop.
+    return await run_in_threadpool(
+        partial(
+            planner.render,
+            request,
+            catalogue=catalogue,
+            assessments=assessments,
+            tokens=tokens,
+            media_type=media_type,
+            render=render,
         )
-    return rendered
+    )
 
 
 def _plan_json(plan: Plan) -> bytes:

@@ -16,14 +16,14 @@ from typing import Annotated, Any, Literal, TypeVar
 from pydantic import AfterValidator, Field, StringConstraints
 from pydantic_core import PydanticCustomError
 
-from app.assessments.schemas import (
+from app.assessments import (
     RESULT_TOKEN_MAX_LENGTH,
     AssessmentAnswers,
     FindingCode,
     TestName,
     Triage,
 )
-from app.catalogue.schemas import Equipment, SessionKind, Side, Slug, StrictModel, Text
+from app.catalogue import Equipment, SessionKind, Side, Slug, StrictModel, Text
 from app.core.types import JsonDate, JsonInt, LocalTime, NamedSchema, ServerDefault
 
 ItemT = TypeVar("ItemT")

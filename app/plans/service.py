@@ -2,6 +2,8 @@
 pure generator. The server always computes the triage: from answers it scores itself, from a
 result token it signed, or from a stored assessment (``app.patients.service``)."""
 
+import hashlib
+import sys
 import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -10,13 +12,18 @@ from typing import Any
 
 import yaml
 
-from app.assessments import scoring
-from app.assessments.schemas import AssessmentAnswers, Finding, TestName, Triage
-from app.assessments.service import Assessments
-from app.assessments.tokens import ResultTokens
-from app.catalogue.snapshot import CatalogueSnapshot
+from app.assessments import (
+    AssessmentAnswers,
+    Assessments,
+    Finding,
+    ResultTokens,
+    TestName,
+    Triage,
+    painful_findings,
+)
+from app.catalogue import CatalogueSnapshot
+from app.core.bounded_cache import ByteBoundedCache
 from app.core.errors import Conflict, UnprocessableContent
-from app.core.memo import BytesMemo
 from app.plans import generator
 from app.plans.schemas import (
     AssessmentInput,
@@ -29,7 +36,8 @@ from app.plans.schemas import (
 )
 from app.plans.settings import GeneratorSettings, settings_version
 
-PLAN_CACHE_ENTRIES = 64
+# The default of ``PLAN_CACHE_MAX_BYTES``: a JSON plan is about 270 KB, so some 60 of them.
+PLAN_CACHE_MAX_BYTES = 16 * 1024 * 1024
 SETTINGS_FILE = Path(__file__).resolve().parent / "data" / "generator.yaml"
 
 
@@ -55,34 +63,40 @@ class ScoredBasis:
     assessment_id: uuid.UUID | None = None
 
 
+_RenderedKey = tuple[bytes, str, str, str, str]
+
+
 @dataclass(frozen=True)
 class Planner:
     settings: GeneratorSettings
     version: str
-    _rendered: BytesMemo = field(
-        default_factory=lambda: BytesMemo(PLAN_CACHE_ENTRIES), compare=False
-    )
+    cache_max_bytes: int = PLAN_CACHE_MAX_BYTES
+    rendered_plans: ByteBoundedCache[_RenderedKey, bytes] = field(init=False, compare=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "rendered_plans", ByteBoundedCache(self.cache_max_bytes))
 
     @classmethod
-    def load(cls) -> "Planner":
+    def load(cls, *, cache_max_bytes: int = PLAN_CACHE_MAX_BYTES) -> "Planner":
         settings = load_settings()
-        return cls(settings=settings, version=settings_version(settings))
+        return cls(
+            settings=settings, version=settings_version(settings), cache_max_bytes=cache_max_bytes
+        )
 
     def rendered(
         self,
-        body: bytes,
+        request: PlanRequest,
         *,
         catalogue: CatalogueSnapshot,
         assessments: Assessments,
         media_type: str,
     ) -> bytes | None:
-        """The bytes already made for this body and these versions, if any."""
-        return self._rendered.get(self._key(body, catalogue, assessments, media_type))
+        """The bytes already rendered for this validated request and these versions, if kept."""
+        return self.rendered_plans.get(self._key(request, catalogue, assessments, media_type))
 
     def render(
         self,
-        body: bytes,
-        parse: Callable[[bytes], PlanRequest],
+        request: PlanRequest,
         *,
         catalogue: CatalogueSnapshot,
         assessments: Assessments,
@@ -90,22 +104,28 @@ class Planner:
         media_type: str,
         render: Callable[[Plan], bytes],
     ) -> bytes:
-        """The plan for a JSON request body, rendered for ``media_type``. Generation is
-        deterministic, so the bytes are memoised on the body and the dataset, ruleset and
-        generator versions: a repeat is neither validated nor generated again."""
-        return self._rendered.get_or_make(
-            self._key(body, catalogue, assessments, media_type),
-            lambda: render(
-                self.preview(
-                    parse(body), catalogue=catalogue, assessments=assessments, tokens=tokens
-                )
-            ),
-        )
+        """The plan for a validated request, rendered for ``media_type``, and kept.
+
+        Generation is deterministic and costs tens of milliseconds, so the bytes are kept,
+        bounded in bytes (``PLAN_CACHE_MAX_BYTES``) and keyed on the validated request's
+        canonical JSON (its SHA-256: whitespace, key order and number spellings of one request
+        share one entry, so padding a body makes no new one) and the dataset, ruleset and
+        generator versions. Refusals and invalid requests raise and are never kept."""
+        plan = self.preview(request, catalogue=catalogue, assessments=assessments, tokens=tokens)
+        rendered = render(plan)
+        key = self._key(request, catalogue, assessments, media_type)
+        self.rendered_plans.put(key, rendered, sys.getsizeof(rendered) + _key_size(key))
+        return rendered
 
     def _key(
-        self, body: bytes, catalogue: CatalogueSnapshot, assessments: Assessments, media_type: str
-    ) -> tuple[bytes, str, str, str, str]:
-        return (body, catalogue.version, assessments.version, self.version, media_type)
+        self,
+        request: PlanRequest,
+        catalogue: CatalogueSnapshot,
+        assessments: Assessments,
+        media_type: str,
+    ) -> _RenderedKey:
+        canonical = hashlib.sha256(request.model_dump_json().encode()).digest()
+        return (canonical, catalogue.version, assessments.version, self.version, media_type)
 
     def preview(
         self,
@@ -178,6 +198,10 @@ class Planner:
             ) from None
 
 
+def _key_size(key: _RenderedKey) -> int:
+    return sum(sys.getsizeof(part) for part in key)
+
+
 def options_of(request: PlanOptions) -> PlanOptions:
     """The personalisation a request carries, without its assessment."""
     return PlanOptions.model_validate(request.model_dump(include=set(PlanOptions.model_fields)))
@@ -238,7 +262,7 @@ def refusal(triage: Triage) -> RedFlagRefusal:
 def plan_findings(
     findings: Sequence[Finding], assessments: Assessments
 ) -> tuple[generator.PlanFinding, ...]:
-    painful = {f.code for f in scoring.painful_findings(findings, assessments.ruleset)}
+    painful = {f.code for f in painful_findings(findings, assessments.ruleset)}
     movements = assessments.ruleset.test_movements.tests
     return tuple(
         generator.PlanFinding(
@@ -260,7 +284,7 @@ def painful_movements(
     """Each painful self-test, once, with the sides it hurt on and the exercises that repeat
     its movement (PM-1)."""
     by_test: dict[TestName, list[Finding]] = {}
-    for finding in scoring.painful_findings(findings, assessments.ruleset):
+    for finding in painful_findings(findings, assessments.ruleset):
         if finding.test is not None:
             by_test.setdefault(finding.test, []).append(finding)
     movements = assessments.ruleset.test_movements.tests

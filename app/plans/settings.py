@@ -10,7 +10,7 @@ from typing import Self
 
 from pydantic import Field, model_validator
 
-from app.catalogue.schemas import Equipment, SessionKind, Slug, StrictModel, Text
+from app.catalogue import Equipment, SessionKind, Slug, StrictModel, Text
 from app.core.versioning import content_version
 
 WEEKS = 8

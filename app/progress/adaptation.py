@@ -27,10 +27,10 @@ from datetime import date, timedelta
 from enum import Enum
 from typing import Protocol
 
-from app.assessments.schemas import Triage
-from app.catalogue.schemas import Difficulty, ExercisePublic, SessionKind, Side
-from app.plans.generator import LOW_END, item_dose, item_minutes, items_minutes
-from app.plans.schemas import (
+from app.assessments import Triage
+from app.catalogue import Difficulty, ExercisePublic, SessionKind, Side
+from app.plans import (
+    LOW_END,
     ItemDose,
     Plan,
     PlanDay,
@@ -38,6 +38,9 @@ from app.plans.schemas import (
     PlanItem,
     PlanSession,
     PlanWeek,
+    item_dose,
+    item_minutes,
+    items_minutes,
 )
 from app.progress.rules import AdaptationRules
 from app.progress.schemas import ChangeKind, DatedLog, PlanChange

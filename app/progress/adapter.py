@@ -10,14 +10,10 @@ from zoneinfo import ZoneInfo
 
 import yaml
 
-from app.assessments import scoring
-from app.assessments.ruleset import Ruleset
-from app.assessments.service import Assessments
-from app.assessments.tokens import ResultTokens
-from app.catalogue.snapshot import CatalogueSnapshot
+from app.assessments import Assessments, ResultTokens, red_flag_triage
+from app.catalogue import CatalogueSnapshot
 from app.core.errors import UnprocessableContent
-from app.plans.schemas import Plan
-from app.plans.service import Planner, refusal
+from app.plans import Plan, Planner, refusal
 from app.progress.adaptation import Adaptation, ScoredLog, adapt
 from app.progress.checks import check_logs
 from app.progress.rules import AdaptationRules, rules_version
@@ -31,10 +27,11 @@ def load_rules(path: Path = RULES_FILE) -> AdaptationRules:
         return AdaptationRules.model_validate(yaml.safe_load(handle))
 
 
-def scored_logs(logs: Sequence[DatedLog], ruleset: Ruleset) -> list[ScoredLog]:
+def scored_logs(logs: Sequence[DatedLog], assessments: Assessments) -> list[ScoredLog]:
     """Each log with the triage its red-flag answers give (the server's, never the client's)."""
     return [
-        ScoredLog(log=log, triage=scoring.red_flag_triage(log.red_flags, ruleset)) for log in logs
+        ScoredLog(log=log, triage=red_flag_triage(log.red_flags, assessments.ruleset))
+        for log in logs
     ]
 
 
@@ -74,7 +71,7 @@ class Adapter:
         plan = planner.preview(
             request.plan, catalogue=catalogue, assessments=assessments, tokens=tokens
         )
-        scored = scored_logs(request.logs, assessments.ruleset)
+        scored = scored_logs(request.logs, assessments)
         flagged = [log for log in sorted(scored, key=lambda s: s.date) if log.triage is not None]
         if flagged and flagged[0].triage is not None:
             raise refusal(flagged[0].triage)

@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from datetime import date
 from typing import Any
 
-from app.plans.schemas import Plan
+from app.plans import Plan
 from app.progress.schemas import DatedLog
 
 Location = tuple[str | int, ...]

@@ -2,7 +2,7 @@
 
 from datetime import date
 
-from app.plans.schemas import Plan, PlanItem, PlanSession
+from app.plans import Plan, PlanItem, PlanSession
 from app.progress.schemas import DifferenceKind, PlanDifference
 
 

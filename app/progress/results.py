@@ -4,9 +4,9 @@ import uuid
 
 from pydantic import Field
 
-from app.assessments.schemas import Triage
-from app.catalogue.schemas import StrictModel
-from app.patients.schemas import PlanStatus
+from app.assessments import Triage
+from app.catalogue import StrictModel
+from app.patients import PlanStatus
 from app.progress.schemas import PlanChange
 from app.progress.stored import StoredLog
 

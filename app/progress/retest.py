@@ -5,7 +5,7 @@ Pure: finding codes in, the comparison out, each list in the order its findings 
 
 from collections.abc import Sequence
 
-from app.assessments.schemas import FindingCode
+from app.assessments import FindingCode
 from app.progress.schemas import FindingsComparison
 
 

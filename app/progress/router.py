@@ -9,25 +9,31 @@ from fastapi import APIRouter, Depends, Path, Request, Response
 from fastapi import Query as QueryParams
 from pydantic import BaseModel
 
-from app.assessments.dependencies import AssessmentsDep
-from app.catalogue.dependencies import CatalogueDep
+from app.assessments import AssessmentsDep
+from app.catalogue import CatalogueDep
 from app.http.body import JsonBody
 from app.http.conditional import IfMatchHeader, private_content, version_etag
 from app.http.dependencies import SessionDep
 from app.http.openapi_examples import example_response
 from app.http.problems import problem_responses
 from app.http.query import NO_QUERY_PARAMETERS, PageQuery
-from app.idempotency.http import IdempotencyKeyHeader, respond_idempotently
-from app.idempotency.service import StoredResponse
-from app.patients.dependencies import LoggablePatient, ReadablePatient, ReadablePlan
-from app.progress import service
-from app.progress import store_examples as examples
+from app.idempotency import IdempotencyKeyHeader, StoredResponse, respond_idempotently
+from app.patients import (
+    ExportablePatient,
+    LoggablePatient,
+    ReadablePatient,
+    ReadablePlan,
+    plan_stop,
+)
+from app.plans import Plan, calendar_response, plan_to_ical
+from app.progress import examples, service
 from app.progress.dependencies import AdapterDep
 from app.progress.results import LogWritten
 from app.progress.schemas import DailyLogInput
 from app.progress.stored import (
     LogListQuery,
     OutcomeRequest,
+    PatientProgressExport,
     PlanRevisionDetail,
     PlanRevisionPage,
     StoredLog,
@@ -36,7 +42,7 @@ from app.progress.stored import (
     StoredOutcomePage,
 )
 from app.progress.summary import ProgressSummary
-from app.tenants.security import WriteLogs
+from app.tenants import WriteLogs
 
 outcome_body = JsonBody(OutcomeRequest, examples=examples.OUTCOME_REQUESTS)
 log_body = JsonBody(DailyLogInput, examples=examples.LOG_REQUESTS)
@@ -340,3 +346,59 @@ def get_progress(patient: ReadablePatient, session: SessionDep, scorer: Assessme
     movements ranked; sharp-pain reports; red flags; days since the last log; outcome scores
     over time. 409 `no_plan` without a stored plan."""
     return _private_json(service.progress_summary(session, patient, scorer))
+
+
+# --- what the patients' routes serve with the progress records ---------------------------------
+
+exports = APIRouter(prefix="/v1/patients", tags=["patients"])
+
+
+@exports.get(
+    "/{patient_id}/export",
+    response_model=PatientProgressExport,
+    summary="Export everything stored for a patient",
+    dependencies=_NO_QUERY,
+    responses={
+        200: example_response(
+            examples.PATIENT_EXPORT, summary="A patient assessed once, with a plan not yet logged"
+        ),
+        **problem_responses(*_KEYED, 404),
+    },
+)
+def export_patient(
+    patient: ExportablePatient, session: SessionDep, scorer: AssessmentsDep
+) -> Response:
+    """The patient, every stored assessment, plan and plan revision, every daily log and
+    outcome measure, as one JSON document."""
+    return _private_json(service.export(session, patient, scorer))
+
+
+@progress.get(
+    "/plans/{plan_id}/calendar",
+    tags=["patient-plans"],
+    summary="A stored plan as iCalendar",
+    dependencies=_NO_QUERY,
+    response_class=Response,
+    responses={
+        200: calendar_response(examples.CALENDAR),
+        **problem_responses(*_KEYED, 404),
+    },
+)
+def get_plan_calendar(record: ReadablePlan, session: SessionDep) -> Response:
+    """Every session of the stored plan as events in its time zone, with reminders, for a
+    calendar app. Once the plan is stopped, every event after the stop is cancelled (same UIDs,
+    higher SEQUENCE), so a subscribed calendar clears itself. An adapted plan's calendar is its
+    current revision: an event a revision changed keeps its UID with a higher SEQUENCE."""
+    stop = plan_stop(record)
+    return Response(
+        plan_to_ical(
+            Plan.model_validate(record.plan),
+            stopped_at=stop.stopped_at if stop else None,
+            earlier=service.earlier_revisions(session, record),
+        ),
+        media_type="text/calendar; charset=utf-8",
+        headers={
+            "Cache-Control": "no-store",
+            "Content-Disposition": 'attachment; filename="hip-spine-plan.ics"',
+        },
+    )

@@ -9,7 +9,7 @@ from typing import Self
 
 from pydantic import Field, model_validator
 
-from app.catalogue.schemas import SessionKind, StrictModel, Text
+from app.catalogue import SessionKind, StrictModel, Text
 from app.core.versioning import content_version
 
 FORMAT_VERSION = 1

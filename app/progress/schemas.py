@@ -11,11 +11,12 @@ from enum import StrEnum
 from typing import Annotated
 
 from pydantic import AfterValidator, Field, StringConstraints
+from pydantic_core import PydanticCustomError
 
-from app.assessments.schemas import FindingCode, RedFlagAnswers, RuleId
-from app.catalogue.schemas import Side, Slug, StrictModel, Text
+from app.assessments import FindingCode, RedFlagAnswers, RuleId
+from app.catalogue import Side, Slug, StrictModel, Text
 from app.core.types import JsonDate, JsonInt, Omittable
-from app.plans.schemas import Plan, PlanItem, PlanRequest, SessionId, unique_items
+from app.plans import Plan, PlanItem, PlanRequest, SessionId, unique_items
 
 MAX_LOGS = 56  # one a day of the plan's 8 weeks
 MAX_RELIEF_MOVEMENTS = 10
@@ -104,7 +105,7 @@ class PlanChange(StrictModel):
 
 def _unique_dates(logs: list[DatedLog]) -> list[DatedLog]:
     if len({log.date for log in logs}) != len(logs):
-        raise ValueError("One log per date: two logs have the same date")
+        raise PydanticCustomError("duplicate_date", "One log per date: two logs have the same date")
     return logs
 
 

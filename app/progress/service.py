@@ -17,24 +17,24 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 from sqlmodel.sql.expression import SelectOfScalar
 
-from app.assessments.schemas import AssessmentResult, Triage
-from app.assessments.scoring import red_flag_triage
-from app.assessments.service import Assessments
-from app.catalogue.snapshot import CatalogueSnapshot
+from app.assessments import AssessmentResult, Assessments, Triage, red_flag_triage
+from app.catalogue import CatalogueSnapshot
 from app.core.errors import Conflict, NotFound, UnprocessableContent
 from app.http.conditional import if_match, stale
 from app.http.pagination import CursorModel, decode_cursor, encode_cursor
-from app.patients.models import Patient, PatientPlan
-from app.patients.schemas import PlanStatus
-from app.patients.service import (
+from app.patients import (
+    Patient,
+    PatientPlan,
+    PlanStatus,
     all_assessments,
     all_plans,
     compare_and_set,
+    export_patient,
     keyset_page,
     records_of,
     stop_running_plans,
 )
-from app.plans.schemas import Plan
+from app.plans import Plan
 from app.progress.adaptation import ScoredLog
 from app.progress.adapter import Adapter
 from app.progress.checks import check_log
@@ -52,6 +52,7 @@ from app.progress.schemas import DailyLogInput, DatedLog, PlanChange
 from app.progress.stored import (
     OutcomeInput,
     OutcomeItem,
+    PatientProgressExport,
     PegInput,
     PlanRevisionDetail,
     PlanRevisionPublic,
@@ -352,7 +353,8 @@ def _adapt_plan(
         ScoredLog(log=dated_log(log), triage=log_triage(log, assessments))
         for log in logs_between(session, patient, first, last)
     ]
-    original = Plan.model_validate(_revision(session, record, 1).plan)
+    stored_first = _revision(session, record, 1)
+    original = Plan.model_validate(stored_first.plan if stored_first else record.plan)
     result = adapter.adapt(original, scored, catalogue=catalogue)
     if result.stop is not None:
         stop_running_plans(session, patient, result.stop, log_date=day)
@@ -373,6 +375,9 @@ def _adapt_plan(
     ]
     new = [c for c in result.changes if c.model_dump(mode="json") not in shown]
     number = record.revision + 1
+    if stored_first is None:
+        # Revision 1, the plan as generated, is kept when the first adaptation replaces it.
+        session.add(_generated(record))
     session.add(
         PlanRevision(
             organisation_id=record.organisation_id,
@@ -391,15 +396,28 @@ def _adapt_plan(
     return _adaptation(record, new)
 
 
-def _revision(session: Session, record: PatientPlan, number: int) -> PlanRevision:
-    revision = session.exec(
+def _revision(session: Session, record: PatientPlan, number: int) -> PlanRevision | None:
+    return session.exec(
         select(PlanRevision).where(
             PlanRevision.organisation_id == record.organisation_id,
             PlanRevision.plan_id == record.id,
             PlanRevision.number == number,
         )
-    ).one()
-    return revision
+    ).first()
+
+
+def _generated(record: PatientPlan) -> PlanRevision:
+    """Revision 1 of a plan no log has changed yet: the stored plan itself."""
+    return PlanRevision(
+        organisation_id=record.organisation_id,
+        patient_id=record.patient_id,
+        plan_id=record.id,
+        number=1,
+        created_at=record.created_at,
+        log_date=None,
+        plan=record.plan,
+        changes=[],
+    )
 
 
 def dated_log(record: ProgressLog) -> DatedLog:
@@ -486,6 +504,9 @@ def list_revisions(
     if cursor is not None:
         query = query.where(col(PlanRevision.number) < decode_cursor(cursor, RevisionCursor).n)
     rows = list(session.exec(query.order_by(col(PlanRevision.number).desc()).limit(limit + 1)))
+    if not rows and cursor is None:
+        # Never adapted: revision 1 is the stored plan itself.
+        rows = [(1, record.created_at, None, [])]
     page = [
         PlanRevisionPublic.model_validate(
             {"number": number, "created_at": created, "log_date": day, "changes": changes}
@@ -509,6 +530,8 @@ def get_revision(session: Session, record: PatientPlan, number: int) -> PlanRevi
         )
     )
     by_number = {row.number: row for row in rows}
+    if number == 1 and not by_number and record.revision == 1:
+        by_number[1] = _generated(record)
     if number not in by_number:
         raise NotFound(f"No revision {number} of this plan.")
     return _revision_detail(by_number[number], by_number.get(number - 1))
@@ -543,13 +566,18 @@ def revision_plans(session: Session, record: PatientPlan) -> list[dict[str, Any]
 
 
 def all_revisions(session: Session, patient: Patient) -> list[PlanRevision]:
-    return list(
+    """Every revision of every plan of the patient, by plan, oldest first (revision 1 of a plan
+    never adapted is the stored plan itself)."""
+    stored = list(
         session.exec(
             records_of(PlanRevision, patient).order_by(
                 col(PlanRevision.plan_id), col(PlanRevision.number)
             )
         )
     )
+    kept = {revision.plan_id for revision in stored}
+    never_adapted = [_generated(p) for p in all_plans(session, patient) if p.id not in kept]
+    return stored + never_adapted
 
 
 def all_logs(session: Session, patient: Patient) -> list[ProgressLog]:
@@ -566,19 +594,19 @@ def _same_plan(before: PlanRevision | None, revision: PlanRevision) -> PlanRevis
     return before if before is not None and before.plan_id == revision.plan_id else None
 
 
-def export(session: Session, patient: Patient, assessments: Assessments) -> dict[str, Any]:
-    """The progress parts of a patient's export."""
-    return {
-        "plan_revisions": [
-            _revision_detail(
-                revision, before if before and before.plan_id == revision.plan_id else None
-            )
+def export(session: Session, patient: Patient, assessments: Assessments) -> PatientProgressExport:
+    """Everything stored for the patient: the patients' export, with every plan revision, daily
+    log and outcome measure."""
+    return PatientProgressExport(
+        **dict(export_patient(session, patient)),
+        plan_revisions=[
+            _revision_detail(revision, _same_plan(before, revision))
             for before, revision in itertools.pairwise([None, *all_revisions(session, patient)])
             if revision is not None
         ],
-        "logs": [stored_log(record, assessments) for record in all_logs(session, patient)],
-        "outcomes": [stored_outcome(record) for record in all_outcomes(session, patient)],
-    }
+        logs=[stored_log(record, assessments) for record in all_logs(session, patient)],
+        outcomes=[stored_outcome(record) for record in all_outcomes(session, patient)],
+    )
 
 
 # --- the progress summary ----------------------------------------------------------------------

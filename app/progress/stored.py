@@ -7,12 +7,13 @@ from typing import Annotated, Literal
 
 from pydantic import AwareDatetime, Field, RootModel, StringConstraints
 
-from app.assessments.schemas import Triage
-from app.catalogue.schemas import StrictModel
+from app.assessments import Triage
+from app.catalogue import StrictModel
 from app.core.types import JsonDate, JsonInt, Omittable
 from app.http.pagination import Page
 from app.http.query import PageQuery
-from app.plans.schemas import Plan
+from app.patients import PatientExport
+from app.plans import Plan
 from app.progress.outcomes import Instrument, Timepoint
 from app.progress.schemas import DatedLog, PlanChange, PlanDifference
 
@@ -129,3 +130,14 @@ class PlanRevisionDetail(PlanRevisionPublic):
     diff: list[PlanDifference] = Field(
         description="What differs from the revision before, item by item (empty for 1)."
     )
+
+
+class PatientProgressExport(PatientExport):
+    """Everything stored for one patient (data portability), progress included."""
+
+    plan_revisions: list[PlanRevisionDetail] = Field(
+        description="Every revision of every plan (1: as generated), oldest first per plan, "
+        "each with what differs from the one before."
+    )
+    logs: list[StoredLog] = Field(description="Every daily log, oldest first.")
+    outcomes: list[StoredOutcome] = Field(description="Every outcome measure, oldest first.")

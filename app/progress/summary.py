@@ -14,8 +14,8 @@ from enum import StrEnum
 
 from pydantic import Field
 
-from app.assessments.schemas import FindingCode, Triage
-from app.catalogue.schemas import SessionKind, Side, StrictModel
+from app.assessments import FindingCode, Triage
+from app.catalogue import SessionKind, Side, StrictModel
 from app.progress.retest import compare_findings
 from app.progress.schemas import FindingsComparison
 

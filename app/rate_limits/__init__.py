@@ -1,17 +1,19 @@
 """Rate limits per API key, and per client address for anonymous calls.
 
 :func:`install_rate_limits` wires the limiter and its middleware into the app;
-:func:`app.rate_limits.enforce.enforce_rate_limit` counts authenticated calls per key;
+:func:`enforce_rate_limit` counts authenticated calls per key (:func:`address_identity`
+names an anonymous caller);
 :func:`app.rate_limits.openapi.document_rate_limits` declares the 429 and the headers.
 """
 
 from fastapi import FastAPI
 
 from app.core.config import Settings
-from app.rate_limits.middleware import RateLimitMiddleware
+from app.rate_limits.enforce import enforce_rate_limit
+from app.rate_limits.middleware import RateLimitMiddleware, address_identity
 from app.rate_limits.storage import memory_limiter, redis_limiter
 
-__all__ = ["install_rate_limits"]
+__all__ = ["address_identity", "enforce_rate_limit", "install_rate_limits"]
 
 
 def install_rate_limits(

@@ -24,16 +24,6 @@ class Scope(StrEnum):
     logs_write = "logs:write"
 
 
-SCOPE_DESCRIPTIONS = {
-    Scope.patients_read: "Read patients and their stored assessments and plans.",
-    Scope.patients_write: "Create, update and erase patients.",
-    Scope.assessments_write: "Score and store a patient's assessments.",
-    Scope.plans_write: "Generate and store plans, and change their status.",
-    Scope.patients_export: "Export everything stored for a patient.",
-    Scope.logs_write: "Record a patient's daily logs and outcome measures.",
-}
-
-
 class KeyKind(StrEnum):
     live = "live"
     test = "test"

@@ -2,6 +2,7 @@
 
 import uuid
 from dataclasses import dataclass
+from datetime import datetime
 
 from app.tenants.keys import Scope
 
@@ -14,3 +15,5 @@ class Principal:
     organisation_id: uuid.UUID
     key_id: str
     scopes: frozenset[Scope]
+    expires_at: datetime | None = None
+    """When the key stops working, if it expires: a cached principal is never used after."""

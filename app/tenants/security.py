@@ -17,11 +17,11 @@ from fastapi.security import APIKeyHeader, HTTPAuthorizationCredentials, HTTPBea
 
 from app.core.errors import Forbidden, Unauthorized
 from app.http.dependencies import SessionDep
-from app.rate_limits.enforce import enforce_rate_limit
-from app.rate_limits.middleware import address_identity
+from app.rate_limits import address_identity, enforce_rate_limit
 from app.tenants import service
-from app.tenants.keys import MAX_KEY_LENGTH, Scope
+from app.tenants.keys import MAX_KEY_LENGTH, Scope, key_digest
 from app.tenants.schemas import Principal
+from app.tenants.verified_keys import VerifiedKeys
 
 bearer_scheme = HTTPBearer(
     scheme_name="bearer",
@@ -56,15 +56,27 @@ async def authenticated(
     principal = None
     key = bearer.credentials if bearer else header_key
     if key and len(key) <= MAX_KEY_LENGTH and _credential_headers(request) == 1:
-        principal = await run_in_threadpool(
-            service.authenticate, session, key, secret=request.app.state.key_secret
-        )
+        principal = await _verified(request, session, key)
     if principal is None:
         await enforce_rate_limit(
             request, address_identity(request.scope), settings.anonymous_rate_limit_per_minute
         )
         raise _unauthorized()
     await enforce_rate_limit(request, f"key:{principal.key_id}", settings.rate_limit_per_minute)
+    return principal
+
+
+async def _verified(request: Request, session: SessionDep, key: str) -> Principal | None:
+    """The key's principal: from the keys this worker verified in the last
+    ``API_KEY_CACHE_SECONDS``, else from the database (and then kept)."""
+    secret: bytes = request.app.state.key_secret
+    verified: VerifiedKeys = request.app.state.verified_keys
+    digest = key_digest(secret, key)
+    principal = verified.get(digest)
+    if principal is None:
+        principal = await run_in_threadpool(service.authenticate, session, key, secret=secret)
+        if principal is not None:
+            verified.put(digest, principal)
     return principal
 
 
@@ -99,5 +111,4 @@ ReadPatients = Annotated[Principal, Depends(REQUIREMENTS[Scope.patients_read])]
 WritePatients = Annotated[Principal, Depends(REQUIREMENTS[Scope.patients_write])]
 WriteAssessments = Annotated[Principal, Depends(REQUIREMENTS[Scope.assessments_write])]
 WritePlans = Annotated[Principal, Depends(REQUIREMENTS[Scope.plans_write])]
-ExportPatients = Annotated[Principal, Depends(REQUIREMENTS[Scope.patients_export])]
 WriteLogs = Annotated[Principal, Depends(REQUIREMENTS[Scope.logs_write])]

@@ -201,6 +201,7 @@ def authenticate(session: Session, presented: str, *, secret: bytes) -> Principa
         organisation_id=record.organisation_id,
         key_id=record.id,
         scopes=frozenset(Scope(scope) for scope in record.scopes),
+        expires_at=record.expires_at,
     )
 
 

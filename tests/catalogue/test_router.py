@@ -169,12 +169,23 @@ class TestListExercisesBadInput:
         assert response.status_code == 422
         assert response.json()["errors"][0]["loc"] == ["query", next(iter(params))]
 
-    @pytest.mark.parametrize("cursor", ["not-a-cursor", "eyJ4IjoxfQ", "!!!!", "e30"])
+    @pytest.mark.parametrize(
+        "cursor",
+        [
+            "not-a-cursor",
+            "eyJ4IjoxfQ",
+            "!!!!",
+            "e30",
+            # {"o":4,"s":"deep-squat-hold"}: issued before the fields had names.
+            "eyJvIjo0LCJzIjoiZGVlcC1zcXVhdC1ob2xkIn0",
+        ],
+    )
     def test_malformed_cursor_is_a_422_not_a_crash(self, client: TestClient, cursor: str) -> None:
         response = client.get("/v1/exercises", params={"cursor": cursor})
 
         assert response.status_code == 422
         problem = response.json()
+        assert problem["code"] == "invalid_cursor"
         assert problem["errors"][0]["loc"] == ["query", "cursor"]
         assert problem["request_id"] == response.headers["x-request-id"]
 

@@ -94,11 +94,24 @@ def test_the_list_pages_with_a_cursor_and_finds_by_reference(
     assert [item["id"] for item in found["items"]] == [ids[3]]
 
 
+# Fixed, so that parallel workers collect the same test ids.
+ANY_ID = "95fc17b7-e69d-4b0e-85b4-b4ea99f69f28"
+
+
+def _cursor(position: dict[str, str]) -> str:
+    return base64.urlsafe_b64encode(json.dumps(position).encode()).decode()
+
+
 FORGED_CURSORS = [
     # A time that overflows in UTC (once a 500 from the query), and one with no offset.
-    base64.urlsafe_b64encode(json.dumps({"t": t, "i": str(uuid.uuid4())}).encode()).decode()
+    _cursor({"created_at": t, "id": ANY_ID})
     for t in ("0001-01-01T00:00:00+14:00", "2026-01-01T00:00:00")
-] + ["eyJvIjo0LCJzIjoiZGVlcC1zcXVhdC1ob2xkIn0", "not-a-cursor"]
+] + [
+    # A cursor from before the fields had names: start again without it.
+    _cursor({"t": "2026-01-01T00:00:00+00:00", "i": ANY_ID}),
+    "eyJvIjo0LCJzIjoiZGVlcC1zcXVhdC1ob2xkIn0",
+    "not-a-cursor",
+]
 
 
 @pytest.mark.parametrize("cursor", FORGED_CURSORS)

@@ -100,7 +100,7 @@ def run(
 
 
 def scored(logs: Iterable[DatedLog]) -> list[ScoredLog]:
-    return scored_logs(list(logs), ASSESSMENTS.ruleset)
+    return scored_logs(list(logs), ASSESSMENTS)
 
 
 def items(day: PlanDay) -> list[PlanItem]:

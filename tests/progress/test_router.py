@@ -172,4 +172,6 @@ def test_two_logs_of_one_date_are_a_422(
     )
 
     problem = assert_problem(response, 422, "validation_error", instance=ADAPT)
-    assert problem["errors"][0]["loc"] == ["body", "logs"]
+    assert [(e["loc"], e["type"]) for e in problem["errors"]] == [
+        (["body", "logs"], "duplicate_date")
+    ]
