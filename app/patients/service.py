@@ -582,7 +582,7 @@ def keyset_page(
     rows = list(session.exec(query.limit(limit + 1)))
     if len(rows) <= limit:
         return rows, None
-    last = _columns(type(rows[limit - 1]))
+    last: Any = rows[limit - 1]
     position = RecordCursor(created_at=last.created_at, id=last.id)
     return rows[:limit], encode_cursor(position)
 
