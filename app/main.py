@@ -59,6 +59,11 @@ from app.patients.router import (
 )
 from app.plans.router import router as plans_router
 from app.plans.service import Planner
+from app.progress.router import exports as patient_export_router
+from app.progress.router import logs as patient_logs_router
+from app.progress.router import outcomes as patient_outcomes_router
+from app.progress.router import progress as patient_progress_router
+from app.progress.stateless import router as adapt_router
 from app.rate_limits import install_rate_limits
 from app.rate_limits.openapi import document_rate_limits
 from app.tenants.openapi import document_security
@@ -87,6 +92,11 @@ OPENAPI_TAGS = [
     {
         "name": "patient-plans",
         "description": "A patient's stored plans: status, JSON and iCalendar.",
+    },
+    {
+        "name": "patient-progress",
+        "description": "A patient's daily logs, outcome measures, plan revisions and progress "
+        "summary.",
     },
     {"name": "health", "description": "Liveness and readiness probes."},
 ]
@@ -160,9 +170,14 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
         guidance_router,
         assessments_router,
         plans_router,
+        adapt_router,
         patients_router,
         patient_assessments_router,
         patient_plans_router,
+        patient_export_router,
+        patient_logs_router,
+        patient_outcomes_router,
+        patient_progress_router,
     ):
         app.include_router(router)
     mount_docs(app)

@@ -3,6 +3,7 @@
 from app.catalogue.models import Dataset, Exercise, GuidanceItem
 from app.idempotency.models import IdempotencyRecord
 from app.patients.models import Patient, PatientAssessment, PatientPlan
+from app.progress.models import OutcomeMeasure, PlanRevision, ProgressLog
 from app.tenants.models import ApiKey, Organisation
 
 __all__ = [
@@ -12,7 +13,10 @@ __all__ = [
     "GuidanceItem",
     "IdempotencyRecord",
     "Organisation",
+    "OutcomeMeasure",
     "Patient",
     "PatientAssessment",
     "PatientPlan",
+    "PlanRevision",
+    "ProgressLog",
 ]

@@ -1,13 +1,23 @@
 """Alembic owns the schema: it goes up, down and up again, and matches the models exactly."""
 
+import uuid
+from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import pytest
+import sqlalchemy as sa
 from alembic import command
 from alembic.script import ScriptDirectory
 from sqlalchemy import inspect, text
 
+from app.assessments.examples import EXAMPLE_TOKENS
+from app.assessments.service import Assessments
+from app.catalogue.examples import SNAPSHOT
 from app.core.db import make_engine
+from app.plans import examples as plan_examples
+from app.plans.schemas import Plan, PlanRequest
+from app.plans.service import Planner
 from tests.conftest import alembic_config, empty_database
 
 
@@ -75,3 +85,130 @@ def test_stored_records_in_the_earlier_format_stop_the_upgrade_untouched(tmp_pat
                 c["name"] for c in inspect(connection).get_columns("patient_plan")
             }
         engine.dispose()
+
+
+def _stored_plan_without_session_ids() -> tuple[dict[str, Any], Plan]:
+    planner, assessments = Planner.load(), Assessments.load()
+    request = PlanRequest.model_validate(
+        plan_examples.REQUESTS["desk_worker_tight_right_hip"]["value"]
+    )
+    plan = planner.preview(
+        request, catalogue=SNAPSHOT, assessments=assessments, tokens=EXAMPLE_TOKENS
+    )
+    stored = plan.model_dump(mode="json")
+    for week in stored["weeks"]:
+        del week["retest"]
+        for day in week["days"]:
+            for session in day["sessions"]:
+                del session["id"]
+                for item in session["items"]:
+                    del item["only_side"]
+    return stored, plan
+
+
+@pytest.mark.parametrize("backend", ["sqlite", "postgresql"])
+def test_stored_plans_get_the_session_ids_and_retests_the_generator_gives(
+    backend: str, tmp_path: Path
+) -> None:
+    """A plan stored before sessions had ids and weeks re-tests is served afterwards with the
+    ids and re-tests a new plan has, so a progress log can name its sessions; the downgrade
+    takes them out again."""
+    stored, generated = _stored_plan_without_session_ids()
+    with empty_database(backend, tmp_path) as url:
+        config = alembic_config(url)
+        command.upgrade(config, "f4b09da3a891")
+        engine = make_engine(url)
+        organisation, patient, plan_id = (uuid.UUID(int=n) for n in (1, 2, 3))
+        with engine.begin() as connection:
+            connection.execute(
+                sa.insert(
+                    sa.table(
+                        "organisation",
+                        sa.column("id", sa.Uuid()),
+                        sa.column("name"),
+                        sa.column("created_at", sa.DateTime(timezone=True)),
+                    )
+                ),
+                {
+                    "id": organisation,
+                    "name": "Clinic",
+                    "created_at": datetime(2026, 11, 1, tzinfo=UTC),
+                },
+            )
+            connection.execute(
+                sa.insert(
+                    sa.table(
+                        "patient",
+                        *(sa.column(c) for c in ("external_reference", "version")),
+                        sa.column("id", sa.Uuid()),
+                        sa.column("organisation_id", sa.Uuid()),
+                        sa.column("attributes", sa.JSON()),
+                        sa.column("created_at", sa.DateTime(timezone=True)),
+                        sa.column("updated_at", sa.DateTime(timezone=True)),
+                    )
+                ),
+                {
+                    "id": patient,
+                    "organisation_id": organisation,
+                    "external_reference": "P-1",
+                    "attributes": {},
+                    "version": 1,
+                    "created_at": datetime(2026, 11, 1, tzinfo=UTC),
+                    "updated_at": datetime(2026, 11, 1, tzinfo=UTC),
+                },
+            )
+            connection.execute(
+                sa.insert(_PLAN_TABLE),
+                {
+                    "id": plan_id,
+                    "organisation_id": organisation,
+                    "patient_id": patient,
+                    "status": "active",
+                    "version": 1,
+                    "created_at": datetime(2026, 11, 1, tzinfo=UTC),
+                    "updated_at": datetime(2026, 11, 1, tzinfo=UTC),
+                    "plan": stored,
+                },
+            )
+
+        command.upgrade(config, "head")
+        with engine.connect() as connection:
+            upgraded = connection.execute(sa.select(_PLAN_TABLE.c.plan)).scalar_one()
+        assert Plan.model_validate(upgraded) == generated
+        first_day = upgraded["weeks"][0]["days"][0]
+        assert [s["id"] for s in first_day["sessions"]] == [
+            f"{first_day['date']}.{s['kind']}" for s in first_day["sessions"]
+        ]
+        # ...and is its own revision 1, from which the adaptation to its logs starts.
+        revisions = sa.table(
+            "plan_revision",
+            sa.column("plan_id", sa.Uuid()),
+            sa.column("number"),
+            sa.column("plan", sa.JSON()),
+            sa.column("changes", sa.JSON()),
+        )
+        with engine.connect() as connection:
+            rows = connection.execute(sa.select(revisions)).all()
+            current = connection.execute(text("SELECT revision FROM patient_plan")).scalar_one()
+        assert current == 1
+        assert [(r.plan_id, r.number, r.plan, r.changes) for r in rows] == [
+            (plan_id, 1, upgraded, [])
+        ]
+
+        command.downgrade(config, "f4b09da3a891")
+        with engine.connect() as connection:
+            assert connection.execute(sa.select(_PLAN_TABLE.c.plan)).scalar_one() == stored
+        engine.dispose()
+
+
+_PLAN_TABLE = sa.table(
+    "patient_plan",
+    sa.column("id", sa.Uuid()),
+    sa.column("organisation_id", sa.Uuid()),
+    sa.column("patient_id", sa.Uuid()),
+    sa.column("status"),
+    sa.column("version"),
+    sa.column("created_at", sa.DateTime(timezone=True)),
+    sa.column("updated_at", sa.DateTime(timezone=True)),
+    sa.column("plan", sa.JSON()),
+)

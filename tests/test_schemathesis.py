@@ -115,7 +115,8 @@ def _conforms(case: Case[Any]) -> None:
 # express: a cursor the API never issued, minutes per day too few for the chosen working hours,
 # an Idempotency-Key already used with another body (generated keys repeat across examples;
 # a key is single-use per request, and reuse is a 422 as the IETF Idempotency-Key draft says),
-# and a result token this server did not sign (or signed for an earlier ruleset).
+# a result token this server did not sign (or signed for an earlier ruleset), and progress logs
+# their plan cannot hold.
 # For those alone, "schema-valid data is accepted" does not apply; every other check still runs.
 _DOMAIN_REJECTIONS = {
     "invalid_cursor",
@@ -123,6 +124,15 @@ _DOMAIN_REJECTIONS = {
     "idempotency_key_reused",
     "invalid_result_token",
     "outdated_result_token",
+    # A progress log against its plan (app/progress/checks.py): a date in the future or
+    # outside the plan, a session or exercise the plan does not hold, a side for an exercise
+    # not done per side, two logs of one date.
+    "future_date",
+    "duplicate_date",
+    "outside_plan",
+    "unknown_session",
+    "unknown_exercise",
+    "not_per_side",
 }
 
 

@@ -11,11 +11,13 @@ from app.assessments.schemas import (
     AssessmentResult,
     Finding,
     FindingCode,
+    RedFlagAnswers,
+    RuleId,
     TestName,
     Triage,
     TriageLevel,
 )
-from app.assessments.scoring import painful_findings
+from app.assessments.scoring import painful_findings, red_flag_triage
 from app.assessments.service import Assessments
 from app.assessments.tokens import ResultTokens
 
@@ -28,10 +30,13 @@ __all__ = [
     "AssessmentsDep",
     "Finding",
     "FindingCode",
+    "RedFlagAnswers",
     "ResultTokens",
     "ResultTokensDep",
+    "RuleId",
     "TestName",
     "Triage",
     "TriageLevel",
     "painful_findings",
+    "red_flag_triage",
 ]

@@ -38,6 +38,7 @@ from app.assessments.schemas import (
     HipSpineScore,
     Recommendation,
     RecommendationReason,
+    RedFlagAnswers,
     ScoreComponent,
     ScoreStatus,
     SeatedRotationAnswer,
@@ -225,7 +226,7 @@ def _triage(
 ) -> Triage:
     """The most urgent level any answer gives, with every answer that gives that level."""
     reasons = [
-        *_red_flag_reasons(answers, ruleset),
+        *_red_flag_reasons(answers.red_flags, ruleset),
         *_intake_reasons(answers, test_answers, findings, ruleset),
     ]
     levels = [level for level, _reason in reasons]
@@ -237,10 +238,27 @@ def _triage(
     )
 
 
+def red_flag_triage(red_flags: RedFlagAnswers, ruleset: Ruleset) -> Triage | None:
+    """The triage the red-flag answers alone give when it is emergency or urgent (the most
+    urgent answered flag, with every flag of that level, as the assessment words them); None
+    when no answer stops exercise. For the red-flag questions asked again in a progress log."""
+    reasons = _red_flag_reasons(red_flags, ruleset)
+    if not reasons:
+        return None
+    level = reasons[0][0]  # most urgent first
+    if not level.blocks_exercise:
+        return None
+    return Triage(
+        level=level,
+        reasons=[reason for reason_level, reason in reasons if reason_level is level],
+        advice=ruleset.advice.for_level(level),
+    )
+
+
 def _red_flag_reasons(
-    answers: AssessmentAnswers, ruleset: Ruleset
+    red_flags: RedFlagAnswers, ruleset: Ruleset
 ) -> list[tuple[TriageLevel, TriageReason]]:
-    flagged = [flag for flag in ruleset.red_flags if getattr(answers.red_flags, flag.field)]
+    flagged = [flag for flag in ruleset.red_flags if getattr(red_flags, flag.field)]
     # Most urgent first, then in the questionnaire's order.
     flagged.sort(key=lambda flag: _URGENCY.index(flag.level))
     return [

@@ -1,3 +1,43 @@
 """Patients of an organisation, their stored assessments and plans, and their export and
-erasure. Nothing here is used by another domain; the entry points wire its routers and tables.
-"""
+erasure. app.progress builds on what is exported below; the entry points wire its routers and
+tables."""
+
+# What app.progress builds on: a patient's stored plans, their paging and stopping, and the
+# export it extends with the progress records.
+from app.patients.dependencies import (
+    ExportablePatient,
+    LoggablePatient,
+    ReadablePatient,
+    ReadablePlan,
+)
+from app.patients.models import Patient, PatientPlan
+from app.patients.schemas import PatientExport, PlanStatus
+from app.patients.service import (
+    all_assessments,
+    all_plans,
+    compare_and_set,
+    export_patient,
+    keyset_page,
+    plan_stop,
+    records_of,
+    stop_running_plans,
+)
+
+__all__ = [
+    "ExportablePatient",
+    "LoggablePatient",
+    "Patient",
+    "PatientExport",
+    "PatientPlan",
+    "PlanStatus",
+    "ReadablePatient",
+    "ReadablePlan",
+    "all_assessments",
+    "all_plans",
+    "compare_and_set",
+    "export_patient",
+    "keyset_page",
+    "plan_stop",
+    "records_of",
+    "stop_running_plans",
+]

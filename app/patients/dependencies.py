@@ -35,6 +35,7 @@ WritablePatient = Annotated[Patient, Depends(patient_with(Scope.patients_write))
 AssessablePatient = Annotated[Patient, Depends(patient_with(Scope.assessments_write))]
 PlannablePatient = Annotated[Patient, Depends(patient_with(Scope.plans_write))]
 ExportablePatient = Annotated[Patient, Depends(patient_with(Scope.patients_export))]
+LoggablePatient = Annotated[Patient, Depends(patient_with(Scope.logs_write))]
 
 
 def _assessment(

@@ -121,6 +121,7 @@ _summary = StoredPlanSummary(
     patient_id=PATIENT_ID,
     assessment_id=ASSESSMENT_ID,
     status=PlanStatus.active,
+    revision=1,
     stop=None,
     created_at=_CREATED,
     updated_at=_UPDATED,

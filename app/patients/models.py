@@ -48,8 +48,9 @@ class PatientAssessment(SQLModel, table=True):
 
 
 class PatientPlan(SQLModel, table=True):
-    """A generated plan, kept exactly as generated; only its status (and why it stopped)
-    changes."""
+    """A stored plan: ``plan`` is its current revision (revision 1 is the plan as generated;
+    the adaptation to the patient's logs makes later ones, each kept in ``plan_revision``), with
+    its status and why it stopped."""
 
     __tablename__ = "patient_plan"
 
@@ -64,6 +65,9 @@ class PatientPlan(SQLModel, table=True):
         default=None, sa_type=Uuid, foreign_key="patient_assessment.id", ondelete="SET NULL"
     )
     status: str = Field(max_length=16)
+    revision: int = Field(
+        default=1, description="The current revision of ``plan`` (1: as generated)."
+    )
     version: int = Field(default=1, description="Bumped on every change; the ETag.")
     created_at: datetime = Field(default_factory=utc_now, sa_type=UtcDateTime)
     updated_at: datetime = Field(default_factory=utc_now, sa_type=UtcDateTime)

@@ -25,7 +25,6 @@ from app.patients import examples, service
 from app.patients.dependencies import (
     AssessablePatient,
     ChangeablePlan,
-    ExportablePatient,
     PlannablePatient,
     ReadableAssessment,
     ReadablePatient,
@@ -34,7 +33,6 @@ from app.patients.dependencies import (
 )
 from app.patients.schemas import (
     PatientCreate,
-    PatientExport,
     PatientListQuery,
     PatientPage,
     PatientPlanRequest,
@@ -48,11 +46,8 @@ from app.patients.schemas import (
 )
 from app.plans import (
     NotEnoughTimeProblem,
-    Plan,
     PlanConflict,
     PlannerDep,
-    calendar_response,
-    plan_to_ical,
 )
 from app.tenants import ReadPatients, WriteAssessments, WritePatients, WritePlans
 
@@ -243,23 +238,6 @@ def erase_patient(
     `If-Match` is honoured when sent."""
     service.erase_patient(session, patient, if_match(if_match_header, required=False))
     return Response(status_code=204)
-
-
-@patients_router.get(
-    "/{patient_id}/export",
-    response_model=PatientExport,
-    summary="Export everything stored for a patient",
-    dependencies=_NO_QUERY,
-    responses={
-        200: example_response(
-            examples.PATIENT_EXPORT, summary="A patient assessed once, with no plan yet"
-        ),
-        **problem_responses(*_KEYED, 404),
-    },
-)
-def export_patient(patient: ExportablePatient, session: SessionDep) -> Response:
-    """The patient, every stored assessment and every stored plan, as one JSON document."""
-    return _private_json(service.export_patient(session, patient))
 
 
 # --- stored assessments ------------------------------------------------------------------------
@@ -461,30 +439,3 @@ def change_plan_status(
         session, record, status_body.parse(body).status, if_match(if_match_header, required=True)
     )
     return _private_json(service.stored_plan_json(updated), etag=version_etag(updated.version))
-
-
-@patient_plans_router.get(
-    "/{plan_id}/calendar",
-    summary="A stored plan as iCalendar",
-    dependencies=_NO_QUERY,
-    response_class=Response,
-    responses={
-        200: calendar_response(examples.CALENDAR),
-        **problem_responses(*_KEYED, 404),
-    },
-)
-def get_plan_calendar(record: ReadablePlan) -> Response:
-    """Every session of the stored plan as events in its time zone, with reminders, for a
-    calendar app. Once the plan is stopped, every event after the stop is cancelled (same UIDs,
-    higher SEQUENCE), so a subscribed calendar clears itself."""
-    stop = service.plan_stop(record)
-    return Response(
-        plan_to_ical(
-            Plan.model_validate(record.plan), stopped_at=stop.stopped_at if stop else None
-        ),
-        media_type="text/calendar; charset=utf-8",
-        headers={
-            "Cache-Control": "no-store",
-            "Content-Disposition": 'attachment; filename="hip-spine-plan.ics"',
-        },
-    )

@@ -5,6 +5,7 @@ timestamps are the server's, and sending them is a 422 like any unknown field.
 """
 
 import uuid
+from datetime import date
 from enum import StrEnum
 from typing import Annotated
 
@@ -126,12 +127,15 @@ class PlanStopReason(StrEnum):
 
 class PlanStop(StrictModel):
     reason: PlanStopReason = Field(
-        description="`red_flag`: an assessment with an emergency or urgent triage was stored "
-        "for the patient; `requested`: someone set the status to stopped."
+        description="`red_flag`: an assessment or a daily log with an emergency or urgent "
+        "triage was stored for the patient; `requested`: someone set the status to stopped."
     )
     stopped_at: AwareDatetime
     assessment_id: uuid.UUID | None = Field(description="The red-flag assessment.")
-    triage: Triage | None = Field(description="The red-flag assessment's triage.")
+    log_date: Nullable[date] = Field(
+        default=None, description="The date of the daily log whose red flag stopped the plan."
+    )
+    triage: Triage | None = Field(description="The red-flag assessment's or log's triage.")
 
 
 class PlanStatusChange(StrictModel):
@@ -147,6 +151,11 @@ class StoredPlanSummary(StrictModel):
         description="The stored assessment it was made from; null when the request gave one."
     )
     status: PlanStatus
+    revision: int = Field(
+        ge=1,
+        description="The plan's current revision: 1 as generated; each adaptation to the "
+        "patient's logs that changes the plan adds one (`GET .../plans/{plan_id}/revisions`).",
+    )
     created_at: AwareDatetime
     updated_at: AwareDatetime
     start_date: str = Field(description="The plan's first day (YYYY-MM-DD).")
@@ -160,7 +169,10 @@ class StoredPlanSummary(StrictModel):
 
 
 class StoredPlan(StoredPlanSummary):
-    plan: Plan = Field(description="Exactly as generated; never changes with the catalogue.")
+    plan: Plan = Field(
+        description="The current revision: as generated, then as adapted to the patient's "
+        "logs (only days after a log change); never changes with the catalogue."
+    )
 
 
 class PatientPage(Page[PatientPublic]):

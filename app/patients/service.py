@@ -6,7 +6,9 @@ import contextlib
 import json
 import uuid
 from collections.abc import Iterator
+from datetime import date, datetime, timedelta
 from typing import Any, TypeVar
+from zoneinfo import ZoneInfo
 
 from pydantic import ValidationError
 from sqlalchemy import delete, or_, update
@@ -17,7 +19,7 @@ from sqlmodel.sql.expression import SelectOfScalar
 from app.assessments import AssessmentAnswers, AssessmentResult, Assessments, ResultTokens, Triage
 from app.catalogue import CatalogueSnapshot
 from app.core.db import utc_now
-from app.core.errors import Conflict, NotFound
+from app.core.errors import Conflict, NotFound, UnprocessableContent
 from app.http.conditional import Precondition, stale
 from app.http.pagination import CursorModel, UtcTimestamp, decode_cursor, encode_cursor
 from app.idempotency import forget_patient
@@ -47,8 +49,13 @@ from app.plans import (
     scored_basis,
 )
 
-RowT = TypeVar("RowT", PatientAssessment, PatientPlan, Patient)
-RecordT = TypeVar("RecordT", PatientAssessment, PatientPlan)
+# A stored plan may start this many days before today (issue 12 §1).
+MAX_DAYS_IN_THE_PAST = 28
+
+# Any table with the columns a keyset page reads (``created_at``, ``id``) and, for records, the
+# patient's (``organisation_id``, ``patient_id``): other domains page their own tables with them.
+RowT = TypeVar("RowT", bound=SQLModel)
+RecordT = TypeVar("RecordT", bound=SQLModel)
 
 
 class DuplicateExternalReference(Conflict):
@@ -123,7 +130,7 @@ def list_patients(
     query = select(Patient).where(Patient.organisation_id == organisation_id)
     if external_reference is not None:
         query = query.where(Patient.external_reference == external_reference)
-    return _keyset_page(session, query, Patient, limit=limit, cursor=cursor, newest_first=False)
+    return keyset_page(session, query, Patient, limit=limit, cursor=cursor, newest_first=False)
 
 
 def update_patient(
@@ -148,7 +155,7 @@ def update_patient(
         return patient
     reference = changes.get("external_reference", patient.external_reference)
     with _unique_reference(session, patient.organisation_id, reference):
-        _compare_and_set(session, Patient, patient.id, patient.version, changes)
+        compare_and_set(session, Patient, patient.id, patient.version, changes)
     session.refresh(patient)
     return patient
 
@@ -224,19 +231,26 @@ def store_assessment(
     session.flush()
     if result.triage.level.blocks_exercise:
         # In the same transaction: the assessment and the stop land together or not at all.
-        _stop_running_plans(session, patient, record, result.triage)
+        stop_running_plans(session, patient, result.triage, assessment_id=record.id)
     return record
 
 
-def _stop_running_plans(
-    session: Session, patient: Patient, assessment: PatientAssessment, triage: Triage
+def stop_running_plans(
+    session: Session,
+    patient: Patient,
+    triage: Triage,
+    *,
+    assessment_id: uuid.UUID | None = None,
+    log_date: date | None = None,
 ) -> None:
-    """An emergency or urgent triage stops every active or paused plan of the patient (PG-8),
-    each with the reason and the triage, and a new version (so its ETag changes)."""
+    """An emergency or urgent triage, of a stored assessment or of a daily log's red-flag
+    answers, stops every active or paused plan of the patient (PG-8), each with the reason and
+    the triage, and a new version (so its ETag changes)."""
     stop = PlanStop(
         reason=PlanStopReason.red_flag,
         stopped_at=utc_now(),
-        assessment_id=assessment.id,
+        assessment_id=assessment_id,
+        log_date=log_date,
         triage=triage,
     )
     running = [PlanStatus.active.value, PlanStatus.paused.value]
@@ -266,14 +280,18 @@ def get_assessment(
 def list_assessments(
     session: Session, patient: Patient, *, limit: int, cursor: str | None
 ) -> tuple[list[PatientAssessment], str | None]:
-    return _keyset_page(
-        session, _records(PatientAssessment, patient), PatientAssessment, limit=limit, cursor=cursor
+    return keyset_page(
+        session,
+        records_of(PatientAssessment, patient),
+        PatientAssessment,
+        limit=limit,
+        cursor=cursor,
     )
 
 
 def all_assessments(session: Session, patient: Patient) -> list[PatientAssessment]:
     return list(
-        session.exec(_newest_first(_records(PatientAssessment, patient), PatientAssessment))
+        session.exec(_newest_first(records_of(PatientAssessment, patient), PatientAssessment))
     )
 
 
@@ -304,9 +322,11 @@ def create_plan(
 ) -> PatientPlan:
     """A plan from the request's assessment, or else from the latest stored one scored again;
     never while the latest stored assessment carries a red flag."""
+    _refuse_a_start_long_gone(request)
     latest = _latest_assessment(session, patient)
     if latest is not None:
         _refuse_after_a_red_flag(latest)
+    _refuse_after_a_red_flag_log(session, patient, latest)
     if request.assessment is not None:
         basis = scored_basis(
             request.assessment, catalogue=catalogue, assessments=assessments, tokens=tokens
@@ -340,7 +360,7 @@ def create_plan(
 
 def _latest_assessment(session: Session, patient: Patient) -> PatientAssessment | None:
     return session.exec(
-        _newest_first(_records(PatientAssessment, patient), PatientAssessment).limit(1)
+        _newest_first(records_of(PatientAssessment, patient), PatientAssessment).limit(1)
     ).first()
 
 
@@ -348,6 +368,42 @@ def _refuse_after_a_red_flag(latest: PatientAssessment) -> None:
     triage = AssessmentResult.model_validate(latest.result).triage
     if triage.level.blocks_exercise:
         raise refusal(triage)
+
+
+def _refuse_a_start_long_gone(request: PatientPlanRequest) -> None:
+    """A stored plan may start up to ``MAX_DAYS_IN_THE_PAST`` days before today in its own time
+    zone (a clinic records a plan the patient began last week, whose days can then be logged);
+    an earlier start is a 422 naming ``start_date``."""
+    today = datetime.now(ZoneInfo(request.time_zone)).date()
+    earliest = today - timedelta(days=MAX_DAYS_IN_THE_PAST)
+    if request.start_date < earliest:
+        raise UnprocessableContent(
+            f"A stored plan may start at most {MAX_DAYS_IN_THE_PAST} days ago "
+            f"(on or after {earliest.isoformat()} in {request.time_zone}).",
+            errors=[
+                {
+                    "loc": ["body", "start_date"],
+                    "msg": f"Must be on or after {earliest.isoformat()}",
+                    "type": "start_date_too_early",
+                }
+            ],
+        )
+
+
+def _refuse_after_a_red_flag_log(
+    session: Session, patient: Patient, latest: PatientAssessment | None
+) -> None:
+    """A plan stopped by a daily log's red flag since the latest stored assessment means no
+    new plan: as after a red-flag assessment, a new assessment comes first."""
+    for plan in all_plans(session, patient):
+        stop = plan_stop(plan)
+        if (
+            stop is not None
+            and stop.log_date is not None
+            and stop.triage is not None
+            and (latest is None or stop.stopped_at > latest.created_at)
+        ):
+            raise refusal(stop.triage)
 
 
 def _stored_basis(
@@ -378,13 +434,13 @@ def get_plan(session: Session, patient: Patient, plan_id: uuid.UUID) -> PatientP
 def list_plans(
     session: Session, patient: Patient, *, limit: int, cursor: str | None
 ) -> tuple[list[PatientPlan], str | None]:
-    return _keyset_page(
-        session, _records(PatientPlan, patient), PatientPlan, limit=limit, cursor=cursor
+    return keyset_page(
+        session, records_of(PatientPlan, patient), PatientPlan, limit=limit, cursor=cursor
     )
 
 
 def all_plans(session: Session, patient: Patient) -> list[PatientPlan]:
-    return list(session.exec(_newest_first(_records(PatientPlan, patient), PatientPlan)))
+    return list(session.exec(_newest_first(records_of(PatientPlan, patient), PatientPlan)))
 
 
 # --- export ------------------------------------------------------------------------------------
@@ -425,7 +481,7 @@ def change_plan_status(
         changes["stop"] = PlanStop(
             reason=PlanStopReason.requested, stopped_at=utc_now(), assessment_id=None, triage=None
         ).model_dump(mode="json")
-    _compare_and_set(session, PatientPlan, record.id, record.version, changes)
+    compare_and_set(session, PatientPlan, record.id, record.version, changes)
     session.refresh(record)
     return record
 
@@ -447,6 +503,7 @@ def _summary_fields(record: PatientPlan) -> dict[str, Any]:
         "patient_id": record.patient_id,
         "assessment_id": record.assessment_id,
         "status": PlanStatus(record.status),
+        "revision": record.revision,
         "created_at": record.created_at,
         "updated_at": record.updated_at,
         "start_date": plan["inputs"]["start_date"],
@@ -473,27 +530,35 @@ def stored_plan_json(record: PatientPlan) -> bytes:
 # --- shared ------------------------------------------------------------------------------------
 
 
-def _records(model: type[RecordT], patient: Patient) -> SelectOfScalar[RecordT]:
+def _columns(model: type[SQLModel]) -> Any:
+    """The table's columns, by name (the callers' tables all have the ones they read)."""
+    return model
+
+
+def records_of(model: type[RecordT], patient: Patient) -> SelectOfScalar[RecordT]:
     return select(model).where(
-        col(model.organisation_id) == patient.organisation_id,
-        col(model.patient_id) == patient.id,
+        col(_columns(model).organisation_id) == patient.organisation_id,
+        col(_columns(model).patient_id) == patient.id,
     )
 
 
 def _record(
     session: Session, model: type[RecordT], patient: Patient, record_id: uuid.UUID, noun: str
 ) -> RecordT:
-    record = session.exec(_records(model, patient).where(col(model.id) == record_id)).first()
+    record = session.exec(
+        records_of(model, patient).where(col(_columns(model).id) == record_id)
+    ).first()
     if record is None:
         raise NotFound(f"No {noun} {record_id} for this patient.")
     return record
 
 
 def _newest_first(query: SelectOfScalar[RecordT], model: type[RecordT]) -> SelectOfScalar[RecordT]:
-    return query.order_by(col(model.created_at).desc(), col(model.id).desc())
+    table = _columns(model)
+    return query.order_by(col(table.created_at).desc(), col(table.id).desc())
 
 
-def _keyset_page(
+def keyset_page(
     session: Session,
     query: SelectOfScalar[RowT],
     model: type[RowT],
@@ -502,7 +567,7 @@ def _keyset_page(
     cursor: str | None,
     newest_first: bool = True,
 ) -> tuple[list[RowT], str | None]:
-    created, ident = col(model.created_at), col(model.id)
+    created, ident = col(_columns(model).created_at), col(_columns(model).id)
     if cursor is not None:
         after = decode_cursor(cursor, RecordCursor)
         same_time = created == after.created_at
@@ -517,11 +582,12 @@ def _keyset_page(
     rows = list(session.exec(query.limit(limit + 1)))
     if len(rows) <= limit:
         return rows, None
-    last = rows[limit - 1]
-    return rows[:limit], encode_cursor(RecordCursor(created_at=last.created_at, id=last.id))
+    last: Any = rows[limit - 1]
+    position = RecordCursor(created_at=last.created_at, id=last.id)
+    return rows[:limit], encode_cursor(position)
 
 
-def _compare_and_set(
+def compare_and_set(
     session: Session,
     model: type[SQLModel],
     row_id: uuid.UUID,

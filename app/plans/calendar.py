@@ -1,15 +1,18 @@
 """The 8-week plan as an iCalendar (RFC 5545) file that calendar apps import or subscribe to.
 
-Events are in the plan's own time zone (``DTSTART;TZID=...`` with a matching VTIMEZONE), never
+The re-tests of weeks 4 and 8 are all-day events on their dates. Events are in the plan's own
+time zone (``DTSTART;TZID=...`` with a matching VTIMEZONE), never
 UTC or floating, and each carries a reminder (``VALARM``) the plan's ``reminder_minutes_before``
 ahead. Every session of a day is one event, except the micro-breaks: a week's breaks at one time
 of day are one event repeating weekly on the working days (no recurrence is more frequent than
 daily, which many calendar apps ignore). Each description has the steps, the dose and the stop
 rule; a micro-break says to pick one movement for that minute.
 
-A stopped plan keeps its UIDs: every event after the stop is ``STATUS:CANCELLED`` with a higher
-``SEQUENCE`` (a repeating event that has started loses its later dates by ``EXDATE``), so a
-calendar that re-reads the file clears the rest of the plan.
+A stored plan adapted to the patient's logs keeps its UIDs: an event a revision changed has a
+``SEQUENCE`` one higher per change. A stopped plan keeps its UIDs too: every event after the
+stop is ``STATUS:CANCELLED`` with a higher ``SEQUENCE`` (a repeating event that has started
+loses its later dates by ``EXDATE``), so a calendar that re-reads the file clears the rest of
+the plan.
 
 The output is a pure function of the plan and its stop: the same input gives byte-identical
 bytes. So the UIDs are derived from the plan's ``input_hash``, DTSTAMP from the plan's dates (or
@@ -18,6 +21,7 @@ pinned ``tzdata`` package (the one ``schemas.TIME_ZONES`` lists) rather than the
 """
 
 import importlib.resources
+import itertools
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -27,7 +31,7 @@ from zoneinfo import ZoneInfo
 from icalendar import Alarm, Calendar, Event, Timezone
 
 from app.catalogue import SessionKind
-from app.plans.schemas import Plan, PlanItem, PlanSession, PlanWeek
+from app.plans.schemas import Plan, PlanItem, PlanSession, PlanWeek, Retest
 
 __all__ = ["plan_to_ical"]
 
@@ -60,11 +64,15 @@ class _Occurrences:
     starts: tuple[datetime, ...]  # aware, in the plan's zone, ascending
 
 
-def plan_to_ical(plan: Plan, *, stopped_at: datetime | None = None) -> bytes:
+def plan_to_ical(
+    plan: Plan, *, stopped_at: datetime | None = None, earlier: Sequence[Plan] = ()
+) -> bytes:
     """The plan as an RFC 5545 calendar (``text/calendar``); with ``stopped_at`` (aware), every
-    event after it is cancelled."""
+    event after it is cancelled. ``earlier`` are the plan's earlier revisions, oldest first: an
+    event that changed between revisions keeps its UID, its SEQUENCE one higher per change."""
     name = plan.inputs.time_zone
     zone = _zone(name)
+    revised = _changes_per_event([*earlier, plan], zone)
     days = [day.date for week in plan.weeks for day in week.days]
     first, last = min(days), max(days)
 
@@ -90,8 +98,20 @@ def plan_to_ical(plan: Plan, *, stopped_at: datetime | None = None) -> bytes:
     # the same input gives the same bytes (ETags, caches, the input hash), so the stamp is fixed
     # by the plan: midnight UTC of its first day, or the stop for what the stop cancelled.
     planned_stamp = datetime.combine(first, time(0), tzinfo=UTC)
-    for occurrences in sorted(_occurrences(plan, zone), key=_start_order):
-        calendar.add_component(_event(plan, occurrences, planned_stamp, stopped_at))
+    events = [
+        (
+            _start_order(occurrences),
+            _event(plan, occurrences, planned_stamp, stopped_at, revised.get(occurrences.uid, 0)),
+        )
+        for occurrences in _occurrences(plan, zone)
+    ]
+    events += [
+        _retest_event(plan, week, retest, zone, planned_stamp, stopped_at)
+        for week in plan.weeks
+        if (retest := week.retest) is not None
+    ]
+    for _order, event in sorted(events, key=lambda keyed: keyed[0]):
+        calendar.add_component(event)
     data: bytes = calendar.to_ical()
     return data
 
@@ -171,11 +191,37 @@ def _start_order(occurrences: _Occurrences) -> tuple[datetime, int, str]:
     return (first.replace(tzinfo=None), _KIND_ORDER[occurrences.session.kind], occurrences.uid)
 
 
+def _changes_per_event(revisions: Sequence[Plan], zone: ZoneInfo) -> dict[str, int]:
+    """For each event of the last revision, how many revisions changed it (its times, length or
+    description)."""
+    contents = [
+        {
+            occurrences.uid: (
+                occurrences.starts,
+                _minutes_each(occurrences.session),
+                _description(plan, occurrences.week, occurrences.session),
+            )
+            for occurrences in _occurrences(plan, zone)
+        }
+        for plan in revisions
+    ]
+    changes: dict[str, int] = {}
+    for before, after in itertools.pairwise(contents):
+        for uid, content in after.items():
+            if before.get(uid) != content:
+                changes[uid] = changes.get(uid, 0) + 1
+    return changes
+
+
 # --- one event ---------------------------------------------------------------------------------
 
 
 def _event(
-    plan: Plan, occurrences: _Occurrences, planned_stamp: datetime, stopped_at: datetime | None
+    plan: Plan,
+    occurrences: _Occurrences,
+    planned_stamp: datetime,
+    stopped_at: datetime | None,
+    revised: int,
 ) -> Event:
     session, starts = occurrences.session, occurrences.starts
     cancelled = [start for start in starts if stopped_at is not None and start >= stopped_at]
@@ -193,7 +239,7 @@ def _event(
     event.add("summary", summary)
     event.add("description", _description(plan, occurrences.week, session))
     event.add("categories", [session.kind.value])
-    event.add("sequence", CANCELLED if cancelled else PLANNED)
+    event.add("sequence", revised + (CANCELLED if cancelled else PLANNED))
     event.add("status", "CANCELLED" if whole_event_cancelled else "CONFIRMED")
     if len(starts) > 1:
         event.add("rrule", _weekly_on_the_days_of(starts))
@@ -234,6 +280,34 @@ def _whole_minutes(minutes: float) -> int:
     return max(1, math.ceil(round(minutes, 6)))
 
 
+def _retest_event(
+    plan: Plan,
+    week: PlanWeek,
+    retest: Retest,
+    zone: ZoneInfo,
+    planned_stamp: datetime,
+    stopped_at: datetime | None,
+) -> tuple[tuple[datetime, int, str], Event]:
+    """The week's re-test (PG-11) as an all-day event on its date, ahead of the day's sessions;
+    cancelled, like the sessions, when the plan stopped before the day began."""
+    uid = _uid(f"{plan.input_hash[:16]}-w{week.week}-retest")
+    cancelled = (
+        stopped_at is not None and datetime.combine(retest.date, time(0), zone) >= stopped_at
+    )
+    event = Event()
+    event.add("uid", uid)
+    event.add("dtstamp", stopped_at.astimezone(UTC) if cancelled and stopped_at else planned_stamp)
+    event.add("dtstart", retest.date)
+    event.add("dtend", retest.date + timedelta(days=1))
+    event.add("summary", f"Week {week.week} · Re-test the self-assessments")
+    event.add("description", "\n\n".join([retest.text, plan.stop_rule]))
+    event.add("categories", ["retest"])
+    event.add("sequence", CANCELLED if cancelled else PLANNED)
+    event.add("status", "CANCELLED" if cancelled else "CONFIRMED")
+    event.add("transp", "TRANSPARENT")
+    return (datetime.combine(retest.date, time(0)), -1, uid), event
+
+
 # --- descriptions ------------------------------------------------------------------------------
 
 
@@ -262,6 +336,8 @@ def _description(plan: Plan, week: PlanWeek, session: PlanSession) -> str:
 
 def _item_line(item: PlanItem) -> str:
     line = f"{item.name}: {item.dose.text}"
+    if item.only_side is not None:
+        line += f" ({item.only_side.value} side only)"
     if item.extra_volume_side is not None and item.extra_volume_dose is not None:
         line += f" (more on the {item.extra_volume_side.value}: {item.extra_volume_dose.text})"
     if item.gentler_side is not None and item.gentler_side_dose is not None:

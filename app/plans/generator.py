@@ -1,7 +1,7 @@
 """Plan generation: plan options + the assessment outcome + catalogue in, an 8-week plan out.
 
 Pure: no database, no FastAPI, no files, no clock. Every layout choice is a rule with an id
-(PG-1 to PG-10; texts and sources in ``data/generator.yaml``, passed in as settings); the
+(PG-1 to PG-11; texts and sources in ``data/generator.yaml``, passed in as settings); the
 guide's own numbers (doses, frequencies and the 8-week table) come from the catalogue. The same
 options, outcome, catalogue and settings give the same plan, byte for byte.
 
@@ -20,10 +20,10 @@ import itertools
 import math
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, time, timedelta
 from typing import Protocol
 
-from app.assessments import Triage, TriageLevel
+from app.assessments import TestName, Triage, TriageLevel
 from app.catalogue import (
     Category,
     ExercisePublic,
@@ -50,10 +50,12 @@ from app.plans.schemas import (
     PlanOptions,
     PlanSession,
     PlanWeek,
+    Retest,
     SessionCut,
     Weekday,
     WeekSummary,
     Why,
+    session_id,
 )
 from app.plans.settings import WEEKS, GeneratorSettings, WeekLevels
 
@@ -192,23 +194,48 @@ class _Chosen:
     caution: str | None = None
 
 
+@dataclass(frozen=True)
+class _Session:
+    """A session's content, before it is placed on a day and given that day's id; most days
+    of a week share one."""
+
+    kind: SessionKind
+    start: time
+    minutes: float
+    items: tuple[PlanItem, ...]
+    repeat_every_minutes: int | None = None
+    repeats: int = 1
+
+    def on(self, day: date, number: int) -> PlanSession:
+        """The session on ``day``, the ``number``-th of its kind that day."""
+        return PlanSession(
+            id=session_id(day, self.kind, number),
+            kind=self.kind,
+            start=self.start,
+            minutes=self.minutes,
+            items=list(self.items),
+            repeat_every_minutes=self.repeat_every_minutes,
+            repeats=self.repeats,
+        )
+
+
 @dataclass
 class _WeekLayout:
     """The sessions on each day of one week, and the minutes each day has used."""
 
     budget: float
-    sessions: dict[date, list[PlanSession]]
+    sessions: dict[date, list[_Session]]
 
     def used(self, day: date) -> float:
         return sum(session.minutes for session in self.sessions[day])
 
-    def fits(self, day: date, session: PlanSession) -> bool:
+    def fits(self, day: date, session: _Session) -> bool:
         return self.used(day) + session.minutes <= self.budget + EPSILON
 
     def has(self, day: date, kind: SessionKind) -> bool:
         return any(session.kind is kind for session in self.sessions[day])
 
-    def add(self, day: date, session: PlanSession) -> None:
+    def add(self, day: date, session: _Session) -> None:
         self.sessions[day].append(session)
 
 
@@ -248,7 +275,7 @@ class PersonalisedTable:
         self.target_weight = _target_weights(outcome.findings)
         self.cuts: list[SessionCut] = []
         self._notes: dict[str, Adjustment] = {}
-        self._built: dict[tuple[object, ...], PlanSession] = {}
+        self._built: dict[tuple[object, ...], _Session] = {}
         self._last_strength_day: date | None = None
         self._note_why_the_plan_is_gentler()
         minimum = self._minimum_minutes()
@@ -322,20 +349,36 @@ class PersonalisedTable:
                 cardio_days=sum(layout.has(day, SessionKind.cardio) for day in days),
                 table=tallies,
             ),
+            retest=self._retest(number, days[0]),
             days=plan_days,
+        )
+
+    def _retest(self, week: int, first_day: date) -> Retest | None:
+        if week not in self.settings.retest_weeks:
+            return None
+        return Retest(
+            rule_id="PG-11",
+            date=first_day,
+            tests=list(TestName),
+            text=self.settings.retest_text,
         )
 
     def _days_of(self, week: int) -> list[date]:
         first = self.options.start_date + timedelta(days=(week - 1) * 7)
         return [first + timedelta(days=offset) for offset in range(7)]
 
-    def _plan_day(self, day: date, sessions: list[PlanSession]) -> PlanDay:
+    def _plan_day(self, day: date, sessions: list[_Session]) -> PlanDay:
         ordered = sorted(sessions, key=lambda s: (s.start, list(SessionKind).index(s.kind)))
+        seen: dict[SessionKind, int] = {}
+        placed = []
+        for session in ordered:
+            seen[session.kind] = seen.get(session.kind, 0) + 1
+            placed.append(session.on(day, seen[session.kind]))
         return PlanDay(
             date=day,
             weekday=_weekday(day),
             minutes=round(sum(session.minutes for session in ordered), 2),
-            sessions=ordered,
+            sessions=placed,
         )
 
     def _care_advice(self) -> str | None:
@@ -449,7 +492,7 @@ class PersonalisedTable:
 
     def _fitting_session(
         self, kind: SessionKind, week: int, day: date, layout: _WeekLayout
-    ) -> PlanSession:
+    ) -> _Session:
         """The session at the week's dose; for a kind whose table row gives a range of minutes
         (cardio's 20–30), at the range's low end when only that fits the day (PG-4). Never
         holds or loads: week 7's challenge holds on busy days too."""
@@ -460,9 +503,7 @@ class PersonalisedTable:
                 return shorter
         return session
 
-    def _note_shortened(
-        self, kind: SessionKind, week: int, shorter: PlanSession, days: int
-    ) -> None:
+    def _note_shortened(self, kind: SessionKind, week: int, shorter: _Session, days: int) -> None:
         self._note(
             "PG-4",
             f"Week {week}: {SESSION_NAMES[kind]} is {shorter.minutes:g} minutes, the low end of "
@@ -574,7 +615,7 @@ class PersonalisedTable:
 
     def _session(
         self, kind: SessionKind, week: int, day: date, *, levels: WeekLevels | None = None
-    ) -> PlanSession:
+    ) -> _Session:
         """The session on this day at the week's levels, or at ``levels`` when given."""
         if kind is SessionKind.micro_break:
             return self._micro_breaks(week)
@@ -585,13 +626,11 @@ class PersonalisedTable:
         built = self._built.get(key)
         if built is None:
             items = [self._item(choice, kind, week, levels) for choice in chosen]
-            built = self._built[key] = PlanSession(
+            built = self._built[key] = _Session(
                 kind=kind,
                 start=self.settings.start_times[kind],
-                minutes=_total(items),
-                items=items,
-                repeat_every_minutes=None,
-                repeats=1,
+                minutes=items_minutes(items),
+                items=tuple(items),
             )
         return built
 
@@ -793,6 +832,7 @@ class PersonalisedTable:
             extra_volume_dose=extra_dose,
             gentler_side=choice.gentler_side,
             gentler_side_dose=self._dose(exercise, LOW_END) if choice.gentler_side else None,
+            only_side=None,
             caution=choice.caution,
             why=self._why(exercise, kind, row),
         )
@@ -849,28 +889,11 @@ class PersonalisedTable:
         return next((f for f in serving if f.side is not None), serving[0] if serving else None)
 
     def _dose(self, exercise: ExercisePublic, levels: WeekLevels) -> ItemDose:
-        dose = exercise.dose
-        sets = _at(dose.sets, levels.volume)
-        reps = _at(dose.reps, levels.volume)
-        hold = _at(dose.hold_seconds, levels.holds)
-        level_for_time = max(levels.volume, levels.holds) if hold else levels.volume
-        duration = dose.duration_minutes
-        minutes = round(
-            duration.minimum + (duration.maximum - duration.minimum) * level_for_time, 2
-        )
         load = None
         if exercise.slug in self.settings.loaded_exercises:
             guidance = self.settings.load_guidance
             load = guidance.heavier if levels.heavier_load else guidance.standard
-        return ItemDose(
-            sets=sets,
-            reps=reps,
-            per_side=dose.per_side,
-            hold_seconds=hold,
-            minutes=minutes,
-            load=load,
-            text=_dose_text(sets, reps, hold, minutes, load, exercise),
-        )
+        return item_dose(exercise, levels, load=load)
 
     # -- micro-breaks
 
@@ -878,7 +901,7 @@ class PersonalisedTable:
         """Breaks that fall inside the working hours, one every interval after the start."""
         return self.options.working_hours.minutes // self.settings.micro_break_interval_minutes
 
-    def _micro_breaks(self, week: int) -> PlanSession:
+    def _micro_breaks(self, week: int) -> _Session:
         """One session of breaks through the working hours; each break is one movement, picked
         from the items, at the guide's "under one minute" whatever the week."""
         day = self._days_of(week)[0]
@@ -892,16 +915,36 @@ class PersonalisedTable:
             hours = self.options.working_hours
             interval = self.settings.micro_break_interval_minutes
             first = (datetime.combine(date.min, hours.start) + timedelta(minutes=interval)).time()
-            per_break = max((_item_minutes(item) for item in items), default=0.0)
-            built = self._built[key] = PlanSession(
+            per_break = max((item_minutes(item) for item in items), default=0.0)
+            built = self._built[key] = _Session(
                 kind=SessionKind.micro_break,
                 start=first,
                 minutes=round(per_break * self._micro_break_repeats(), 2),
-                items=items,
+                items=tuple(items),
                 repeat_every_minutes=interval,
                 repeats=self._micro_break_repeats(),
             )
         return built
+
+
+def item_dose(exercise: ExercisePublic, levels: WeekLevels, *, load: str | None) -> ItemDose:
+    """The exercise's dose at ``levels`` in the guide's ranges, holding ``load``."""
+    dose = exercise.dose
+    sets = _at(dose.sets, levels.volume)
+    reps = _at(dose.reps, levels.volume)
+    hold = _at(dose.hold_seconds, levels.holds)
+    level_for_time = max(levels.volume, levels.holds) if hold else levels.volume
+    duration = dose.duration_minutes
+    minutes = round(duration.minimum + (duration.maximum - duration.minimum) * level_for_time, 2)
+    return ItemDose(
+        sets=sets,
+        reps=reps,
+        per_side=dose.per_side,
+        hold_seconds=hold,
+        minutes=minutes,
+        load=load,
+        text=_dose_text(sets, reps, hold, minutes, load, exercise),
+    )
 
 
 # --- small helpers -----------------------------------------------------------------------------
@@ -985,12 +1028,16 @@ def _spacing(days: Iterable[date]) -> tuple[int, int]:
     return (min(_gaps(days)), -sum(day.weekday() for day in days))
 
 
-def _total(items: Iterable[PlanItem]) -> float:
-    return round(sum(_item_minutes(item) for item in items), 2)
+def items_minutes(items: Iterable[PlanItem]) -> float:
+    """A session's minutes: every item done."""
+    return round(sum(item_minutes(item) for item in items), 2)
 
 
-def _item_minutes(item: PlanItem) -> float:
-    """A per-side item whose sides differ takes half of each side's time."""
+def item_minutes(item: PlanItem) -> float:
+    """A per-side item whose sides differ takes half of each side's time; one done on one side
+    only (``only_side``), half its time."""
+    if item.only_side is not None:
+        return item.dose.minutes / 2
     other = item.extra_volume_dose or item.gentler_side_dose
     if other is None:
         return item.dose.minutes

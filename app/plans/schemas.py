@@ -16,7 +16,13 @@ from typing import Annotated, Any, Literal, TypeVar
 from pydantic import AfterValidator, Field, StringConstraints
 from pydantic_core import PydanticCustomError
 
-from app.assessments import RESULT_TOKEN_MAX_LENGTH, AssessmentAnswers, FindingCode, Triage
+from app.assessments import (
+    RESULT_TOKEN_MAX_LENGTH,
+    AssessmentAnswers,
+    FindingCode,
+    TestName,
+    Triage,
+)
 from app.catalogue import Equipment, SessionKind, Side, Slug, StrictModel, Text
 from app.core.types import JsonDate, JsonInt, LocalTime, NamedSchema, ServerDefault
 
@@ -109,7 +115,7 @@ class FromResultToken(StrictModel):
 AssessmentInput = Annotated[FromAnswers | FromResultToken, Field(discriminator="kind")]
 
 
-def _unique(values: list[ItemT]) -> list[ItemT]:
+def unique_items(values: list[ItemT]) -> list[ItemT]:
     if len(set(values)) != len(values):
         raise ValueError("List items must be unique")
     return values
@@ -124,7 +130,7 @@ class PlanOptions(StrictModel):
         description="Current pain, 0-10 (NPRS). The plan's gentleness follows the highest pain "
         "the request reports, this or the assessment's.",
     )
-    equipment: Annotated[list[Equipment], AfterValidator(_unique)] = Field(
+    equipment: Annotated[list[Equipment], AfterValidator(unique_items)] = Field(
         max_length=len(Equipment),
         json_schema_extra={"uniqueItems": True},
         description="What is at hand; empty for none. A household object and a chair always "
@@ -132,13 +138,13 @@ class PlanOptions(StrictModel):
         "are for people who sit).",
     )
     minutes_per_day: JsonInt = Field(ge=5, le=240, description="Time available each day.")
-    training_days: Annotated[list[Weekday], AfterValidator(_unique)] = Field(
+    training_days: Annotated[list[Weekday], AfterValidator(unique_items)] = Field(
         min_length=1,
         max_length=7,
         json_schema_extra={"uniqueItems": True},
         description="Weekdays free for strength and cardio.",
     )
-    cardio: Annotated[list[Cardio], AfterValidator(_unique)] = Field(
+    cardio: Annotated[list[Cardio], AfterValidator(unique_items)] = Field(
         default_factory=lambda: [Cardio.walking],
         min_length=1,
         max_length=2,
@@ -150,7 +156,7 @@ class PlanOptions(StrictModel):
         default_factory=lambda: WorkingHours(start=time(9), end=time(17)),
         description="When micro-breaks fall.",
     )
-    working_days: Annotated[list[Weekday], AfterValidator(_unique)] = Field(
+    working_days: Annotated[list[Weekday], AfterValidator(unique_items)] = Field(
         default_factory=lambda: [
             Weekday.monday,
             Weekday.tuesday,
@@ -209,13 +215,45 @@ class PlanItem(StrictModel):
         "stays at the low end, `gentler_side_dose`, never more than the other side."
     )
     gentler_side_dose: ItemDose | None
+    only_side: Side | None = Field(
+        description="Only this side does the item: sharp pain on the other side swapped it "
+        "there (AD-3). Null: both sides, or an item not done per side."
+    )
     caution: Text | None = Field(
-        description="Why this item is gentler than planned or replaces another (PG-9, PG-3)."
+        description="Why this item is gentler than planned or replaces another (PG-9, PG-3, "
+        "and a progress log's AD-2, AD-3)."
     )
     why: Why
 
 
+SESSION_ID_PATTERN = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}\.[a-z_]+(?:-[0-9]+)?$"
+SessionId = Annotated[
+    str,
+    StringConstraints(pattern=SESSION_ID_PATTERN, max_length=48),
+    NamedSchema(
+        "SessionId",
+        {
+            "type": "string",
+            "pattern": SESSION_ID_PATTERN,
+            "maxLength": 48,
+            "description": "A session of a plan: its date and kind, `-2` for the second "
+            "session of one kind that day; a day's micro-breaks are one session.",
+            "examples": ["2026-12-01.strength"],
+        },
+    ),
+]
+
+
+def session_id(day: date, kind: SessionKind, number: int = 1) -> str:
+    """The id of the ``number``-th session of ``kind`` on ``day`` (the calendar's UID rule)."""
+    suffix = f"-{number}" if number > 1 else ""
+    return f"{day.isoformat()}.{kind.value}{suffix}"
+
+
 class PlanSession(StrictModel):
+    id: SessionId = Field(
+        description="Stable within the plan: what a progress log's `sessions_done` names."
+    )
     kind: SessionKind
     start: LocalTime = Field(description="Local time in the plan's time zone.")
     minutes: float
@@ -255,6 +293,16 @@ class WeekSummary(StrictModel):
     table: list[KindTally]
 
 
+class Retest(StrictModel):
+    """The guide's three self-tests again (PG-11), on the week's first day (`date`), compared
+    with the first assessment."""
+
+    rule_id: str
+    date: date
+    tests: list[TestName]
+    text: Text
+
+
 class PlanWeek(StrictModel):
     week: int = Field(ge=1, le=8)
     focus: Text
@@ -266,6 +314,7 @@ class PlanWeek(StrictModel):
     habit_focus: list[HabitFocus]
     safety_rules: list[Text]
     summary: WeekSummary
+    retest: Retest | None = Field(description="Weeks 4 and 8: a re-test of the self-tests.")
     days: list[PlanDay] = Field(min_length=7, max_length=7)
 
 

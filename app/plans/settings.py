@@ -14,8 +14,8 @@ from app.catalogue import Equipment, SessionKind, Slug, StrictModel, Text
 from app.core.versioning import content_version
 
 WEEKS = 8
-FORMAT_VERSION = 2
-RULE_IDS = tuple(f"PG-{number}" for number in range(1, 11))
+FORMAT_VERSION = 3
+RULE_IDS = tuple(f"PG-{number}" for number in range(1, 12))
 
 
 class WeekLevels(StrictModel):
@@ -54,6 +54,8 @@ class GeneratorSettings(StrictModel):
     see_professional_sessions: list[SessionKind]
     loaded_exercises: list[Slug]
     load_guidance: LoadGuidance
+    retest_weeks: list[int] = Field(max_length=WEEKS)
+    retest_text: Text
     stop_rule: Text
     rules: dict[str, LayoutRule]
 
@@ -66,6 +68,8 @@ class GeneratorSettings(StrictModel):
             raise ValueError("keep_first must list every session kind once")
         if self.keep_first[: len(self.essentials)] != self.essentials:
             raise ValueError("the essentials come first in keep_first")
+        if any(not 1 <= week <= WEEKS for week in self.retest_weeks):
+            raise ValueError(f"retest_weeks must be weeks 1 to {WEEKS}")
         if set(RULE_IDS) != set(self.rules):
             raise ValueError(f"rules must be exactly {', '.join(RULE_IDS)}")
         return self

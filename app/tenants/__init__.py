@@ -9,6 +9,7 @@ from app.tenants.security import (
     REQUIREMENTS,
     ReadPatients,
     WriteAssessments,
+    WriteLogs,
     WritePatients,
     WritePlans,
 )
@@ -19,6 +20,7 @@ __all__ = [
     "ReadPatients",
     "Scope",
     "WriteAssessments",
+    "WriteLogs",
     "WritePatients",
     "WritePlans",
 ]

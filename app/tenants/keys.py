@@ -21,6 +21,7 @@ class Scope(StrEnum):
     assessments_write = "assessments:write"
     plans_write = "plans:write"
     patients_export = "patients:export"
+    logs_write = "logs:write"
 
 
 class KeyKind(StrEnum):

@@ -24,12 +24,13 @@ from app.assessments.schemas import (
     TriageLevel,
     TriageReason,
 )
-from app.assessments.scoring import score, with_reported_pain
+from app.assessments.scoring import red_flag_triage, score, with_reported_pain
 from app.assessments.service import Assessments
 from app.catalogue.content import Content
 from app.catalogue.schemas import Category, Difficulty, Side
 from app.catalogue.snapshot import CatalogueSnapshot
 from tests.assessments.strategies import (
+    NO_RED_FLAGS,
     RED_FLAG_FIELDS,
     assessment_answers,
     seeing_a_professional,
@@ -962,3 +963,43 @@ class TestProperties:
             assert result.score.value is None
         scored = [t for t in schemas.TestName if t not in result.not_scored]
         assert sorted({c.test for c in components}) == sorted(scored)
+
+
+# --- the red flags of a progress log --------------------------------------------------------
+
+
+@PROPERTY
+@given(answers=with_a_red_flag())
+def test_a_logs_red_flags_give_the_assessments_red_flag_triage(
+    answers: AssessmentAnswers, assessments: Assessments, catalogue: CatalogueSnapshot
+) -> None:
+    """A red flag asked again in a progress log gives the triage, reasons and advice the
+    assessment gives the same red-flag answers (whatever else the assessment found)."""
+    triage = red_flag_triage(answers.red_flags, assessments.ruleset)
+    result = score(
+        answers,
+        ruleset=assessments.ruleset,
+        version=assessments.version,
+        catalogue=catalogue,
+    )
+
+    assert triage is not None
+    assert triage.level.blocks_exercise
+    assert triage == result.triage
+
+
+def test_a_log_without_red_flags_has_no_triage(assessments: Assessments) -> None:
+    assert red_flag_triage(NO_RED_FLAGS, assessments.ruleset) is None
+
+
+def test_a_cauda_equina_sign_in_a_log_is_an_emergency_above_an_urgent_flag(
+    assessments: Assessments,
+) -> None:
+    flags = NO_RED_FLAGS.model_copy(
+        update={"saddle_numbness": True, "unexplained_weight_loss": True}
+    )
+    triage = red_flag_triage(flags, assessments.ruleset)
+
+    assert triage is not None
+    assert triage.level is TriageLevel.emergency
+    assert [reason.finding for reason in triage.reasons] == ["red_flag.saddle_numbness"]

@@ -23,6 +23,10 @@ from tests.conftest import app_settings
 
 RESPONSE_CACHE_BYTES = 200_000
 PLAN_CACHE_BYTES = 1_000_000  # three or so JSON plans
+# What the worker keeps besides the two caches while it serves these requests (compiled regular
+# expressions, validator state; measured at about 70 KB): a fixed allowance, not one that grows
+# with the 60 MB of bodies sent.
+WORKER_OVERHEAD_BYTES = 150_000
 BODY_BYTES = 60 * 1024  # under MAX_BODY_BYTES (64 KiB)
 SCORE_BODIES = 1_000  # 60 MB of bodies, were they kept
 QUERIES = 400
@@ -100,7 +104,7 @@ def test_distinct_padded_bodies_and_queries_stay_within_the_cache_bounds(
     assert planner.rendered_plans.size <= PLAN_CACHE_BYTES
     assert len(planner.rendered_plans) >= 1, "the plan cache still keeps the most recent"
     # Nothing else keeps bodies: the worker holds no more than its bounds.
-    assert held - before <= RESPONSE_CACHE_BYTES + PLAN_CACHE_BYTES
+    assert held - before <= RESPONSE_CACHE_BYTES + PLAN_CACHE_BYTES + WORKER_OVERHEAD_BYTES
 
 
 def test_a_padded_or_reordered_plan_request_is_the_same_entry(

@@ -388,7 +388,7 @@ def test_patient_operations_need_a_key_and_name_their_scope() -> None:
     }
     assert (schemes["api_key"]["in"], schemes["api_key"]["name"]) == ("header", "X-API-Key")
     tenant_operations = [op for path, _, op in operations() if path.startswith("/v1/patients")]
-    assert len(tenant_operations) == 14
+    assert len(tenant_operations) == 23
     for operation in tenant_operations:
         assert operation["security"] == [{"bearer": []}, {"api_key": []}]
         assert operation["x-required-scope"] in operation["description"]

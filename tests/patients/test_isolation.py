@@ -11,13 +11,16 @@ import json
 import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 from typing import Any, Literal
+from zoneinfo import ZoneInfo
 
 import pytest
 from fastapi.testclient import TestClient
 from httpx2 import Response
 from sqlmodel import Session
 
+from app.assessments.examples import NO_RED_FLAGS
 from app.assessments.examples import REQUESTS as ANSWERS
 from app.patients.examples import PLAN_REQUESTS_FOR_PATIENT
 from app.tenants.keys import Scope
@@ -26,7 +29,29 @@ from tests.patients.conftest import Tenant, create_patient, issue_key
 PROBLEM = "application/problem+json"
 CHALLENGE = 'Bearer realm="hipspine"'
 ANSWERS_BODY = ANSWERS["self_care"]["value"]
-PLAN_BODY = PLAN_REQUESTS_FOR_PATIENT["from_latest_assessment"]["value"]
+_ZONE = PLAN_REQUESTS_FOR_PATIENT["from_latest_assessment"]["value"]["time_zone"]
+TODAY = datetime.now(ZoneInfo(_ZONE)).date()
+# Started three days ago, so its days gone can be logged.
+PLAN_BODY = {
+    **PLAN_REQUESTS_FOR_PATIENT["from_latest_assessment"]["value"],
+    "start_date": (TODAY - timedelta(days=3)).isoformat(),
+}
+LOGGED = (TODAY - timedelta(days=1)).isoformat()  # the records hold a log of this day
+FREE = TODAY.isoformat()  # and none of this one
+LOG_BODY = {
+    "pain": 3,
+    "hip_mobility": 6,
+    "relief_movements": [],
+    "sessions_done": [],
+    "sharp_pain": [],
+    "red_flags": NO_RED_FLAGS,
+}
+OUTCOME_BODY = {
+    "instrument": "peg",
+    "timepoint": "baseline",
+    "taken_on": LOGGED,
+    "items": {"pain_average": 5, "enjoyment_interference": 4, "activity_interference": 3},
+}
 
 Caller = Literal["own", "other_org", "no_key", "revoked", "expired", "lacks_scope"]
 CALLERS: tuple[Caller, ...] = ("own", "other_org", "no_key", "revoked", "expired", "lacks_scope")
@@ -37,7 +62,7 @@ CODES = {401: "unauthorized", 403: "forbidden", 404: "not_found"}
 @dataclass(frozen=True)
 class Route:
     method: str
-    path: str  # placeholders: {patient}, {assessment}, {plan}
+    path: str  # placeholders: {patient}, {assessment}, {plan}, {outcome}, {logged}, {free}
     scope: Scope
     success: int
     body: dict[str, Any] | None = None
@@ -100,24 +125,56 @@ ROUTES = (
         mutates=True,
     ),
     Route("GET", "/v1/patients/{patient}/plans/{plan}/calendar", Scope.patients_read, 200),
+    Route("GET", "/v1/patients/{patient}/plans/{plan}/revisions", Scope.patients_read, 200),
+    Route("GET", "/v1/patients/{patient}/plans/{plan}/revisions/1", Scope.patients_read, 200),
+    Route(
+        "PUT",
+        "/v1/patients/{patient}/logs/{free}",
+        Scope.logs_write,
+        201,
+        body=LOG_BODY,
+        mutates=True,
+    ),
+    Route("GET", "/v1/patients/{patient}/logs/{logged}", Scope.patients_read, 200),
+    Route("GET", "/v1/patients/{patient}/logs", Scope.patients_read, 200),
+    Route(
+        "POST",
+        "/v1/patients/{patient}/outcomes",
+        Scope.logs_write,
+        201,
+        body=OUTCOME_BODY,
+        mutates=True,
+    ),
+    Route("GET", "/v1/patients/{patient}/outcomes", Scope.patients_read, 200),
+    Route("GET", "/v1/patients/{patient}/outcomes/{outcome}", Scope.patients_read, 200),
+    Route("GET", "/v1/patients/{patient}/progress", Scope.patients_read, 200),
 )
 
 
 @dataclass(frozen=True)
 class Records:
-    """One patient of an organisation, with one stored assessment and one stored plan."""
+    """One patient of an organisation, with one stored assessment, one stored plan, one daily
+    log and one outcome measure."""
 
     patient: str
     assessment: str
     plan: str
+    outcome: str
 
     @property
     def ids(self) -> dict[str, str]:
-        return {"patient": self.patient, "assessment": self.assessment, "plan": self.plan}
+        return {
+            "patient": self.patient,
+            "assessment": self.assessment,
+            "plan": self.plan,
+            "outcome": self.outcome,
+            "logged": LOGGED,
+            "free": FREE,
+        }
 
 
 def _random_records() -> Records:
-    return Records(str(uuid.uuid4()), str(uuid.uuid4()), str(uuid.uuid4()))
+    return Records(str(uuid.uuid4()), str(uuid.uuid4()), str(uuid.uuid4()), str(uuid.uuid4()))
 
 
 def _bearer(key: str) -> dict[str, str]:
@@ -137,7 +194,15 @@ def _store_records(client: TestClient, tenant: Tenant, reference: str) -> Record
     assert assessment.status_code == 201, assessment.text
     plan = client.post(f"/v1/patients/{patient}/plans", json=PLAN_BODY, headers=tenant.headers())
     assert plan.status_code == 201, plan.text
-    return Records(patient, _json(assessment)["id"], _json(plan)["id"])
+    log = client.put(
+        f"/v1/patients/{patient}/logs/{LOGGED}", json=LOG_BODY, headers=tenant.headers()
+    )
+    assert log.status_code == 201, log.text
+    outcome = client.post(
+        f"/v1/patients/{patient}/outcomes", json=OUTCOME_BODY, headers=tenant.headers()
+    )
+    assert outcome.status_code == 201, outcome.text
+    return Records(patient, _json(assessment)["id"], _json(plan)["id"], _json(outcome)["id"])
 
 
 @pytest.fixture
@@ -167,6 +232,8 @@ def _state(client: TestClient, owner: Tenant, records: Records) -> dict[str, Any
         "plan_etag": _etag(client, owner, f"{patient}/plans/{records.plan}"),
         "assessments": _count(client, owner, f"{patient}/assessments"),
         "plans": _count(client, owner, f"{patient}/plans"),
+        "logs": _count(client, owner, f"{patient}/logs"),
+        "outcomes": _count(client, owner, f"{patient}/outcomes"),
     }
 
 
@@ -288,7 +355,9 @@ def test_every_route_with_an_id_answers_each_caller(
 
 # Record routes: the other organisation names its own patient and clinic's record ids.
 RECORD_ROUTES = [
-    route for route in ROUTES if "{assessment}" in route.path or "{plan}" in route.path
+    route
+    for route in ROUTES
+    if any(f"{{{name}}}" in route.path for name in ("assessment", "plan", "outcome"))
 ]
 
 
@@ -305,7 +374,10 @@ def test_another_organisations_record_is_a_404_under_ones_own_patient(
     mixed = {**records.ids, "patient": own_patient}
     response = _call(client, route, mixed, other_clinic.headers(**if_match))
     _assert_problem(response, 404)
-    unknown = {"patient": own_patient, "assessment": str(uuid.uuid4()), "plan": str(uuid.uuid4())}
+    unknown = {
+        **_random_records().ids,
+        "patient": own_patient,
+    }
     missing = _call(client, route, unknown, other_clinic.headers(**if_match))
     assert _normalised(missing, unknown) == _normalised(response, mixed)
     plan = client.get(

@@ -38,9 +38,20 @@ def london(london_plan: Plan) -> Calendar:
     return Calendar.from_ical(plan_to_ical(london_plan))
 
 
+def is_retest(event: Event) -> bool:
+    return str(event.get("categories").cats[0]) == "retest"
+
+
+def sessions_of(calendar: Calendar) -> list[Event]:
+    """The events of the plan's sessions (every event but the re-tests)."""
+    return [event for event in calendar.events if not is_retest(event)]
+
+
 def expand(calendar: Calendar, plan: Plan) -> list[Event]:
+    """The sessions' occurrences."""
     first = plan.weeks[0].days[0].date
-    return list(recurring_ical_events.of(calendar).between(first, first + timedelta(days=57)))
+    between = recurring_ical_events.of(calendar).between(first, first + timedelta(days=57))
+    return [event for event in between if not is_retest(event)]
 
 
 def start(event: Event) -> datetime:
@@ -98,8 +109,8 @@ def alarms(event: Event) -> list[Any]:
     return list(event.walk("VALARM"))
 
 
-def test_every_event_has_a_reminder_at_the_requested_lead_time(london: Calendar) -> None:
-    for event in london.events:
+def test_every_session_has_a_reminder_at_the_requested_lead_time(london: Calendar) -> None:
+    for event in sessions_of(london):
         [alarm] = alarms(event)
         assert alarm.decoded("trigger") == timedelta(minutes=-15)
         assert str(alarm["action"]) == "DISPLAY"
@@ -111,7 +122,7 @@ def test_a_reminder_at_the_start_when_asked_for(catalogue: CatalogueSnapshot) ->
         plan_to_ical(generate(catalogue, options(reminder_minutes_before=0)))
     )
 
-    triggers = {alarm.decoded("trigger") for e in calendar.events for alarm in alarms(e)}
+    triggers = {alarm.decoded("trigger") for e in sessions_of(calendar) for alarm in alarms(e)}
     assert triggers == {timedelta(0)}
 
 
@@ -124,7 +135,7 @@ def test_every_description_has_steps_dose_and_the_stop_rule(
             for found in day.sessions:
                 event = next(
                     e
-                    for e in london.events
+                    for e in sessions_of(london)
                     if kind(e) is found.kind
                     and str(e["summary"]).startswith(f"Week {week.week} ")
                     and (found.kind is SessionKind.micro_break or start(e).date() == day.date)
@@ -137,7 +148,7 @@ def test_every_description_has_steps_dose_and_the_stop_rule(
 
 
 def test_the_painful_side_is_named_in_the_event(london: Calendar) -> None:
-    morning = next(e for e in london.events if kind(e) is SessionKind.morning_mobility)
+    morning = next(e for e in sessions_of(london) if kind(e) is SessionKind.morning_mobility)
 
     description = str(morning["description"])
     assert "Hip Flexor Lunge Stretch: 8 reps per side" in description
@@ -149,7 +160,7 @@ def test_the_painful_side_is_named_in_the_event(london: Calendar) -> None:
 
 
 def test_a_micro_break_says_pick_one_with_the_dose_for_that_minute(london: Calendar) -> None:
-    breaks = [e for e in london.events if kind(e) is SessionKind.micro_break]
+    breaks = [e for e in sessions_of(london) if kind(e) is SessionKind.micro_break]
 
     for event in breaks:
         description = str(event["description"])
@@ -262,7 +273,7 @@ class TestStoppedPlan:
     def test_a_series_that_started_loses_its_later_dates(self, stopped: Calendar) -> None:
         week_3_breaks = [
             e
-            for e in stopped.events
+            for e in sessions_of(stopped)
             if kind(e) is SessionKind.micro_break and str(e["summary"]).startswith("Week 3 ")
         ]
         by_clock = {start(e).time(): e for e in week_3_breaks}
@@ -300,3 +311,84 @@ class TestStoppedPlan:
 
         expected = "CANCELLED" if when.year == 2026 else "CONFIRMED"
         assert statuses == {expected: len(calendar.events)}
+
+
+class TestRetests:
+    """Weeks 4 and 8 open with a re-test of the three self-tests (PG-11): one all-day event
+    each, with a UID that stays, cancelled like the sessions when the plan stopped before."""
+
+    def retests(self, calendar: Calendar) -> list[Event]:
+        return [event for event in calendar.events if is_retest(event)]
+
+    def test_one_all_day_event_on_the_first_day_of_weeks_4_and_8(
+        self, london_plan: Plan, london: Calendar
+    ) -> None:
+        retests = self.retests(london)
+
+        assert [e.decoded("dtstart") for e in retests] == [date(2026, 12, 28), date(2027, 1, 25)]
+        assert [e.decoded("dtend") for e in retests] == [date(2026, 12, 29), date(2027, 1, 26)]
+        assert [str(e["summary"]) for e in retests] == [
+            "Week 4 · Re-test the self-assessments",
+            "Week 8 · Re-test the self-assessments",
+        ]
+        prefix = london_plan.input_hash[:16]
+        assert [str(e["uid"]) for e in retests] == [
+            f"{prefix}-w4-retest@hipspine",
+            f"{prefix}-w8-retest@hipspine",
+        ]
+        retest = london_plan.weeks[3].retest
+        assert retest is not None
+        assert retest.text in str(retests[0]["description"])
+        assert london_plan.stop_rule in str(retests[0]["description"])
+
+    def test_a_stop_before_the_day_cancels_it_with_the_same_uid(
+        self, london_plan: Plan, london: Calendar
+    ) -> None:
+        stop = datetime(2027, 1, 3, 9, 0, tzinfo=UTC)  # after week 4's re-test, before week 8's
+        stopped = self.retests(Calendar.from_ical(plan_to_ical(london_plan, stopped_at=stop)))
+
+        assert [str(e["uid"]) for e in stopped] == [str(e["uid"]) for e in self.retests(london)]
+        assert [str(e["status"]) for e in stopped] == ["CONFIRMED", "CANCELLED"]
+        assert [e.decoded("sequence") for e in stopped] == [0, 1]
+
+
+def test_a_revised_event_keeps_its_uid_with_a_higher_sequence(london_plan: Plan) -> None:
+    """A revision that changes one session's dose: that event alone gets SEQUENCE 1, a second
+    revision changing it again SEQUENCE 2; every UID stays."""
+    day = next(d for w in london_plan.weeks for d in w.days if d.date.weekday() == 5)
+    session = next(s for s in day.sessions if s.kind is not SessionKind.micro_break)
+
+    def revised(text: str) -> Plan:
+        item = session.items[0]
+        items = [item.model_copy(update={"dose": item.dose.model_copy(update={"text": text})})]
+        changed = session.model_copy(update={"items": items + session.items[1:]})
+        sessions = [changed if s is session else s for s in day.sessions]
+        weeks = [
+            w.model_copy(
+                update={
+                    "days": [
+                        d.model_copy(update={"sessions": sessions}) if d is day else d
+                        for d in w.days
+                    ]
+                }
+            )
+            for w in london_plan.weeks
+        ]
+        return london_plan.model_copy(update={"weeks": weeks})
+
+    second, third = revised("2 x 5, gentler"), revised("1 x 5, gentler still")
+    before = {
+        str(e["uid"]): int(e.decoded("sequence"))
+        for e in sessions_of(Calendar.from_ical(plan_to_ical(london_plan)))
+    }
+    once = Calendar.from_ical(plan_to_ical(second, earlier=[london_plan]))
+    twice = Calendar.from_ical(plan_to_ical(third, earlier=[london_plan, second]))
+    after_once = {str(e["uid"]): int(e.decoded("sequence")) for e in sessions_of(once)}
+    after_twice = {str(e["uid"]): int(e.decoded("sequence")) for e in sessions_of(twice)}
+    assert after_once.keys() == before.keys() == after_twice.keys()
+    changed = [uid for uid, sequence in after_once.items() if sequence != before[uid]]
+    assert len(changed) == 1
+    assert day.date.isoformat() in changed[0]
+    assert after_once[changed[0]] == 1
+    assert after_twice[changed[0]] == 2
+    assert sum(after_twice.values()) == 2

@@ -1,4 +1,4 @@
-"""The pure plan generator against the guide's 8-week table and the rules PG-1 to PG-10.
+"""The pure plan generator against the guide's 8-week table and the rules PG-1 to PG-11.
 
 No database and no app: plan options, an assessment outcome and the catalogue in, a plan out.
 The outcomes are built from real findings by the plan service's own helpers, so the painful
@@ -12,6 +12,7 @@ from typing import Any
 
 import pytest
 
+from app.assessments import schemas as assessment_schemas
 from app.assessments.schemas import Triage, TriageLevel, TriageReason
 from app.assessments.service import Assessments
 from app.catalogue.schemas import ExercisePublic, Range, SessionKind, Side
@@ -28,6 +29,7 @@ from app.plans.schemas import (
     PlanOptions,
     PlanSession,
     Weekday,
+    session_id,
 )
 from app.plans.service import load_settings, painful_movements, plan_findings
 
@@ -204,6 +206,25 @@ class TestGuideTable:
         assert [week.week for week in roomy.weeks] == list(range(1, 9))
         assert dates == [date(2026, 12, 7) + timedelta(days=n) for n in range(56)]
         assert all(day.weekday == WEEKDAYS[day.date.weekday()] for day in days(roomy))
+
+    def test_weeks_4_and_8_open_with_a_retest_of_the_three_self_tests(self, roomy: Plan) -> None:
+        retests = {week.week: week.retest for week in roomy.weeks if week.retest is not None}
+
+        assert set(retests) == {4, 8}
+        for number, retest in retests.items():
+            assert retest.rule_id == "PG-11"
+            assert retest.date == roomy.weeks[number - 1].days[0].date
+            assert retest.tests == list(assessment_schemas.TestName)
+            assert "compared with your first" in retest.text
+
+    def test_every_session_has_its_days_id_a_second_of_one_kind_suffixed(self, roomy: Plan) -> None:
+        for day in days(roomy):
+            assert [s.id for s in day.sessions] == [
+                f"{day.date.isoformat()}.{s.kind.value}" for s in day.sessions
+            ]
+        ids = [s.id for day in days(roomy) for s in day.sessions]
+        assert len(set(ids)) == len(ids)
+        assert session_id(date(2026, 12, 7), SessionKind.strength, 2) == ("2026-12-07.strength-2")
 
     def test_focus_is_the_guides_table_verbatim(self, roomy: Plan) -> None:
         assert [(week.focus, week.frequency) for week in roomy.weeks] == [
