@@ -6,7 +6,7 @@ PORT ?= 8000
 UV := $(shell command -v uv 2>/dev/null || echo .tools/bin/uv)
 export UV_LINK_MODE ?= copy
 
-.PHONY: run test lint typecheck openapi bench sync
+.PHONY: run test lint typecheck openapi bench bench-progress sync
 
 .tools/bin/uv:
 	python3 -m venv .tools
@@ -41,3 +41,7 @@ openapi: sync
 ## Throughput and latency against a real uvicorn on loopback (see README).
 bench: sync
 	$(UV) run --locked python scripts/bench.py $(BENCH_ARGS)
+
+## Progress reads as the log table grows to a million rows (PostgreSQL; see README).
+bench-progress: sync
+	$(UV) run --locked python scripts/bench_progress.py --database-url "$${TEST_DATABASE_URL:?set TEST_DATABASE_URL to a PostgreSQL server}" $(BENCH_ARGS)
