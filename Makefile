@@ -9,7 +9,7 @@ export UV_LINK_MODE ?= copy
 # than computing, so more workers than cores still help; each worker has its own databases.
 TEST_WORKERS ?= 4
 
-.PHONY: run test lint typecheck imports openapi bench sync
+.PHONY: run test lint typecheck imports openapi bench bench-progress sync
 
 .tools/bin/uv:
 	python3 -m venv .tools
@@ -50,3 +50,7 @@ openapi: sync
 ## Throughput and latency against a real uvicorn on loopback (see README).
 bench: sync
 	$(UV) run --locked python scripts/bench.py $(BENCH_ARGS)
+
+## Progress reads as the log table grows to a million rows (PostgreSQL; see README).
+bench-progress: sync
+	$(UV) run --locked python scripts/bench_progress.py --database-url "$${TEST_DATABASE_URL:?set TEST_DATABASE_URL to a PostgreSQL server}" $(BENCH_ARGS)
