@@ -62,6 +62,7 @@ from app.plans.service import Planner
 from app.progress.router import exports as patient_export_router
 from app.progress.router import logs as patient_logs_router
 from app.progress.router import outcomes as patient_outcomes_router
+from app.progress.router import plan_calendar as patient_plan_calendar_router
 from app.progress.router import progress as patient_progress_router
 from app.progress.stateless import router as adapt_router
 from app.rate_limits import install_rate_limits
@@ -174,6 +175,7 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
         patients_router,
         patient_assessments_router,
         patient_plans_router,
+        patient_plan_calendar_router,
         patient_export_router,
         patient_logs_router,
         patient_outcomes_router,

@@ -373,9 +373,13 @@ def export_patient(
     return _private_json(service.export(session, patient, scorer))
 
 
-@progress.get(
+# The stored plan's calendar belongs with the plans (one tag, so the docs show it once); it is
+# served here because it follows the plan's revisions.
+plan_calendar = APIRouter(prefix="/v1/patients/{patient_id}", tags=["patient-plans"])
+
+
+@plan_calendar.get(
     "/plans/{plan_id}/calendar",
-    tags=["patient-plans"],
     summary="A stored plan as iCalendar",
     dependencies=_NO_QUERY,
     response_class=Response,
