@@ -19,8 +19,8 @@ from app.patients.service import (
     export_patient,
     keyset_page,
     plan_stop,
+    record_log_red_flag,
     records_of,
-    stop_running_plans,
 )
 
 __all__ = [
@@ -38,6 +38,6 @@ __all__ = [
     "export_patient",
     "keyset_page",
     "plan_stop",
+    "record_log_red_flag",
     "records_of",
-    "stop_running_plans",
 ]

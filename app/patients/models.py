@@ -28,6 +28,9 @@ class Patient(SQLModel, table=True):
     version: int = Field(default=1, description="Bumped on every change; the ETag.")
     created_at: datetime = Field(default_factory=utc_now, sa_type=UtcDateTime)
     updated_at: datetime = Field(default_factory=utc_now, sa_type=UtcDateTime)
+    # The latest emergency or urgent red flag from a daily log (``PlanStop`` shape): no new plan
+    # until an assessment is stored after it, whether or not a plan was running to be stopped.
+    red_flag_log: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON, nullable=True))
 
 
 class PatientAssessment(SQLModel, table=True):

@@ -326,7 +326,7 @@ def create_plan(
     latest = _latest_assessment(session, patient)
     if latest is not None:
         _refuse_after_a_red_flag(latest)
-    _refuse_after_a_red_flag_log(session, patient, latest)
+    _refuse_after_a_red_flag_log(patient, latest)
     if request.assessment is not None:
         basis = scored_basis(
             request.assessment, catalogue=catalogue, assessments=assessments, tokens=tokens
@@ -390,20 +390,29 @@ def _refuse_a_start_long_gone(request: PatientPlanRequest) -> None:
         )
 
 
-def _refuse_after_a_red_flag_log(
-    session: Session, patient: Patient, latest: PatientAssessment | None
-) -> None:
-    """A plan stopped by a daily log's red flag since the latest stored assessment means no
-    new plan: as after a red-flag assessment, a new assessment comes first."""
-    for plan in all_plans(session, patient):
-        stop = plan_stop(plan)
-        if (
-            stop is not None
-            and stop.log_date is not None
-            and stop.triage is not None
-            and (latest is None or stop.stopped_at > latest.created_at)
-        ):
-            raise refusal(stop.triage)
+def record_log_red_flag(session: Session, patient: Patient, triage: Triage, log_date: date) -> None:
+    """A daily log's emergency or urgent red flag: every running plan stops, and the patient
+    gets no new plan until an assessment is stored after it (even when no plan was running)."""
+    stop_running_plans(session, patient, triage, log_date=log_date)
+    patient.red_flag_log = PlanStop(
+        reason=PlanStopReason.red_flag,
+        stopped_at=utc_now(),
+        assessment_id=None,
+        log_date=log_date,
+        triage=triage,
+    ).model_dump(mode="json")
+    session.add(patient)
+    session.flush()
+
+
+def _refuse_after_a_red_flag_log(patient: Patient, latest: PatientAssessment | None) -> None:
+    """A daily log's red flag since the latest stored assessment means no new plan: as after
+    a red-flag assessment, a new assessment comes first."""
+    if patient.red_flag_log is None:
+        return
+    flag = PlanStop.model_validate(patient.red_flag_log)
+    if flag.triage is not None and (latest is None or flag.stopped_at > latest.created_at):
+        raise refusal(flag.triage)
 
 
 def _stored_basis(

@@ -31,8 +31,8 @@ from app.patients import (
     compare_and_set,
     export_patient,
     keyset_page,
+    record_log_red_flag,
     records_of,
-    stop_running_plans,
 )
 from app.plans import Plan
 from app.progress.adaptation import ScoredLog
@@ -316,7 +316,7 @@ def store_log(
     record = _write_log(session, patient, day, data, if_match_header)
     running = [p for p in plans if _running(p)]
     if triage is not None:
-        stop_running_plans(session, patient, triage, log_date=day)
+        record_log_red_flag(session, patient, triage, day)
         for plan in running:
             session.refresh(plan)
         return LogResult(record, triage, [_adaptation(p, []) for p in running])
@@ -357,7 +357,7 @@ def _adapt_plan(
     original = Plan.model_validate(stored_first.plan if stored_first else record.plan)
     result = adapter.adapt(original, scored, catalogue=catalogue)
     if result.stop is not None:
-        stop_running_plans(session, patient, result.stop, log_date=day)
+        record_log_red_flag(session, patient, result.stop, day)
         session.refresh(record)
         return _adaptation(record, [])
     adapted = result.plan.model_dump(mode="json")

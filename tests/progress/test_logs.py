@@ -221,6 +221,26 @@ def test_no_new_plan_after_a_red_flag_log_until_a_new_assessment(
     assert again.status_code == 201, again.text
 
 
+def test_a_red_flag_log_with_no_plan_running_still_refuses_a_new_plan(
+    client: TestClient, clinic: Tenant
+) -> None:
+    patient, plan = store_patient_with_plan(client, clinic)
+    stored = f"/v1/patients/{patient}/plans/{plan['id']}"
+    etag = client.get(stored, headers=clinic.headers()).headers["ETag"]
+    stopped = client.patch(
+        stored, json={"status": "stopped"}, headers=clinic.headers(**{"If-Match": etag})
+    )
+    assert stopped.status_code == 200, stopped.text
+    flagged = log_body(4, red_flags={**NO_RED_FLAGS, "saddle_numbness": True})
+    assert client.put(path(patient), json=flagged, headers=clinic.headers()).status_code == 201
+    refused = client.post(
+        f"/v1/patients/{patient}/plans", json=plan_body(today()), headers=clinic.headers()
+    )
+    assert refused.status_code == 409, refused.text
+    assert refused.json()["code"] == "red_flag"
+    assert refused.json()["triage"]["level"] == "emergency"
+
+
 def test_a_log_the_plan_cannot_hold_is_a_422_naming_the_field_and_any_red_flag(
     client: TestClient, clinic: Tenant
 ) -> None:
