@@ -235,7 +235,7 @@ def reads(patient_id: str) -> dict[str, str]:
     first = (today - timedelta(days=29)).isoformat()
     return {
         "GET logs, last 30 days": (
-            f"/v1/patients/{patient_id}/logs?from={first}&to={today.isoformat()}&limit=30"
+            f"/v1/patients/{patient_id}/logs?from_date={first}&to_date={today.isoformat()}&limit=30"
         ),
         "GET progress summary": f"/v1/patients/{patient_id}/progress",
     }
