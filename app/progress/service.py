@@ -441,6 +441,9 @@ def _write_log(
         compare_and_set(session, ProgressLog, existing.id, existing.version, {"body": body})
         session.refresh(existing)
         return existing
+    if if_match_header is not None:
+        # If-Match names a log that is not there (RFC 9110 13.1.1): nothing to replace.
+        raise stale()
     record = ProgressLog(
         organisation_id=patient.organisation_id, patient_id=patient.id, log_date=day, body=body
     )

@@ -295,3 +295,17 @@ def test_stored_log_responses_match_their_published_schemas(
     check(read, "/v1/patients/{patient_id}/logs/{date}", "get")
     listed = client.get(f"/v1/patients/{patient}/logs", headers=clinic.headers())
     check(listed, "/v1/patients/{patient_id}/logs", "get")
+
+
+def test_if_match_on_a_date_without_a_log_is_a_412_and_stores_nothing(
+    client: TestClient, clinic: Tenant
+) -> None:
+    patient, _ = store_patient_with_plan(client, clinic)
+    for etag in ('"v1"', "*"):
+        response = client.put(
+            path(patient, 1), json=log_body(), headers=clinic.headers(**{"If-Match": etag})
+        )
+        assert response.status_code == 412, response.text
+    assert client.get(path(patient, 1), headers=clinic.headers()).status_code == 404
+    created = client.put(path(patient, 1), json=log_body(), headers=clinic.headers())
+    assert created.status_code == 201, created.text
