@@ -31,6 +31,7 @@ from app.patients import (
     compare_and_set,
     export_patient,
     keyset_page,
+    lock_patient,
     record_log_red_flag,
     records_of,
 )
@@ -278,6 +279,7 @@ def store_log(
 ) -> LogResult:
     """Create or replace the patient's log of ``day``, then, in the same transaction, stop
     every running plan on a red flag or adapt each running plan to the logs."""
+    lock_patient(session, patient)
     plans = all_plans(session, patient)
     if not plans:
         raise NoPlan(
