@@ -212,6 +212,21 @@ def _unique_reference(
 # --- assessments -------------------------------------------------------------------------------
 
 
+def lock_patient(session: Session, patient: Patient) -> None:
+    """Take the patient's row lock before anything else the transaction writes, so the writes
+    that decide whether the patient may exercise queue behind each other: a red flag (stored
+    assessment or daily log) stopping the running plans, and a new plan checking for one. On
+    PostgreSQL this is ``SELECT ... FOR UPDATE`` (without it a plan stored while a red-flag log
+    commits stays active); SQLite's writers already queue (app/core/db.py). The row is read
+    again, so a red flag committed meanwhile is seen."""
+    session.exec(
+        select(Patient)
+        .where(col(Patient.id) == patient.id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    ).one()
+
+
 def store_assessment(
     session: Session,
     patient: Patient,
@@ -221,6 +236,7 @@ def store_assessment(
     catalogue: CatalogueSnapshot,
 ) -> PatientAssessment:
     result = assessments.score(answers, catalogue)
+    lock_patient(session, patient)
     record = PatientAssessment(
         organisation_id=patient.organisation_id,
         patient_id=patient.id,
@@ -323,6 +339,7 @@ def create_plan(
     """A plan from the request's assessment, or else from the latest stored one scored again;
     never while the latest stored assessment carries a red flag."""
     _refuse_a_start_long_gone(request)
+    lock_patient(session, patient)
     latest = _latest_assessment(session, patient)
     if latest is not None:
         _refuse_after_a_red_flag(latest)

@@ -183,6 +183,7 @@ _ETAG: dict[str, Any] = {
             "headers": _ETAG,
         },
         201: {
+            "model": LogWritten,
             "description": "The log is new.",
             **example_response(examples.LOG_WRITTEN, summary="A pain rise steps the plan back"),
             "headers": _ETAG,

@@ -26,6 +26,7 @@ MAX_NOTE_LENGTH = 500
 
 # 0-10, as a JSON integer; the bounds come before the validator so the schema states them.
 Rating = Annotated[int, Field(ge=0, le=10), *JsonInt.__metadata__]
+Note = Annotated[str, StringConstraints(max_length=MAX_NOTE_LENGTH)]
 
 
 class SharpPain(StrictModel):
@@ -66,9 +67,7 @@ class DailyLogInput(StrictModel):
         description="The assessment's red-flag questions, asked again: any yes that gives an "
         "emergency or urgent triage stops the plan."
     )
-    note: Omittable[Annotated[str, StringConstraints(max_length=MAX_NOTE_LENGTH)]] = Field(
-        default=None, description="A short note of the patient's own."
-    )
+    note: Omittable[Note] = Field(default=None, description="A short note of the patient's own.")
 
 
 class DatedLog(DailyLogInput):

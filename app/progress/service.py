@@ -31,6 +31,7 @@ from app.patients import (
     compare_and_set,
     export_patient,
     keyset_page,
+    lock_patient,
     record_log_red_flag,
     records_of,
 )
@@ -278,6 +279,7 @@ def store_log(
 ) -> LogResult:
     """Create or replace the patient's log of ``day``, then, in the same transaction, stop
     every running plan on a red flag or adapt each running plan to the logs."""
+    lock_patient(session, patient)
     plans = all_plans(session, patient)
     if not plans:
         raise NoPlan(
@@ -441,6 +443,9 @@ def _write_log(
         compare_and_set(session, ProgressLog, existing.id, existing.version, {"body": body})
         session.refresh(existing)
         return existing
+    if if_match_header is not None:
+        # If-Match names a log that is not there (RFC 9110 13.1.1): nothing to replace.
+        raise stale()
     record = ProgressLog(
         organisation_id=patient.organisation_id, patient_id=patient.id, log_date=day, body=body
     )

@@ -9,13 +9,13 @@ from pydantic import AwareDatetime, Field, RootModel, StringConstraints
 
 from app.assessments import Triage
 from app.catalogue import StrictModel
-from app.core.types import JsonDate, JsonInt, Omittable
+from app.core.types import JsonDate, JsonInt, Nullable, Omittable
 from app.http.pagination import Page
 from app.http.query import PageQuery
 from app.patients import PatientExport
 from app.plans import Plan
 from app.progress.outcomes import Instrument, Timepoint
-from app.progress.schemas import DatedLog, PlanChange, PlanDifference
+from app.progress.schemas import DatedLog, Note, PlanChange, PlanDifference, Rating
 
 ItemScore = Annotated[int, Field(ge=0, le=10)]
 
@@ -100,6 +100,11 @@ class LogListQuery(PageQuery):
 
 
 class StoredLog(DatedLog):
+    # What a log left out is null here, as the response sends it (the input's schema says absent).
+    pain_after_exercise: Nullable[Rating] = Field(
+        default=None, description="Pain after the day's exercise, 0-10; null when not logged."
+    )
+    note: Nullable[Note] = Field(default=None, description="The patient's note; null without one.")
     patient_id: uuid.UUID
     triage: Triage | None = Field(
         description="The server's triage of the log's red-flag answers when it is emergency "

@@ -7,6 +7,7 @@ from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
+from jsonschema import Draft202012Validator
 
 from app.assessments.examples import NO_RED_FLAGS
 from tests.patients.conftest import Tenant, create_patient
@@ -269,3 +270,42 @@ def test_a_log_the_plan_cannot_hold_is_a_422_naming_the_field_and_any_red_flag(
     )
     stored = client.get(f"/v1/patients/{patient}/plans/{plan['id']}", headers=clinic.headers())
     assert stored.json()["status"] == "active"
+
+
+def test_stored_log_responses_match_their_published_schemas(
+    client: TestClient, clinic: Tenant
+) -> None:
+    """A generated client reads these by the contract: the 201 of a new log has a schema, and a
+    log without pain after exercise or a note (null in the response) still matches it."""
+    document = client.get("/openapi.json").json()
+    components = {"components": document["components"]}
+
+    def check(response: Any, route: str, method: str) -> None:
+        content = document["paths"][route][method]["responses"][str(response.status_code)]
+        schema = content["content"]["application/json"].get("schema")
+        assert schema is not None, f"{method} {route} {response.status_code} has no schema"
+        Draft202012Validator({**schema, **components}).validate(response.json())
+
+    patient, _ = store_patient_with_plan(client, clinic)
+    created = client.put(path(patient, 1), json=log_body(), headers=clinic.headers())
+    assert created.status_code == 201, created.text
+    assert created.json()["log"]["pain_after_exercise"] is None
+    check(created, "/v1/patients/{patient_id}/logs/{date}", "put")
+    read = client.get(path(patient, 1), headers=clinic.headers())
+    check(read, "/v1/patients/{patient_id}/logs/{date}", "get")
+    listed = client.get(f"/v1/patients/{patient}/logs", headers=clinic.headers())
+    check(listed, "/v1/patients/{patient_id}/logs", "get")
+
+
+def test_if_match_on_a_date_without_a_log_is_a_412_and_stores_nothing(
+    client: TestClient, clinic: Tenant
+) -> None:
+    patient, _ = store_patient_with_plan(client, clinic)
+    for etag in ('"v1"', "*"):
+        response = client.put(
+            path(patient, 1), json=log_body(), headers=clinic.headers(**{"If-Match": etag})
+        )
+        assert response.status_code == 412, response.text
+    assert client.get(path(patient, 1), headers=clinic.headers()).status_code == 404
+    created = client.put(path(patient, 1), json=log_body(), headers=clinic.headers())
+    assert created.status_code == 201, created.text
