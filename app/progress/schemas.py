@@ -61,7 +61,8 @@ class DailyLogInput(StrictModel):
         max_length=MAX_SHARP_PAIN,
         json_schema_extra={"uniqueItems": True},
         description="Exercises that gave sharp or shooting pain: each is swapped on that side "
-        "for the rest of the plan (AD-3).",
+        "for the rest of the plan (AD-3). Replacing the log cannot withdraw a report "
+        "(422 `sharp_pain_withdrawn`).",
     )
     red_flags: RedFlagAnswers = Field(
         description="The assessment's red-flag questions, asked again: any yes that gives an "

@@ -440,6 +440,7 @@ def _write_log(
         precondition = if_match(if_match_header, required=True)
         if not precondition.allows(existing.version):
             raise stale()
+        _refuse_withdrawn_sharp_pain(existing.body, body)
         compare_and_set(session, ProgressLog, existing.id, existing.version, {"body": body})
         session.refresh(existing)
         return existing
@@ -457,6 +458,31 @@ def _write_log(
         # A concurrent request created it first: replacing it needs its ETag.
         raise stale() from None
     return record
+
+
+def _refuse_withdrawn_sharp_pain(stored: dict[str, Any], replacement: dict[str, Any]) -> None:
+    """A replacement keeps every sharp-pain report of the log it replaces: the exercise was
+    swapped on that side for the rest of the plan (AD-3), and a swapped exercise never returns
+    there by an edit. Withdrawing a report is a clinician's decision, not a log correction."""
+    kept = replacement.get("sharp_pain", [])
+    withdrawn = [report for report in stored.get("sharp_pain", []) if report not in kept]
+    if withdrawn:
+        names = ", ".join(
+            report["slug"] + (f" ({report['side']})" if report.get("side") else "")
+            for report in withdrawn
+        )
+        raise UnprocessableContent(
+            f"A replaced log keeps its sharp-pain reports ({names}): the exercise stays swapped "
+            "on that side for the rest of the plan. Keep them in `sharp_pain`; a clinician "
+            "can store a new plan if the report was a mistake.",
+            errors=[
+                {
+                    "loc": ["body", "sharp_pain"],
+                    "msg": f"Must still include: {names}",
+                    "type": "sharp_pain_withdrawn",
+                }
+            ],
+        )
 
 
 def _adaptation(record: PatientPlan, changes: list[PlanChange]) -> PlanAdaptation:

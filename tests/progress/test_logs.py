@@ -309,3 +309,37 @@ def test_if_match_on_a_date_without_a_log_is_a_412_and_stores_nothing(
     assert client.get(path(patient, 1), headers=clinic.headers()).status_code == 404
     created = client.put(path(patient, 1), json=log_body(), headers=clinic.headers())
     assert created.status_code == 201, created.text
+
+
+def test_a_replacement_cannot_withdraw_a_sharp_pain_report(
+    client: TestClient, clinic: Tenant
+) -> None:
+    patient, plan = store_patient_with_plan(client, clinic)
+    report = {"slug": plan["plan"]["exercises"][0]["slug"], "side": None}
+    created = client.put(
+        path(patient), json=log_body(sharp_pain=[report]), headers=clinic.headers()
+    )
+    assert created.status_code == 201, created.text
+    etag = created.headers["ETag"]
+    revision = client.get(
+        f"/v1/patients/{patient}/plans/{plan['id']}", headers=clinic.headers()
+    ).json()["revision"]
+
+    withdrawn = client.put(
+        path(patient), json=log_body(), headers=clinic.headers(**{"If-Match": etag})
+    )
+    assert withdrawn.status_code == 422, withdrawn.text
+    assert withdrawn.json()["errors"][0]["loc"] == ["body", "sharp_pain"]
+    assert withdrawn.json()["errors"][0]["type"] == "sharp_pain_withdrawn"
+    stored = client.get(path(patient), headers=clinic.headers())
+    assert stored.headers["ETag"] == etag
+    assert stored.json()["sharp_pain"] == [report]
+    after = client.get(f"/v1/patients/{patient}/plans/{plan['id']}", headers=clinic.headers())
+    assert after.json()["revision"] == revision
+
+    kept = client.put(
+        path(patient),
+        json=log_body(5, sharp_pain=[report]),
+        headers=clinic.headers(**{"If-Match": etag}),
+    )
+    assert kept.status_code == 200, kept.text
