@@ -258,10 +258,10 @@ def stop_running_plans(
     *,
     assessment_id: uuid.UUID | None = None,
     log_date: date | None = None,
-) -> None:
+) -> PlanStop:
     """An emergency or urgent triage, of a stored assessment or of a daily log's red-flag
     answers, stops every active or paused plan of the patient (PG-8), each with the reason and
-    the triage, and a new version (so its ETag changes)."""
+    the triage, and a new version (so its ETag changes). Returns the stop it recorded."""
     stop = PlanStop(
         reason=PlanStopReason.red_flag,
         stopped_at=utc_now(),
@@ -285,6 +285,7 @@ def stop_running_plans(
         )
         .execution_options(synchronize_session="fetch")
     )
+    return stop
 
 
 def get_assessment(
@@ -410,14 +411,8 @@ def _refuse_a_start_long_gone(request: PatientPlanRequest) -> None:
 def record_log_red_flag(session: Session, patient: Patient, triage: Triage, log_date: date) -> None:
     """A daily log's emergency or urgent red flag: every running plan stops, and the patient
     gets no new plan until an assessment is stored after it (even when no plan was running)."""
-    stop_running_plans(session, patient, triage, log_date=log_date)
-    patient.red_flag_log = PlanStop(
-        reason=PlanStopReason.red_flag,
-        stopped_at=utc_now(),
-        assessment_id=None,
-        log_date=log_date,
-        triage=triage,
-    ).model_dump(mode="json")
+    stop = stop_running_plans(session, patient, triage, log_date=log_date)
+    patient.red_flag_log = stop.model_dump(mode="json")
     session.add(patient)
     session.flush()
 
