@@ -96,10 +96,13 @@ def engine_for_reads(engine: Engine) -> Engine:
 # How long a connection waits for SQLite's write lock (its busy timeout), and for a connection
 # from the pool: the same bound, so whichever a request meets it waits as long.
 WAIT_SECONDS = 30
-# SQLAlchemy's defaults, spelt out: the units of work a worker runs at once (``units_of_work``)
-# follow from them.
-POOL_SIZE = 5
-MAX_OVERFLOW = 10
+# Requests hold at most ``POOL_SIZE`` connections at once (``units_of_work``), so the pool keeps
+# every connection they use: QueuePool closes an overflow connection when it is given back, and
+# requests that ran on overflow (SQLAlchemy's defaults: 5 kept, 10 more) paid a new connection,
+# and PostgreSQL a new backend process, on most checkouts under load. The overflow is left for
+# the background jobs and probes, which take connections without a place among the requests.
+POOL_SIZE = 10
+MAX_OVERFLOW = 5
 
 
 def make_engine(url: str) -> Engine:
@@ -141,13 +144,11 @@ def _drop_if_closed_by_the_server(dbapi_connection: Any, _record: Any, _proxy: A
 
 
 def units_of_work(engine: Engine) -> int:
-    """How many requests may hold a database session at once: as many as the pool has
+    """How many requests may hold a database session at once: as many as the pool keeps
     connections. More would wait for a connection inside the thread pool, holding a thread
     that the requests already holding connections need to finish (and time out together)."""
     pool = engine.pool
-    size = pool.size() if isinstance(pool, QueuePool) else POOL_SIZE
-    overflow = int(getattr(pool, "_max_overflow", 0))  # QueuePool keeps it private
-    return size + max(overflow, 0)
+    return pool.size() if isinstance(pool, QueuePool) else POOL_SIZE
 
 
 def serialises_writes(engine: Engine) -> bool:
