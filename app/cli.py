@@ -37,7 +37,7 @@ from app.core.errors import NotFound
 from app.tenants import service
 from app.tenants.dev_key import dev_key_path, ensure_dev_key
 from app.tenants.keys import KeyKind, Scope, key_prefix, parse_scopes
-from app.tenants.models import ApiKey
+from app.tenants.models import ApiKey, usable_at
 from app.tenants.service import IssuedKey, MissingKeySecret, describe_key, server_secret
 
 _MAX_NAME = 120  # the organisation and key name columns' length
@@ -201,7 +201,7 @@ def _state(key: ApiKey, now: datetime) -> str:
         return "revoked"
     if key.replaced_by is not None:
         return f"rotated→{key_prefix(KeyKind(key.kind), key.replaced_by)}"
-    return "active" if key.usable_at(now) else "expired"
+    return "active" if usable_at(key, now) else "expired"
 
 
 def _when(moment: datetime | None) -> str:

@@ -9,23 +9,24 @@ rolled back, so tests cannot see each other's writes.
 import contextlib
 import os
 import uuid
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
 from alembic import command
 from alembic.config import Config
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
-from sqlalchemy import Connection, Engine, make_url, text
+from sqlalchemy import Connection, Engine, Executable, Row, make_url, text
 from sqlmodel import Session
 
 from app.catalogue.content import Content, load_content
 from app.catalogue.service import load_catalogue
 from app.core.config import PROJECT_ROOT, Settings
 from app.core.db import make_engine
-from app.http.dependencies import get_session
+from app.http.dependencies import get_reads, get_session
 from app.main import create_app
 from app.tenants import service as tenants
 from app.tenants.keys import KeyKind, Scope
@@ -149,17 +150,39 @@ def app(engine: Engine) -> FastAPI:
     return create_app(app_settings(engine), engine=engine)
 
 
-@pytest.fixture
-def client(app: FastAPI, session: Session) -> Iterator[TestClient]:
-    """The app, each request's unit of work a savepoint in the test's transaction: released
-    when the request succeeds, rolled back when it fails (as the real session dependency
-    commits or rolls back), and never disturbing what the test itself wrote."""
+class SessionReads:
+    """``app.core.db.Reads`` inside the test's transaction, which its own connections could
+    not see (tests/core/test_reads.py covers the real one)."""
+
+    def __init__(self, session: Session) -> None:
+        self._session = session
+
+    async def first(
+        self, statement: Executable, parameters: Mapping[str, object]
+    ) -> Row[Any] | None:
+        return self._session.connection().execute(statement, parameters).first()
+
+
+def in_test_transaction(app: FastAPI, session: Session) -> None:
+    """Run ``app``'s requests in the test's transaction: each unit of work a savepoint, and the
+    reads outside one on the same connection."""
 
     def request_session() -> Iterator[Session]:
         with session.begin_nested():
             yield session
 
     app.dependency_overrides[get_session] = request_session
+    app.dependency_overrides[get_reads] = lambda: SessionReads(session)
+
+
+@pytest.fixture
+def client(app: FastAPI, session: Session) -> Iterator[TestClient]:
+    """The app, each request's unit of work a savepoint in the test's transaction: released
+    when the request succeeds, rolled back when it fails (as the real session dependency
+    commits or rolls back), and never disturbing what the test itself wrote. Its reads
+    outside a unit of work read the same transaction."""
+
+    in_test_transaction(app, session)
     with TestClient(app) as test_client:
         yield test_client
     app.dependency_overrides.clear()

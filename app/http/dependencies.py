@@ -1,4 +1,5 @@
-"""Request-scoped dependencies: the database session, which is the request's unit of work."""
+"""Request-scoped dependencies: the database session, which is the request's unit of work, and
+the reads that need none."""
 
 import asyncio
 from collections.abc import AsyncIterator
@@ -7,8 +8,9 @@ from typing import Annotated
 import anyio
 from fastapi import Depends, Request
 from fastapi.concurrency import run_in_threadpool
-from sqlalchemy.orm import SessionTransaction
 from sqlmodel import Session
+
+from app.core.db import Reads
 
 _WRITE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 
@@ -23,9 +25,11 @@ async def get_session(request: Request) -> AsyncIterator[Session]:
     never sees a 201 for a write that was not kept. (FastAPI's default scope ends a ``yield``
     dependency after the response is sent.)
 
-    Opening the session does no I/O (it takes a connection when it first queries), so it opens
-    on the event loop; its end (commit or rollback, and giving the connection back) is one hop
-    to the thread pool, shielded so that a client that goes away cannot leave it half done.
+    The session begins its transaction, and takes a connection, when it is first used, so it
+    opens on the event loop. Its end (commit or rollback, and giving the connection back) is
+    one hop to the thread pool, shielded so that a client that goes away cannot leave it half
+    done; a session nobody used (a key already verified, a read done with ``Reads``) has
+    nothing to end and closes on the loop.
 
     Requests wait on the event loop, not in a thread, for what would block there: a place
     among the units of work the pool can serve at once (``state.units_of_work``), and on
@@ -48,28 +52,45 @@ async def get_session(request: Request) -> AsyncIterator[Session]:
             raise
     try:
         session = Session(engine)
-        transaction = session.begin()
         try:
             yield session
         except BaseException as error:
-            with anyio.CancelScope(shield=True):
-                await run_in_threadpool(_end, session, transaction, error)
+            await _end(session, error)
             raise
-        with anyio.CancelScope(shield=True):
-            await run_in_threadpool(_end, session, transaction, None)
+        await _end(session, None)
     finally:
         for gate in gates:
             gate.release()
 
 
-def _end(session: Session, transaction: SessionTransaction, error: BaseException | None) -> None:
-    """What leaving ``with Session(engine) as session, session.begin():`` does: commit, or roll
-    back when ``error`` was raised (and when the commit itself fails), then close."""
+async def _end(session: Session, error: BaseException | None) -> None:
+    if not session.in_transaction():
+        session.close()
+        return
+    with anyio.CancelScope(shield=True):
+        await run_in_threadpool(_finish, session, error)
+
+
+def _finish(session: Session, error: BaseException | None) -> None:
+    """Commit, or roll back when ``error`` was raised or the commit itself fails (closing alone
+    would give the connection back still inside the failed transaction); then close."""
     with session:
-        if error is None:
-            transaction.__exit__(None, None, None)
-        else:
-            transaction.__exit__(type(error), error, error.__traceback__)
+        if error is not None:
+            session.rollback()
+            return
+        try:
+            session.commit()
+        except BaseException:
+            session.rollback()
+            raise
 
 
 SessionDep = Annotated[Session, Depends(get_session, scope="function")]
+
+
+async def get_reads(request: Request) -> Reads:
+    reads: Reads = request.app.state.reads
+    return reads
+
+
+ReadsDep = Annotated[Reads, Depends(get_reads)]

@@ -36,7 +36,7 @@ from app.core.errors import (
 )
 from app.core.logging import Throttle
 from app.core.types import NamedSchema, Omittable
-from app.http.dependencies import get_session
+from app.http.dependencies import get_reads, get_session
 from app.http.routing import allowed_methods
 
 PROBLEM_JSON = "application/problem+json"
@@ -305,11 +305,11 @@ async def _database_error(request: Request, exc: Exception) -> JSONResponse:
 def document_request_errors(schema: dict[str, Any], routes: list[tuple[str, APIRoute]]) -> None:
     """Declare what the request context and the exception handlers return on their own: 431 on
     every operation, 415 on every operation that takes a body, and 503 (with ``Retry-After``) on
-    every operation that opens a database session."""
+    every operation that reads or writes the database."""
     for path, route in routes:
         if not route.include_in_schema:
             continue
-        uses_database = _uses(route.dependant, get_session)
+        uses_database = any(_uses(route.dependant, call) for call in (get_session, get_reads))
         for method in route.methods or ():
             operation = schema["paths"][path][method.lower()]
             statuses = [431]

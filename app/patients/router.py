@@ -11,7 +11,7 @@ from app.assessments import AssessmentAnswers, AssessmentsDep, ResultTokensDep
 from app.catalogue import CatalogueDep
 from app.http.body import JsonBody
 from app.http.conditional import IfMatchHeader, if_match, private_content, version_etag
-from app.http.dependencies import SessionDep
+from app.http.dependencies import ReadsDep, SessionDep
 from app.http.openapi_examples import example_response, shared_example_response
 from app.http.problems import problem_responses
 from app.http.query import NO_QUERY_PARAMETERS, PageQuery
@@ -25,6 +25,7 @@ from app.patients import examples, service
 from app.patients.dependencies import (
     AssessablePatient,
     ChangeablePlan,
+    PatientId,
     PlannablePatient,
     ReadableAssessment,
     ReadablePatient,
@@ -192,8 +193,9 @@ def list_patients(
         **problem_responses(*_KEYED, 404),
     },
 )
-async def get_patient(patient: ReadablePatient) -> Response:
-    return _private_json(service.patient_public(patient), etag=version_etag(patient.version))
+async def get_patient(patient_id: PatientId, principal: ReadPatients, reads: ReadsDep) -> Response:
+    patient, version = await service.read_patient(reads, principal.organisation_id, patient_id)
+    return _private_json(patient, etag=version_etag(version))
 
 
 @patients_router.patch(

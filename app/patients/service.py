@@ -11,14 +11,16 @@ from typing import Any, TypeVar
 from zoneinfo import ZoneInfo
 
 from pydantic import ValidationError
-from sqlalchemy import delete, or_, update
+from sqlalchemy import bindparam, delete, or_, update
+from sqlalchemy import select as select_columns
+from sqlalchemy.engine import Row
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, SQLModel, col, select
 from sqlmodel.sql.expression import SelectOfScalar
 
 from app.assessments import AssessmentAnswers, AssessmentResult, Assessments, ResultTokens, Triage
 from app.catalogue import CatalogueSnapshot
-from app.core.db import utc_now
+from app.core.db import Reads, utc_now
 from app.core.errors import Conflict, NotFound, UnprocessableContent
 from app.http.conditional import Precondition, stale
 from app.http.pagination import CursorModel, UtcTimestamp, decode_cursor, encode_cursor
@@ -110,6 +112,40 @@ def create_patient(session: Session, organisation_id: uuid.UUID, data: PatientCr
     return patient
 
 
+# What a read of one patient needs, and nothing else: a Core statement, built once, that
+# ``Reads`` runs without a session or an ORM object (the busiest keyed read).
+_PATIENT_TABLE = Patient.__table__  # type: ignore[attr-defined]
+_PATIENT_BY_ID = select_columns(
+    *(
+        _PATIENT_TABLE.c[name]
+        for name in (
+            "id",
+            "external_reference",
+            "attributes",
+            "created_at",
+            "updated_at",
+            "version",
+        )
+    )
+).where(
+    _PATIENT_TABLE.c.id == bindparam("patient_id"),
+    _PATIENT_TABLE.c.organisation_id == bindparam("organisation_id"),
+)
+
+
+async def read_patient(
+    reads: Reads, organisation_id: uuid.UUID, patient_id: uuid.UUID
+) -> tuple[PatientPublic, int]:
+    """The caller's own patient and its version, for a read that changes nothing; another
+    organisation's patient is a 404, exactly like a missing one."""
+    row = await reads.first(
+        _PATIENT_BY_ID, {"patient_id": patient_id, "organisation_id": organisation_id}
+    )
+    if row is None:
+        raise NotFound(f"No patient {patient_id}.")
+    return patient_public(row), row.version
+
+
 def get_patient(session: Session, organisation_id: uuid.UUID, patient_id: uuid.UUID) -> Patient:
     patient = session.exec(
         select(Patient).where(Patient.id == patient_id, Patient.organisation_id == organisation_id)
@@ -178,14 +214,9 @@ def erase_patient(session: Session, patient: Patient, precondition: Precondition
     )
 
 
-def patient_public(patient: Patient) -> PatientPublic:
-    return PatientPublic(
-        id=patient.id,
-        external_reference=patient.external_reference,
-        attributes=PatientAttributes.model_validate(patient.attributes),
-        created_at=patient.created_at,
-        updated_at=patient.updated_at,
-    )
+def patient_public(patient: Patient | Row[Any]) -> PatientPublic:
+    """From a stored patient, or from a row of ``_PATIENT_BY_ID``."""
+    return PatientPublic.model_validate(patient, from_attributes=True)
 
 
 @contextlib.contextmanager

@@ -2,6 +2,7 @@
 
 import uuid
 from datetime import datetime
+from typing import Protocol
 
 from sqlalchemy import JSON, Column, Uuid
 from sqlmodel import Field, SQLModel
@@ -33,5 +34,12 @@ class ApiKey(SQLModel, table=True):
     revoked_at: datetime | None = Field(default=None, sa_type=UtcDateTime)
     replaced_by: str | None = Field(default=None, max_length=12)
 
-    def usable_at(self, moment: datetime) -> bool:
-        return self.revoked_at is None and (self.expires_at is None or moment < self.expires_at)
+
+class _Lifetime(Protocol):
+    expires_at: datetime | None
+    revoked_at: datetime | None
+
+
+def usable_at(key: _Lifetime, moment: datetime) -> bool:
+    """Whether a key (its record, or a row with its lifetime) works at ``moment``."""
+    return key.revoked_at is None and (key.expires_at is None or moment < key.expires_at)

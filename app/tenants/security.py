@@ -12,11 +12,11 @@ address's rate limit, which bounds guessing.
 from typing import Annotated
 
 from fastapi import Depends, Request, Security
-from fastapi.concurrency import run_in_threadpool
 from fastapi.security import APIKeyHeader, HTTPAuthorizationCredentials, HTTPBearer
 
+from app.core.db import Reads
 from app.core.errors import Forbidden, Unauthorized
-from app.http.dependencies import SessionDep
+from app.http.dependencies import ReadsDep
 from app.rate_limits import address_identity, enforce_rate_limit
 from app.tenants import service
 from app.tenants.keys import MAX_KEY_LENGTH, Scope, key_digest
@@ -48,7 +48,7 @@ def _unauthorized() -> Unauthorized:
 
 async def authenticated(
     request: Request,
-    session: SessionDep,
+    reads: ReadsDep,
     bearer: Annotated[HTTPAuthorizationCredentials | None, Security(bearer_scheme)],
     header_key: Annotated[str | None, Security(api_key_scheme)],
 ) -> Principal:
@@ -56,7 +56,7 @@ async def authenticated(
     principal = None
     key = bearer.credentials if bearer else header_key
     if key and len(key) <= MAX_KEY_LENGTH and _credential_headers(request) == 1:
-        principal = await _verified(request, session, key)
+        principal = await _verified(request, reads, key)
     if principal is None:
         await enforce_rate_limit(
             request, address_identity(request.scope), settings.anonymous_rate_limit_per_minute
@@ -66,7 +66,7 @@ async def authenticated(
     return principal
 
 
-async def _verified(request: Request, session: SessionDep, key: str) -> Principal | None:
+async def _verified(request: Request, reads: Reads, key: str) -> Principal | None:
     """The key's principal: from the keys this worker verified in the last
     ``API_KEY_CACHE_SECONDS``, else from the database (and then kept)."""
     secret: bytes = request.app.state.key_secret
@@ -74,7 +74,7 @@ async def _verified(request: Request, session: SessionDep, key: str) -> Principa
     digest = key_digest(secret, key)
     principal = verified.get(digest)
     if principal is None:
-        principal = await run_in_threadpool(service.authenticate, session, key, secret=secret)
+        principal = await service.verify_key(reads, key, secret=secret)
         if principal is not None:
             verified.put(digest, principal)
     return principal

@@ -7,12 +7,14 @@ import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
+from typing import Protocol
 
-from sqlalchemy import make_url
+from sqlalchemy import bindparam, make_url
+from sqlalchemy import select as select_columns
 from sqlmodel import Session, col, select
 
 from app.core.config import Settings
-from app.core.db import utc_now
+from app.core.db import Reads, utc_now
 from app.core.errors import NotFound
 from app.tenants.keys import (
     KeyKind,
@@ -24,7 +26,7 @@ from app.tenants.keys import (
     key_prefix,
     parse_key_id,
 )
-from app.tenants.models import ApiKey, Organisation
+from app.tenants.models import ApiKey, Organisation, usable_at
 from app.tenants.schemas import Principal
 
 # Compared against when the key id is unknown, so an unknown key costs the same as a wrong one.
@@ -170,7 +172,7 @@ def rotate_key(session: Session, key_id: str, *, secret: bytes, overlap: timedel
     working for ``overlap`` (or until its own expiry, if sooner) while clients switch over."""
     old = _key(session, key_id)
     now = utc_now()
-    if not old.usable_at(now):
+    if not usable_at(old, now):
         raise NotFound(f"Key {key_id} is revoked or expired; create a new one instead.")
     if old.replaced_by is not None:
         raise NotFound(f"Key {key_id} was already rotated; rotate hs_…_{old.replaced_by} instead.")
@@ -189,13 +191,41 @@ def rotate_key(session: Session, key_id: str, *, secret: bytes, overlap: timedel
     return IssuedKey(record=record, plaintext=plaintext)
 
 
+class _KeyRecord(Protocol):
+    """What verifying a key reads of its record: an ``ApiKey``, or a row of ``_KEY_BY_ID``."""
+
+    id: str
+    organisation_id: uuid.UUID
+    digest: str
+    scopes: list[str]
+    expires_at: datetime | None
+    revoked_at: datetime | None
+
+
+_KEY_TABLE = ApiKey.__table__  # type: ignore[attr-defined]
+_KEY_BY_ID = select_columns(*(_KEY_TABLE.c[name] for name in _KeyRecord.__annotations__)).where(
+    _KEY_TABLE.c.id == bindparam("key_id")
+)
+
+
 def authenticate(session: Session, presented: str, *, secret: bytes) -> Principal | None:
     """The principal for a presented key, or None for a malformed, unknown, wrong, revoked or
     expired one (callers answer all of those the same way)."""
     key_id = parse_key_id(presented)
-    record = session.get(ApiKey, key_id) if key_id else None
+    return _principal(session.get(ApiKey, key_id) if key_id else None, presented, secret)
+
+
+async def verify_key(reads: Reads, presented: str, *, secret: bytes) -> Principal | None:
+    """``authenticate`` for a request: one read on its own connection, no session."""
+    key_id = parse_key_id(presented)
+    row = await reads.first(_KEY_BY_ID, {"key_id": key_id}) if key_id else None
+    return _principal(row, presented, secret)
+
+
+def _principal(record: _KeyRecord | None, presented: str, secret: bytes) -> Principal | None:
+    # The digest is compared even when there is no record, so both take the same time.
     matches = digests_match(record.digest if record else _NO_DIGEST, key_digest(secret, presented))
-    if record is None or not matches or not record.usable_at(utc_now()):
+    if record is None or not matches or not usable_at(record, utc_now()):
         return None
     return Principal(
         organisation_id=record.organisation_id,

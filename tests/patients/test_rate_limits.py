@@ -9,9 +9,8 @@ from fastapi.testclient import TestClient
 from sqlalchemy import Engine
 from sqlmodel import Session
 
-from app.http.dependencies import get_session
 from app.main import create_app
-from tests.conftest import app_settings, require
+from tests.conftest import app_settings, in_test_transaction, require
 from tests.patients.conftest import Tenant, issue_key
 from tests.rate_limits.conftest import REDIS_URL, redis_reachable
 
@@ -25,7 +24,7 @@ def limited_client(engine: Engine, session: Session) -> Iterator[ClientFactory]:
 
         def make(**limits: object) -> TestClient:
             app = create_app(app_settings(engine, **limits), engine=engine)
-            app.dependency_overrides[get_session] = lambda: session
+            in_test_transaction(app, session)
             return stack.enter_context(TestClient(app))
 
         yield make

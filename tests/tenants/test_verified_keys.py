@@ -12,13 +12,12 @@ from sqlalchemy import Engine
 from sqlmodel import Session
 
 from app.core.db import utc_now
-from app.http.dependencies import get_session
 from app.main import create_app
 from app.tenants import service
 from app.tenants.keys import KeyKind, Scope
 from app.tenants.schemas import Principal
 from app.tenants.verified_keys import VerifiedKeys
-from tests.conftest import TEST_KEY_SECRET, app_settings
+from tests.conftest import TEST_KEY_SECRET, app_settings, in_test_transaction
 
 SECRET = TEST_KEY_SECRET.encode()
 TTL = 30.0
@@ -49,11 +48,7 @@ def client(cached_app: FastAPI, session: Session, clocks: Clocks) -> Iterator[Te
     """The app with a key cache on fake clocks, each request a savepoint of the test's
     transaction (as the shared ``client`` fixture)."""
 
-    def request_session() -> Iterator[Session]:
-        with session.begin_nested():
-            yield session
-
-    cached_app.dependency_overrides[get_session] = request_session
+    in_test_transaction(cached_app, session)
     with TestClient(cached_app) as test_client:
         cached_app.state.verified_keys = VerifiedKeys(
             TTL, clock=lambda: clocks.monotonic, now=lambda: clocks.wall
