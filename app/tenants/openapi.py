@@ -5,18 +5,21 @@ from typing import Any
 from fastapi.dependencies.models import Dependant
 from fastapi.routing import APIRoute
 
-from app.tenants.security import RequiredScope
+from app.tenants.security import SECURITY_SCHEMES, RequiredScope
 
 
 def document_security(schema: dict[str, Any], routes: list[tuple[str, APIRoute]]) -> None:
-    """Name each operation's scope (``x-required-scope`` and its description) and declare the
+    """Declare the two ways to present a key, require one on every keyed operation, name each
+    operation's scope (``x-required-scope`` and its description) and declare the
     ``WWW-Authenticate`` challenge on every 401."""
+    schema.setdefault("components", {})["securitySchemes"] = SECURITY_SCHEMES
     for path, route in routes:
         scope = _required_scope(route.dependant)
         if scope is None or not route.include_in_schema:
             continue
         for method in route.methods or ():
             operation = schema["paths"][path][method.lower()]
+            operation["security"] = [{name: []} for name in SECURITY_SCHEMES]
             operation["x-required-scope"] = scope
             note = f"Needs an API key with the scope `{scope}`."
             operation["description"] = f"{operation.get('description', '')}\n\n{note}".strip()
