@@ -5,26 +5,28 @@ Alembic owns the schema: nothing here creates tables.
 """
 
 import asyncio
+import contextlib
 import select
-from collections.abc import Mapping
+from collections import namedtuple
+from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple, Protocol, cast
 
+import psycopg
 from sqlalchemy import (
     Connection,
     DateTime,
     Dialect,
     Engine,
-    Executable,
-    Row,
+    Select,
     TypeDecorator,
     event,
     make_url,
     text,
 )
 from sqlalchemy.exc import DisconnectionError, SQLAlchemyError
-from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.pool import QueuePool
 from sqlmodel import SQLModel, create_engine
 
@@ -148,68 +150,161 @@ def make_engine(url: str) -> Engine:
 READ_POOL_SIZE = 5
 
 
-class Reads:
-    """Single statements that only read, each on a pooled connection of its own, outside the
-    request's unit of work: for the keyed reads every client makes most (a key's record, a
-    patient), which need no transaction and no ORM.
+class Record(Protocol):
+    """A row of a ``Reads`` statement: its columns, by name, as attributes."""
 
-    On PostgreSQL they run on the event loop through psycopg's async driver (SQLAlchemy's
-    asyncio extension), in autocommit: no thread hop and no BEGIN/COMMIT round trip. Measured in
-    process on a keyed patient read, a request took 0.60 ms of CPU with the ORM in the request's
-    session and a thread hop, and 0.42 ms with this. SQLite answers in process with no network
-    wait, but its calls block, so there a read runs in a worker thread.
+    def __getattr__(self, name: str) -> Any: ...
+
+
+class Reads:
+    """Single ``SELECT`` statements, each on a connection of its own outside the request's unit
+    of work: for the keyed reads that clients make most (a key's record, a patient), which need
+    no transaction, no session and no ORM.
+
+    SQLAlchemy builds each statement and compiles it once; the column types process the values
+    read, as they would through SQLAlchemy. On PostgreSQL psycopg's async driver then runs it on
+    the event loop, in autocommit, on a connection of ``_Connections``: no thread hop, no
+    BEGIN/COMMIT round trip and none of SQLAlchemy's per-execution work. Measured in process on
+    a keyed patient read (CPU a request): 0.60 ms with the ORM in the request's session and a
+    thread hop; 0.42 ms with SQLAlchemy's asyncio engine; 0.28 ms with this. SQLite answers in
+    process with no network wait, but its calls block, so there a read runs through SQLAlchemy
+    in a worker thread.
     """
 
     def __init__(self, engine: Engine) -> None:
         self._engine = engine_for_reads(engine)
-        self._async_engine: AsyncEngine | None = None
+        self._dialect = engine.dialect
+        self._compiled: dict[Select[Any], _Compiled] = {}
+        self._connections: _Connections | None = None
         if engine.dialect.name == "postgresql":
-            self._async_engine = create_async_engine(
-                engine.url,
-                pool_size=READ_POOL_SIZE,
-                max_overflow=0,
-                pool_timeout=WAIT_SECONDS,
-                isolation_level="AUTOCOMMIT",
-                # Nothing to roll back: the pool's reset on return would be a call for nothing.
-                skip_autocommit_rollback=True,
+            conninfo = engine.url.set(drivername="postgresql")
+            self._connections = _Connections(
+                conninfo.render_as_string(hide_password=False), READ_POOL_SIZE, WAIT_SECONDS
             )
-            event.listen(self._async_engine.sync_engine, "checkout", _drop_if_closed_by_the_server)
 
     async def first(
-        self, statement: Executable, parameters: Mapping[str, object]
-    ) -> Row[Any] | None:
-        if self._async_engine is None:
+        self, statement: Select[Any], parameters: Mapping[str, object]
+    ) -> Record | None:
+        if self._connections is None:
             return await asyncio.to_thread(self._first_in_thread, statement, parameters)
-        async with self._async_engine.connect() as connection:
-            result = await connection.execute(statement, parameters)
-            return result.first()
+        compiled = self._compiled.get(statement) or self._compile(statement)
+        async with self._connections.connection() as connection:
+            cursor = await connection.execute(compiled.sql, parameters)
+            values = await cursor.fetchone()
+        return None if values is None else compiled.record(values)
 
     def _first_in_thread(
-        self, statement: Executable, parameters: Mapping[str, object]
-    ) -> Row[Any] | None:
+        self, statement: Select[Any], parameters: Mapping[str, object]
+    ) -> Record | None:
         with self._engine.connect() as connection:
             return connection.execute(statement, parameters).first()
 
+    def _compile(self, statement: Select[Any]) -> "_Compiled":
+        dialect = self._dialect
+        columns = list(statement.selected_columns)
+        record = namedtuple("Record", [column.key for column in columns])  # type: ignore[misc]
+        processors = [
+            column.type.dialect_impl(dialect).result_processor(dialect, None) for column in columns
+        ]
+
+        def make(values: Sequence[Any]) -> Record:
+            processed = (
+                value if process is None else process(value)
+                for process, value in zip(processors, values, strict=True)
+            )
+            return cast(Record, record._make(processed))
+
+        sql = str(statement.compile(dialect=dialect))
+        compiled = self._compiled[statement] = _Compiled(sql, make)
+        return compiled
+
     async def dispose(self) -> None:
-        if self._async_engine is not None:
-            await self._async_engine.dispose()
+        if self._connections is not None:
+            await self._connections.close()
+
+
+class _Compiled(NamedTuple):
+    sql: str
+    record: Callable[[Sequence[Any]], Record]
+
+
+class _Connections:
+    """At most ``size`` psycopg async connections, kept between reads, for ``Reads``.
+
+    A read takes an idle connection (one the server has closed is dropped on the way, as the
+    main pool does at checkout) or opens a new one, and gives it back after its statement. A
+    connection left in an unknown state (a query cancelled or lost half way) is closed instead.
+    Reads wait on the event loop for a free place, at most ``wait_seconds``, then fail as the
+    main pool does (SQLAlchemy's ``TimeoutError``: a 503). Not psycopg_pool: when the server is
+    down it keeps every caller waiting for its background reconnection until its timeout,
+    where opening on demand fails at once, as the main pool does, into a prompt 503.
+    """
+
+    def __init__(self, conninfo: str, size: int, wait_seconds: float) -> None:
+        self._conninfo = conninfo
+        self._places = asyncio.Semaphore(size)
+        self._wait_seconds = wait_seconds
+        self._idle: list[psycopg.AsyncConnection[Any]] = []
+        self._closed = False
+
+    @contextlib.asynccontextmanager
+    async def connection(self) -> AsyncIterator[psycopg.AsyncConnection[Any]]:
+        try:
+            async with asyncio.timeout(self._wait_seconds):
+                await self._places.acquire()
+        except TimeoutError:
+            raise PoolTimeout(f"no read connection free within {self._wait_seconds} s") from None
+        try:
+            connection = await self._take()
+            try:
+                yield connection
+            finally:
+                await self._give_back(connection)
+        finally:
+            self._places.release()
+
+    async def _take(self) -> psycopg.AsyncConnection[Any]:
+        while self._idle:
+            connection = self._idle.pop()
+            if not _closed_by_the_server(connection):
+                return connection
+            await connection.close()
+        return await psycopg.AsyncConnection.connect(self._conninfo, autocommit=True)
+
+    async def _give_back(self, connection: psycopg.AsyncConnection[Any]) -> None:
+        idle = connection.info.transaction_status == psycopg.pq.TransactionStatus.IDLE
+        if self._closed or connection.closed or not idle:
+            await connection.close()  # no I/O wait: safe in a cancelled task
+        else:
+            self._idle.append(connection)
+
+    async def close(self) -> None:
+        self._closed = True
+        while self._idle:
+            await self._idle.pop().close()
 
 
 def _drop_if_closed_by_the_server(dbapi_connection: Any, _record: Any, _proxy: Any) -> None:
     """A pooled connection the server has closed (a restart, a failover, an idle timeout) is
-    replaced at checkout, so no request fails on it. SQLAlchemy's ``pool_pre_ping`` would ask
-    the server with a ``SELECT 1``: a round trip on every request. An idle connection has
-    nothing to read unless the server said goodbye (its FATAL message, then end of file), so
-    looking whether the socket is readable, without waiting, answers the same question
-    locally. Raising ``DisconnectionError`` makes the pool discard it and connect afresh.
-    (``Reads``' async pool hands over an adapter; the psycopg connection is its driver's.)"""
-    connection = getattr(dbapi_connection, "driver_connection", dbapi_connection)
+    replaced at checkout, so no request fails on it: raising ``DisconnectionError`` makes the
+    pool discard it and connect afresh."""
+    if _closed_by_the_server(dbapi_connection):
+        raise DisconnectionError("the server closed the connection, or has something to say")
+
+
+def _closed_by_the_server(
+    connection: psycopg.Connection[Any] | psycopg.AsyncConnection[Any],
+) -> bool:
+    """Whether an idle connection is closed, or its server has said goodbye. SQLAlchemy's
+    ``pool_pre_ping`` would ask the server with a ``SELECT 1``: a round trip on every request.
+    An idle connection has nothing to read unless the server said goodbye (its FATAL message,
+    then end of file), so looking whether the socket is readable, without waiting, answers the
+    same question locally."""
     if connection.closed:
-        raise DisconnectionError("the connection is closed")
+        return True
     poller = select.poll()
     poller.register(connection.fileno(), select.POLLIN)
-    if poller.poll(0):
-        raise DisconnectionError("the server closed the connection, or has something to say")
+    return bool(poller.poll(0))
 
 
 def units_of_work(engine: Engine) -> int:

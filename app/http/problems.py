@@ -5,6 +5,7 @@ from collections.abc import Callable
 from http import HTTPStatus
 from typing import Annotated, Any, NamedTuple
 
+import psycopg
 from fastapi import FastAPI, Request
 from fastapi.dependencies.models import Dependant
 from fastapi.exceptions import RequestValidationError
@@ -271,7 +272,8 @@ def database_unavailable(exc: BaseException) -> bool:
     current: BaseException | None = exc
     while current is not None and id(current) not in seen:
         seen.add(id(current))
-        if isinstance(current, OperationalError | PoolTimeout):
+        # psycopg's own: ``app.core.db.Reads`` runs statements on the driver directly.
+        if isinstance(current, OperationalError | PoolTimeout | psycopg.OperationalError):
             return True
         if isinstance(current, DBAPIError) and current.connection_invalidated:
             return True

@@ -13,14 +13,13 @@ from zoneinfo import ZoneInfo
 from pydantic import ValidationError
 from sqlalchemy import bindparam, delete, or_, update
 from sqlalchemy import select as select_columns
-from sqlalchemy.engine import Row
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, SQLModel, col, select
 from sqlmodel.sql.expression import SelectOfScalar
 
 from app.assessments import AssessmentAnswers, AssessmentResult, Assessments, ResultTokens, Triage
 from app.catalogue import CatalogueSnapshot
-from app.core.db import Reads, utc_now
+from app.core.db import Reads, Record, utc_now
 from app.core.errors import Conflict, NotFound, UnprocessableContent
 from app.http.conditional import Precondition, stale
 from app.http.pagination import CursorModel, UtcTimestamp, decode_cursor, encode_cursor
@@ -214,7 +213,7 @@ def erase_patient(session: Session, patient: Patient, precondition: Precondition
     )
 
 
-def patient_public(patient: Patient | Row[Any]) -> PatientPublic:
+def patient_public(patient: Patient | Record) -> PatientPublic:
     """From a stored patient, or from a row of ``_PATIENT_BY_ID``."""
     return PatientPublic.model_validate(patient, from_attributes=True)
 

@@ -2,12 +2,11 @@
 
 import uuid
 from datetime import datetime
-from typing import Protocol
 
 from sqlalchemy import JSON, Column, Uuid
 from sqlmodel import Field, SQLModel
 
-from app.core.db import UtcDateTime, utc_now
+from app.core.db import Record, UtcDateTime, utc_now
 
 
 class Organisation(SQLModel, table=True):
@@ -35,11 +34,6 @@ class ApiKey(SQLModel, table=True):
     replaced_by: str | None = Field(default=None, max_length=12)
 
 
-class _Lifetime(Protocol):
-    expires_at: datetime | None
-    revoked_at: datetime | None
-
-
-def usable_at(key: _Lifetime, moment: datetime) -> bool:
+def usable_at(key: ApiKey | Record, moment: datetime) -> bool:
     """Whether a key (its record, or a row with its lifetime) works at ``moment``."""
     return key.revoked_at is None and (key.expires_at is None or moment < key.expires_at)

@@ -3,15 +3,21 @@ what others committed, on either backend; on PostgreSQL no thread is involved.""
 
 import asyncio
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from pathlib import Path
 
 import pytest
-from sqlalchemy import Engine, bindparam, select
+from sqlalchemy import Engine, Float, bindparam, func, select
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlmodel import Session
 
+from app.catalogue.content import Content
+from app.core import db
 from app.core.db import Reads
+from app.http import problems
 from app.tenants import service as tenants
 from app.tenants.models import Organisation
+from tests.conftest import catalogue_database
 
 _ORGANISATION_BY_ID = select(Organisation.__table__).where(  # type: ignore[attr-defined]
     Organisation.__table__.c.id == bindparam("id")  # type: ignore[attr-defined]
@@ -63,3 +69,63 @@ def test_reads_take_a_thread_only_where_the_driver_blocks(
     found, _ = asyncio.run(_read_twice(committing_engine, organisation_id))
     assert found is not None
     assert len(threads) == (0 if committing_engine.dialect.name == "postgresql" else 2)
+
+
+# --- PostgreSQL: the connections Reads keeps ---------------------------------------------------
+
+_SLEEP = select(func.pg_sleep(bindparam("seconds", type_=Float)).label("slept"))
+
+
+@pytest.fixture
+def postgres(tmp_path: Path, content: Content) -> Iterator[Engine]:
+    with catalogue_database("postgresql", tmp_path, content) as engine:
+        yield engine
+
+
+def test_a_read_cancelled_half_way_does_not_hold_up_or_break_the_next(
+    postgres: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A client that goes away mid-read cancels it; the next read, on the same single place,
+    gets an answer at once (psycopg cancels the query; a connection it could not bring back to
+    idle would be closed rather than given out)."""
+    organisation_id = _committed_organisation(postgres)
+
+    async def cancel_then_read() -> object:
+        monkeypatch.setattr(db, "READ_POOL_SIZE", 1)
+        reads = Reads(postgres)
+        try:
+            sleeping = asyncio.create_task(reads.first(_SLEEP, {"seconds": 5}))
+            await asyncio.sleep(0.3)
+            sleeping.cancel()
+            with pytest.raises(asyncio.CancelledError):
+                await sleeping
+            async with asyncio.timeout(2):  # not stuck behind the cancelled query
+                return await reads.first(_ORGANISATION_BY_ID, {"id": organisation_id})
+        finally:
+            await reads.dispose()
+
+    found = asyncio.run(cancel_then_read())
+    assert found is not None
+
+
+def test_reads_wait_a_bounded_time_for_a_connection_then_fail_as_the_pool_does(
+    postgres: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """All connections busy: a read waits ``WAIT_SECONDS`` on the event loop, then fails with
+    the main pool's ``TimeoutError``, which the API answers with a 503."""
+    monkeypatch.setattr(db, "READ_POOL_SIZE", 1)
+    monkeypatch.setattr(db, "WAIT_SECONDS", 0.2)
+
+    async def two_reads_one_connection() -> None:
+        reads = Reads(postgres)
+        try:
+            busy = asyncio.create_task(reads.first(_SLEEP, {"seconds": 1}))
+            await asyncio.sleep(0.1)
+            with pytest.raises(PoolTimeout):
+                await reads.first(_SLEEP, {"seconds": 0})
+            assert (await busy) is not None
+        finally:
+            await reads.dispose()
+
+    asyncio.run(two_reads_one_connection())
+    assert problems.database_unavailable(PoolTimeout())
