@@ -326,7 +326,7 @@ def prepare_tenant(database_url: str, api_key_secret: str | None = None) -> Tena
                 secret=server_secret(settings),
                 kind=KeyKind.test,
             ).plaintext
-            patient = patients.create_patient(
+            patient, _ = patients.create_patient(
                 session, organisation.id, PatientCreate(external_reference="BENCH-1")
             )
             session.commit()  # the services only flush

@@ -158,7 +158,7 @@ def make_tenant(engine: Engine) -> tuple[str, str]:
             secret=KEY_SECRET.encode(),
             kind=KeyKind.test,
         ).plaintext
-        patient = patients.create_patient(
+        patient, _ = patients.create_patient(
             session, organisation.id, PatientCreate(external_reference="BENCH-1")
         )
         session.commit()  # the services only flush

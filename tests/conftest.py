@@ -26,7 +26,7 @@ from app.catalogue.content import Content, load_content
 from app.catalogue.service import load_catalogue
 from app.core.config import PROJECT_ROOT, Settings
 from app.core.db import make_engine
-from app.http.dependencies import get_reads, get_session
+from app.http.dependencies import get_reads, get_session, writes_discarded
 from app.main import create_app
 from app.tenants import service as tenants
 from app.tenants.keys import KeyKind, Scope
@@ -168,8 +168,10 @@ def in_test_transaction(app: FastAPI, session: Session) -> None:
     reads outside one on the same connection."""
 
     def request_session() -> Iterator[Session]:
-        with session.begin_nested():
+        with session.begin_nested() as unit_of_work:
             yield session
+            if writes_discarded(session):
+                unit_of_work.rollback()
 
     app.dependency_overrides[get_session] = request_session
     app.dependency_overrides[get_reads] = lambda: SessionReads(session)

@@ -63,6 +63,21 @@ async def get_session(request: Request) -> AsyncIterator[Session]:
             gate.release()
 
 
+def discard_writes(session: Session) -> None:
+    """End the request's unit of work with a rollback, not a commit: for a request answered
+    with a failure that has nothing to keep (a create sent without an idempotency key), so
+    that it needs no savepoint around its work to undo it."""
+    session.info[_DISCARD_WRITES] = True
+
+
+def writes_discarded(session: Session) -> bool:
+    """Whether the request's unit of work was told to roll back; asking clears it."""
+    return bool(session.info.pop(_DISCARD_WRITES, False))
+
+
+_DISCARD_WRITES = "discard_writes"
+
+
 async def _end(session: Session, error: BaseException | None) -> None:
     if not session.in_transaction():
         session.close()
@@ -72,10 +87,11 @@ async def _end(session: Session, error: BaseException | None) -> None:
 
 
 def _finish(session: Session, error: BaseException | None) -> None:
-    """Commit, or roll back when ``error`` was raised or the commit itself fails (closing alone
-    would give the connection back still inside the failed transaction); then close."""
+    """Commit, or roll back when ``error`` was raised, the writes were discarded or the commit
+    itself fails (closing alone would give the connection back still inside the failed
+    transaction); then close."""
     with session:
-        if error is not None:
+        if writes_discarded(session) or error is not None:
             session.rollback()
             return
         try:

@@ -12,6 +12,7 @@ from sqlmodel import Session
 from app.core.errors import AppError
 from app.core.types import Omittable
 from app.http.conditional import private_content
+from app.http.dependencies import discard_writes
 from app.http.problems import app_error_response
 from app.idempotency import service
 from app.idempotency.service import StoredResponse
@@ -49,7 +50,7 @@ def respond_idempotently(
     simply runs. Anything but an ``AppError`` propagates: the request's transaction then rolls
     back, claim included, and a retry runs afresh."""
     if key is None:
-        return _response(_run(request, session, create, patient_id))
+        return _response(_run(request, session, create, patient_id, keeping_a_claim=False))
     settings = request.app.state.settings
     claimed = service.claim(
         session,
@@ -59,7 +60,7 @@ def respond_idempotently(
     )
     if isinstance(claimed, StoredResponse):
         return _response(claimed, replayed=True)
-    outcome = _run(request, session, create, patient_id)
+    outcome = _run(request, session, create, patient_id, keeping_a_claim=True)
     service.complete(session, claimed, outcome)
     return _response(outcome)
 
@@ -82,18 +83,26 @@ def _run(
     session: Session,
     create: Callable[[], StoredResponse],
     patient_id: uuid.UUID | None,
+    *,
+    keeping_a_claim: bool,
 ) -> StoredResponse:
-    """``create``'s response, its writes inside a savepoint that only a success releases."""
-    work = session.begin_nested()
+    """``create``'s response; a failure (an ``AppError``, or a problem it returns) keeps none
+    of its writes. With a claim to keep, the work runs in a savepoint that only a success
+    releases, so the claim stays to store the outcome on. Without one the request's
+    transaction holds nothing else, and a failure discards it whole when the request ends:
+    two round trips (SAVEPOINT, RELEASE) fewer on every create sent without a key."""
+    work = session.begin_nested() if keeping_a_claim else None
     try:
         outcome = create()
     except AppError as error:
-        work.rollback()
-        return stored_problem(request, error, patient_id=patient_id)
-    if outcome.status_code >= 400:
+        outcome = stored_problem(request, error, patient_id=patient_id)
+    if outcome.status_code < 400:
+        if work is not None:
+            work.commit()
+    elif work is not None:
         work.rollback()
     else:
-        work.commit()
+        discard_writes(session)
     return outcome
 
 

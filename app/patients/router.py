@@ -143,16 +143,16 @@ def create_patient(
 
     def create() -> StoredResponse:
         try:
-            patient = service.create_patient(
+            patient, version = service.create_patient(
                 session, principal.organisation_id, patient_body.parse(body)
             )
         except service.DuplicateExternalReference as taken:
             # The 409 names the patient holding the reference: erasing them erases it too.
             return stored_problem(request, taken, patient_id=taken.holder_id)
         return _created(
-            service.patient_public(patient).model_dump_json().encode(),
+            patient.model_dump_json().encode(),
             location=request.app.url_path_for("get_patient", patient_id=str(patient.id)),
-            etag=version_etag(patient.version),
+            etag=version_etag(version),
             patient_id=patient.id,
         )
 

@@ -13,6 +13,8 @@ from zoneinfo import ZoneInfo
 from pydantic import ValidationError
 from sqlalchemy import bindparam, delete, or_, update
 from sqlalchemy import select as select_columns
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, SQLModel, col, select
 from sqlmodel.sql.expression import SelectOfScalar
@@ -100,15 +102,32 @@ class RecordCursor(CursorModel):
 # --- patients ----------------------------------------------------------------------------------
 
 
-def create_patient(session: Session, organisation_id: uuid.UUID, data: PatientCreate) -> Patient:
-    patient = Patient(
-        organisation_id=organisation_id,
-        external_reference=data.external_reference,
-        attributes=data.attributes.model_dump(mode="json"),
+def create_patient(
+    session: Session, organisation_id: uuid.UUID, data: PatientCreate
+) -> tuple[PatientPublic, int]:
+    """A new patient and its version, inserted by one statement, built once, that skips a
+    taken reference (``ON CONFLICT DO NOTHING``, on both backends): no savepoint around it, no
+    error to recover from, no ORM object to build and flush. A concurrent insert of the same
+    reference waits for the first to commit, then inserts nothing; either way it is a 409."""
+    now = utc_now()
+    row = {
+        "id": uuid.uuid4(),
+        "organisation_id": organisation_id,
+        "external_reference": data.external_reference,
+        "attributes": data.attributes.model_dump(mode="json"),
+        "version": 1,
+        "created_at": now,
+        "updated_at": now,
+    }
+    inserted = session.connection().execute(
+        _INSERT_UNLESS_TAKEN[session.get_bind().dialect.name], row
     )
-    with _unique_reference(session, organisation_id, data.external_reference):
-        session.add(patient)
-    return patient
+    if inserted.first() is None:
+        raise DuplicateExternalReference(
+            data.external_reference,
+            holder_id=_holder_of(session, organisation_id, data.external_reference),
+        )
+    return PatientPublic.model_validate({name: row[name] for name in PatientPublic.model_fields}), 1
 
 
 # What a read of one patient needs, and nothing else: a Core statement, built once, that
@@ -130,6 +149,27 @@ _PATIENT_BY_ID = select_columns(
     _PATIENT_TABLE.c.id == bindparam("patient_id"),
     _PATIENT_TABLE.c.organisation_id == bindparam("organisation_id"),
 )
+
+
+# A new patient's columns (the red-flag marker starts empty).
+_PATIENT_INSERTED = (
+    "id",
+    "organisation_id",
+    "external_reference",
+    "attributes",
+    "version",
+    "created_at",
+    "updated_at",
+)
+
+_INSERT_UNLESS_TAKEN = {
+    dialect: insert(_PATIENT_TABLE)
+    .values({name: bindparam(name) for name in _PATIENT_INSERTED})
+    .on_conflict_do_nothing(index_elements=["organisation_id", "external_reference"])
+    # The row it inserted, or none: a driver's rowcount for this statement can be unknown (-1).
+    .returning(_PATIENT_TABLE.c.id)
+    for dialect, insert in (("postgresql", postgresql_insert), ("sqlite", sqlite_insert))
+}
 
 
 async def read_patient(
@@ -230,13 +270,17 @@ def _unique_reference(
             yield
             session.flush()
     except IntegrityError:
-        holder_id = session.exec(
-            select(Patient.id).where(
-                Patient.organisation_id == organisation_id,
-                Patient.external_reference == reference,
-            )
-        ).first()
+        holder_id = _holder_of(session, organisation_id, reference)
         raise DuplicateExternalReference(reference, holder_id=holder_id) from None
+
+
+def _holder_of(session: Session, organisation_id: uuid.UUID, reference: str) -> uuid.UUID | None:
+    return session.exec(
+        select(Patient.id).where(
+            Patient.organisation_id == organisation_id,
+            Patient.external_reference == reference,
+        )
+    ).first()
 
 
 # --- assessments -------------------------------------------------------------------------------

@@ -12,8 +12,10 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine, event
 
+from app.core.errors import Conflict
 from app.idempotency import service as idempotency
 from app.main import create_app
+from app.patients import service as patients_service
 from tests.conftest import app_settings, committed_key
 from tests.idempotency.conftest import CREATES, Create, count_rows, create_target
 
@@ -147,3 +149,29 @@ def test_failed_commits_leave_updates_erasures_and_status_changes_undone(
     assert raw_client.get(plan).json()["status"] == "active"
     assert [write().status_code for write in writes] == [200, 200, 204]  # once commits work
     assert count_rows(committing_engine, "patient") == 0
+
+
+@pytest.mark.parametrize("idempotency_key", [None, "k-refused"])
+def test_a_create_refused_after_writing_keeps_none_of_its_writes(
+    raw_client: TestClient,
+    committing_engine: Engine,
+    monkeypatch: pytest.MonkeyPatch,
+    idempotency_key: str | None,
+) -> None:
+    """A refusal raised after the work has written undoes the writes: inside a savepoint when
+    the key's record must stay to replay the refusal, with the whole transaction otherwise."""
+    real = patients_service.create_patient
+
+    def written_then_refused(*args: Any, **kwargs: Any) -> Any:
+        real(*args, **kwargs)
+        raise Conflict("Refused after writing.")
+
+    monkeypatch.setattr(patients_service, "create_patient", written_then_refused)
+    headers = {"Idempotency-Key": idempotency_key} if idempotency_key else {}
+    before = count_rows(committing_engine, "patient")
+
+    refused = raw_client.post("/v1/patients", json={"external_reference": "R-1"}, headers=headers)
+
+    assert refused.status_code == 409
+    assert count_rows(committing_engine, "patient") == before
+    assert count_rows(committing_engine, "idempotency_record") == (1 if idempotency_key else 0)
