@@ -9,7 +9,7 @@ from functools import partial
 from typing import Any
 
 import anyio
-from fastapi import Depends, FastAPI
+from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 from sqlalchemy import Engine
 from sqlalchemy.exc import OperationalError
@@ -49,7 +49,6 @@ from app.http.problems import (
     install_exception_handlers,
     problem_responses,
 )
-from app.http.query import reject_repeated_parameters
 from app.http.response_cache import PublicResponseCache
 from app.idempotency.service import purge_expired
 from app.patients import examples as patient_examples
@@ -159,7 +158,6 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
         generate_unique_id_function=operation_id,
         separate_input_output_schemas=False,
         responses=problem_responses(500),
-        dependencies=[Depends(reject_repeated_parameters)],
     )
     app.state.engine = engine_for_reads(app_engine)
     app.state.write_engine = engine_for_writes(app_engine)
