@@ -200,7 +200,7 @@ def store_log(
     scorer: AssessmentsDep,
     adapter: AdapterDep,
     body: Annotated[bytes, Depends(log_body)],
-    if_match_header: IfMatchHeader = None,
+    if_match_header: IfMatchHeader,
 ) -> Response:
     """One log per patient per local date (the plan's time zone): pain (NPRS 0-10), pain after
     exercise, hip mobility, the movements that brought relief, which of the plan's sessions of

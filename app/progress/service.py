@@ -435,18 +435,16 @@ def _write_log(
 ) -> ProgressLog:
     body = data.model_dump(mode="json", exclude_unset=True)
     existing = session.exec(_logs_of(patient).where(ProgressLog.log_date == day)).first()
+    # Replacing needs the ETag the client last read: 428 without, 412 when stale. Creating
+    # needs none, and fails with one: it names a log that is not there.
+    precondition = if_match(if_match_header, required=existing is not None)
+    if not precondition.allows(existing.version if existing is not None else None):
+        raise stale()
     if existing is not None:
-        # Replacing needs the ETag the client last read: 428 without, 412 when stale.
-        precondition = if_match(if_match_header, required=True)
-        if not precondition.allows(existing.version):
-            raise stale()
         _refuse_withdrawn_sharp_pain(existing.body, body)
         compare_and_set(session, ProgressLog, existing.id, existing.version, {"body": body})
         session.refresh(existing)
         return existing
-    if if_match_header is not None:
-        # If-Match names a log that is not there (RFC 9110 13.1.1): nothing to replace.
-        raise stale()
     record = ProgressLog(
         organisation_id=patient.organisation_id, patient_id=patient.id, log_date=day, body=body
     )

@@ -343,3 +343,28 @@ def test_a_replacement_cannot_withdraw_a_sharp_pain_report(
         headers=clinic.headers(**{"If-Match": etag}),
     )
     assert kept.status_code == 200, kept.text
+
+
+def test_every_if_match_route_takes_a_list_of_etags_on_one_line_or_several(
+    client: TestClient, clinic: Tenant
+) -> None:
+    """RFC 9110 13.1.1: any listed ETag that is current will do, however the list is split
+    over field lines (5.3); `*` among ETags is no list at all, so it matches nothing."""
+    patient, plan = store_patient_with_plan(client, clinic)
+    assert client.put(path(patient, 1), json=log_body(3), headers=clinic.headers()).is_success
+    patient_url = f"/v1/patients/{patient}"
+    changes: list[tuple[str, str, dict[str, Any] | None]] = [
+        ("PUT", path(patient, 1), log_body(4)),
+        ("PATCH", f"{patient_url}/plans/{plan['id']}", {"status": "paused"}),
+        ("PATCH", patient_url, {"external_reference": "P-LISTED"}),
+        ("DELETE", patient_url, None),
+    ]
+    for method, url, body in changes:
+        current = client.get(url, headers=clinic.headers()).headers["etag"]
+
+        def send(*lines: str, method: str = method, url: str = url, body: Any = body) -> int:
+            headers = [*clinic.headers().items(), *(("If-Match", line) for line in lines)]
+            return client.request(method, url, json=body, headers=headers).status_code
+
+        assert send('"v0", *') == 412, (method, url)
+        assert send('"v0"', f'"a,b", {current}') in {200, 204}, (method, url)
