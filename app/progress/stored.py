@@ -9,7 +9,7 @@ from pydantic import AwareDatetime, Field, RootModel, StringConstraints
 
 from app.assessments import Triage
 from app.catalogue import StrictModel
-from app.core.types import JsonDate, JsonInt, Nullable, Omittable
+from app.core.types import JsonDate, JsonInt, Nullable, Omittable, PlainText
 from app.http.pagination import Page
 from app.http.query import PageQuery
 from app.patients import PatientExport
@@ -32,8 +32,13 @@ class PegItems(StrictModel):
 
 class PsfsActivity(StrictModel):
     activity: Annotated[
-        str, StringConstraints(min_length=1, max_length=80, strip_whitespace=True)
-    ] = Field(description="An activity the patient names, hard to do because of the problem.")
+        str,
+        StringConstraints(min_length=1, max_length=80, strip_whitespace=True),
+        *PlainText.__metadata__,
+    ] = Field(
+        description="An activity the patient names, hard to do because of the problem (no "
+        "control characters)."
+    )
     score: JsonInt = Field(
         ge=0, le=10, description="0 unable to perform; 10 able to perform as before."
     )

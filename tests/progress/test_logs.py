@@ -107,6 +107,26 @@ def test_no_plan_is_a_409_and_bad_dates_are_422s(client: TestClient, clinic: Ten
     assert logs["items"] == []
 
 
+def test_a_note_refuses_control_characters_but_tabs_and_line_breaks(
+    client: TestClient, clinic: Tenant
+) -> None:
+    """A NUL, an escape or a DEL in a note is a 422 naming the field (PostgreSQL cannot even
+    store a NUL); tabs and line breaks are the note's own."""
+    patient, _ = store_patient_with_plan(client, clinic)
+    for bad in ("\x00", "red\x1b[31m", "\x0b", "\x1f", "\x7f"):
+        answer = client.put(path(patient), json=log_body(note=bad), headers=clinic.headers())
+        assert answer.status_code == 422, bad
+        (error,) = answer.json()["errors"]
+        assert (error["loc"], error["type"]) == (["body", "note"], "control_character")
+    assert (
+        client.get(f"/v1/patients/{patient}/logs", headers=clinic.headers()).json()["items"] == []
+    )
+    note = "Walked\tfar.\r\nSlept well.\n"
+    stored = client.put(path(patient), json=log_body(note=note), headers=clinic.headers())
+    assert stored.status_code == 201, stored.text
+    assert stored.json()["log"]["note"] == note
+
+
 def test_a_stored_plan_starts_at_most_28_days_ago(client: TestClient, clinic: Tenant) -> None:
     patient = create_patient(client, clinic, "OLD")["id"]
     client.post(f"/v1/patients/{patient}/assessments", json=ANSWERS_BODY, headers=clinic.headers())

@@ -90,8 +90,20 @@ def test_an_outcome_is_stored_scored_and_listed_newest_first(
             {**psfs(3, 4, 5), "activities": [{"activity": "Walking", "score": 3}] * 3},
             ["body", "activities"],
         ),
+        (
+            {**psfs(3, 4, 5), "activities": [{"activity": "Walk\x00ing", "score": 3}] * 3},
+            ["body", "psfs", "activities", 0, "activity"],
+        ),
     ],
-    ids=["peg-item-11", "psfs-two", "psfs-six", "licensed", "future", "same-activity"],
+    ids=[
+        "peg-item-11",
+        "psfs-two",
+        "psfs-six",
+        "licensed",
+        "future",
+        "same-activity",
+        "control-character",
+    ],
 )
 def test_bad_input_is_a_422_naming_the_field_and_stores_nothing(
     client: TestClient, clinic: Tenant, patient: str, body: dict[str, Any], loc: list[str]
