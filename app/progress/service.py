@@ -7,7 +7,7 @@ import itertools
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -23,6 +23,7 @@ from app.core.errors import Conflict, NotFound, UnprocessableContent
 from app.http.conditional import if_match, stale
 from app.http.pagination import CursorModel, decode_cursor, encode_cursor
 from app.patients import (
+    MAX_DAYS_IN_THE_PAST,
     Patient,
     PatientPlan,
     PlanStatus,
@@ -82,16 +83,6 @@ def local_today(time_zone: str) -> date:
     return datetime.now(ZoneInfo(time_zone)).date()
 
 
-def patient_today(session: Session, patient: Patient) -> date:
-    """The patient's local date: in the time zone of their latest plan, or UTC without one."""
-    latest = session.exec(
-        records_of(PatientPlan, patient)
-        .order_by(col(PatientPlan.created_at).desc(), col(PatientPlan.id).desc())
-        .limit(1)
-    ).first()
-    return local_today(latest.plan["inputs"]["time_zone"] if latest else "UTC")
-
-
 def _not_in_the_future(value: date, today: date, loc: list[str | int]) -> None:
     if value > today:
         raise UnprocessableContent(
@@ -100,15 +91,42 @@ def _not_in_the_future(value: date, today: date, loc: list[str | int]) -> None:
         )
 
 
+def _not_before(value: date, earliest: date, since: str, loc: list[str | int], kind: str) -> None:
+    if value < earliest:
+        raise UnprocessableContent(
+            f"{value.isoformat()} is before {since} ({earliest.isoformat()}).",
+            errors=[
+                {"loc": loc, "msg": f"Must be on or after {earliest.isoformat()}", "type": kind}
+            ],
+        )
+
+
+def _not_before_the_first_plan(
+    value: date, plans: Sequence[PatientPlan], loc: list[str | int]
+) -> None:
+    """A patient's progress starts with their first plan: nothing is recorded before it."""
+    first_start = min(plan_dates(p)[0] for p in plans)
+    _not_before(value, first_start, "the patient's first plan starts", loc, "before_plan")
+
+
 # --- outcome measures --------------------------------------------------------------------------
 
 
-def store_outcome(
-    session: Session, patient: Patient, data: OutcomeInput, *, today: date
-) -> OutcomeMeasure:
-    """Scores and stores an outcome measure; ``today`` is the patient's local date (the time
-    zone of their plans, or UTC)."""
-    _not_in_the_future(data.taken_on, today, ["body", "taken_on"])
+def store_outcome(session: Session, patient: Patient, data: OutcomeInput) -> OutcomeMeasure:
+    """Scores and stores an outcome measure taken between the patient's first plan's start and
+    today (the time zone of their latest plan), as a log's date is: outcomes are read beside
+    the logs, as progress since the first plan. Without a plan, between the earliest day a
+    plan stored today may start (``MAX_DAYS_IN_THE_PAST`` days ago, UTC) and today: never
+    older than the logs a plan stored now could hold."""
+    plans = all_plans(session, patient)
+    at: list[str | int] = ["body", "taken_on"]
+    today = local_today(plan_time_zone(plans[0]) if plans else "UTC")
+    _not_in_the_future(data.taken_on, today, at)
+    if plans:
+        _not_before_the_first_plan(data.taken_on, plans, at)
+    else:
+        earliest = today - timedelta(days=MAX_DAYS_IN_THE_PAST)
+        _not_before(data.taken_on, earliest, "the earliest a plan may start", at, "too_old")
     rule = outcome_rules()[data.instrument]
     if isinstance(data, PegInput):
         items = [(name, getattr(data.items, name)) for name in rule.item_ids]
@@ -287,19 +305,7 @@ def store_log(
         )
     today = local_today(plan_time_zone(plans[0]))
     _not_in_the_future(day, today, ["path", "date"])
-    earliest = min(plan_dates(p)[0] for p in plans)
-    if day < earliest:
-        raise UnprocessableContent(
-            f"{day.isoformat()} is before the patient's first plan starts "
-            f"({earliest.isoformat()}).",
-            errors=[
-                {
-                    "loc": ["path", "date"],
-                    "msg": f"Must be on or after {earliest.isoformat()}",
-                    "type": "before_plan",
-                }
-            ],
-        )
+    _not_before_the_first_plan(day, plans, ["path", "date"])
     dated = DatedLog.model_validate(
         {**data.model_dump(mode="json", exclude_unset=True), "date": day.isoformat()}
     )

@@ -12,7 +12,7 @@ from app.catalogue import StrictModel
 from app.core.types import JsonDate, JsonInt, Nullable, Omittable, PlainText
 from app.http.pagination import Page
 from app.http.query import PageQuery
-from app.patients import PatientExport
+from app.patients import MAX_DAYS_IN_THE_PAST, PatientExport
 from app.plans import Plan
 from app.progress.outcomes import Instrument, Timepoint
 from app.progress.schemas import DatedLog, Note, PlanChange, PlanDifference, Rating
@@ -49,7 +49,10 @@ class PegInput(StrictModel):
 
     instrument: Literal[Instrument.peg]
     timepoint: Timepoint
-    taken_on: JsonDate = Field(description="The day it was answered; not in the future.")
+    taken_on: JsonDate = Field(
+        description="The day it was answered: not in the future, nor before the patient's "
+        f"first plan starts (without a plan: not more than {MAX_DAYS_IN_THE_PAST} days ago)."
+    )
     items: PegItems
 
 
@@ -59,7 +62,10 @@ class PsfsInput(StrictModel):
 
     instrument: Literal[Instrument.psfs]
     timepoint: Timepoint
-    taken_on: JsonDate = Field(description="The day it was answered; not in the future.")
+    taken_on: JsonDate = Field(
+        description="The day it was answered: not in the future, nor before the patient's "
+        f"first plan starts (without a plan: not more than {MAX_DAYS_IN_THE_PAST} days ago)."
+    )
     activities: list[PsfsActivity] = Field(min_length=3, max_length=5)
 
 
