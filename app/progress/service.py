@@ -13,12 +13,13 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import yaml
+from pydantic import BaseModel
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 from sqlmodel.sql.expression import SelectOfScalar
 
 from app.assessments import AssessmentResult, Assessments, Triage, red_flag_triage
-from app.catalogue import CatalogueSnapshot
+from app.catalogue import CatalogueSnapshot, SessionKind
 from app.core.errors import Conflict, NotFound, UnprocessableContent
 from app.http.conditional import if_match, stale
 from app.http.pagination import CursorModel, decode_cursor, encode_cursor
@@ -309,9 +310,9 @@ def store_log(
     dated = DatedLog.model_validate(
         {**data.model_dump(mode="json", exclude_unset=True), "date": day.isoformat()}
     )
-    problems = check_log(
-        Plan.model_validate(_plan_for(plans, day).plan), dated, today, date_at=("path", "date")
-    )
+    checked_record = _plan_for(plans, day)
+    checked = Plan.model_validate(checked_record.plan)
+    problems = check_log(checked, dated, today, date_at=("path", "date"))
     triage = red_flag_triage(data.red_flags, assessments.ruleset)
     if problems:
         # Nothing is stored; a red flag among the answers is still said first.
@@ -329,7 +330,16 @@ def store_log(
             session.refresh(plan)
         return LogResult(record, triage, [_adaptation(p, []) for p in running])
     results = [
-        _adapt_plan(session, patient, plan, day, adapter, assessments, catalogue)
+        _adapt_plan(
+            session,
+            patient,
+            plan,
+            day,
+            adapter,
+            assessments,
+            catalogue,
+            validated=checked if plan is checked_record else None,
+        )
         for plan in running
     ]
     return LogResult(record, None, results)
@@ -352,17 +362,24 @@ def _adapt_plan(
     adapter: Adapter,
     assessments: Assessments,
     catalogue: CatalogueSnapshot,
+    *,
+    validated: Plan | None,
 ) -> PlanAdaptation:
     """Replay the plan's logs on its revision 1 (the same logs always give the same plan); a
     red flag among them stops it, a result that differs from the current revision is stored as
-    the next revision, with the changes not shown before."""
+    the next revision, with the changes not shown before. ``validated`` is the record's current
+    plan when the caller has validated it already: until a log first changes the plan, that is
+    revision 1, and a stored plan is hundreds of kilobytes to validate again."""
     first, last = plan_dates(record)
     scored = [
         ScoredLog(log=dated_log(log), triage=log_triage(log, assessments))
         for log in logs_between(session, patient, first, last)
     ]
     stored_first = _revision(session, record, 1)
-    original = Plan.model_validate(stored_first.plan if stored_first else record.plan)
+    if stored_first is not None:
+        original = Plan.model_validate(stored_first.plan)
+    else:
+        original = validated or Plan.model_validate(record.plan)
     result = adapter.adapt(original, scored, catalogue=catalogue)
     if result.stop is not None:
         record_log_red_flag(session, patient, result.stop, day)
@@ -652,14 +669,17 @@ def progress_summary(
 ) -> ProgressSummary:
     """The summary over the patient's latest plan (its current revision): one index range scan
     of the logs of its days, whatever the table holds."""
-    plans = all_plans(session, patient)
-    if not plans:
+    record = session.exec(
+        records_of(PatientPlan, patient)
+        .order_by(col(PatientPlan.created_at).desc(), col(PatientPlan.id).desc())
+        .limit(1)
+    ).first()
+    if record is None:
         raise NoPlan("This patient has no stored plan: progress is measured against one.")
-    record = plans[0]
     first, last = plan_dates(record)
     today = local_today(plan_time_zone(record))
     logs = logs_between(session, patient, first, last)
-    plan = Plan.model_validate(record.plan)
+    plan = _PlannedSessions.model_validate(record.plan)
     rules = outcome_rules()
     return summarise(
         [_day_log(log, assessments) for log in logs],
@@ -690,6 +710,30 @@ def progress_summary(
             for a in reversed(all_assessments(session, patient))
         ],
     )
+
+
+class _SessionRef(BaseModel):
+    id: str
+    kind: SessionKind
+
+
+class _DayRef(BaseModel):
+    date: date
+    sessions: list[_SessionRef]
+
+
+class _WeekRef(BaseModel):
+    week: int
+    days: list[_DayRef]
+
+
+class _PlannedSessions(BaseModel):
+    """Of a stored plan, what the summary reads: each session's id and kind, by day and week.
+    Every other field is skipped unread (pydantic ignores extra keys), where validating the
+    whole plan (some 350 KB of JSON, checked whole when it was stored) took most of a
+    summary's time."""
+
+    weeks: list[_WeekRef]
 
 
 def _day_log(record: ProgressLog, assessments: Assessments) -> DayLog:

@@ -10,6 +10,7 @@ from fastapi.testclient import TestClient
 from jsonschema import Draft202012Validator
 
 from app.assessments.examples import NO_RED_FLAGS
+from app.plans import Plan
 from tests.patients.conftest import Tenant, create_patient
 from tests.progress.conftest import ANSWERS_BODY, plan_body, store_patient_with_plan, today
 
@@ -388,3 +389,28 @@ def test_every_if_match_route_takes_a_list_of_etags_on_one_line_or_several(
 
         assert send('"v0", *') == 412, (method, url)
         assert send('"v0"', f'"a,b", {current}') in {200, 204}, (method, url)
+
+
+def test_a_stored_plan_is_validated_once_per_log_and_never_by_the_summary(
+    client: TestClient, clinic: Tenant, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A stored plan is some 350 KB of JSON. The first log of a plan validates it once, for the
+    check and for the adaptation (a plan no log has changed yet is its own revision 1); the
+    summary reads only the planned sessions."""
+    patient, _ = store_patient_with_plan(client, clinic)
+    validated: list[object] = []
+    whole = Plan.model_validate
+
+    def counted(data: Any, **options: Any) -> Plan:
+        validated.append(data)
+        return whole(data, **options)
+
+    monkeypatch.setattr(Plan, "model_validate", counted)
+    stored = client.put(path(patient, 1), json=log_body(3), headers=clinic.headers())
+    assert stored.status_code == 201, stored.text
+    assert len(validated) == 1
+    validated.clear()
+    summary = client.get(f"/v1/patients/{patient}/progress", headers=clinic.headers())
+    assert summary.status_code == 200, summary.text
+    assert summary.json()["adherence"]["planned"] > 0
+    assert validated == []
