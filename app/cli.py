@@ -34,6 +34,7 @@ from app.catalogue.service import load_catalogue
 from app.core.config import DEFAULT_SQLITE_URL, PROJECT_ROOT, get_settings
 from app.core.db import make_engine, utc_now
 from app.core.errors import NotFound
+from app.core.types import control_character_at
 from app.tenants import service
 from app.tenants.dev_key import dev_key_path, ensure_dev_key
 from app.tenants.keys import KeyKind, Scope, key_prefix, parse_scopes
@@ -229,6 +230,9 @@ def _name(text: str) -> str:
     name = text.strip()
     if not 0 < len(name) <= _MAX_NAME:
         raise argparse.ArgumentTypeError(f"give 1 to {_MAX_NAME} characters")
+    # Names are printed in listings: a control character would garble the terminal.
+    if control_character_at(name) is not None:
+        raise argparse.ArgumentTypeError("give text without control characters")
     return name
 
 

@@ -302,6 +302,11 @@ def test_an_unknown_organisation_or_key_fails_and_writes_nothing(
     [
         (["create-org", " "], "argument name: give 1 to 120 characters"),
         (["create-org", "x" * 121], "argument name: give 1 to 120 characters"),
+        (["create-org", "Acme\x1b[2J"], "argument name: give text without control characters"),
+        (
+            ["create-key", "--org", UNKNOWN_ORG, "--scopes", "all", "--name", "a\x00b"],
+            "argument --name: give text without control characters",
+        ),
         (["create-key", "--org", "acme", "--scopes", "all"], "invalid UUID value: 'acme'"),
         (["create-key", "--org", UNKNOWN_ORG, "--scopes", "all", "--kind", "prod"], "--kind"),
         (

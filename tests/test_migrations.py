@@ -1,7 +1,7 @@
 """Alembic owns the schema: it goes up, down and up again, and matches the models exactly."""
 
 import uuid
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -212,3 +212,76 @@ _PLAN_TABLE = sa.table(
     sa.column("updated_at", sa.DateTime(timezone=True)),
     sa.column("plan", sa.JSON()),
 )
+
+
+@pytest.mark.parametrize("backend", ["sqlite", "postgresql"])
+def test_control_characters_leave_stored_log_notes(
+    backend: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Notes stored before control characters were refused would fail every read of the
+    patient's logs: the upgrade takes the characters out, in batches, and touches nothing
+    else."""
+    module = ScriptDirectory.from_config(alembic_config("sqlite://")).get_revision("7e1c2d9a4b60")
+    assert module is not None
+    monkeypatch.setattr(module.module, "BATCH", 2)  # several batches from a few logs
+    at = datetime(2026, 11, 1, tzinfo=UTC)
+    notes = ["Stiff\x01 morning\x1b[0m", "Walked\tfar.\r\nSlept well.", None, "\x7fok", "fine"]
+    with empty_database(backend, tmp_path) as url:
+        config = alembic_config(url)
+        command.upgrade(config, "3b2ba92ee840")
+        engine = make_engine(url)
+        organisation, patient = uuid.UUID(int=1), uuid.UUID(int=2)
+        logs = sa.table(
+            "progress_log",
+            *(sa.column(c) for c in ("log_date", "version", "created_at", "updated_at")),
+            sa.column("id", sa.Uuid()),
+            sa.column("organisation_id", sa.Uuid()),
+            sa.column("patient_id", sa.Uuid()),
+            sa.column("body", sa.JSON()),
+        )
+        with engine.begin() as connection:
+            connection.execute(
+                text("INSERT INTO organisation (id, name, created_at) VALUES (:id, 'C', :at)"),
+                {"id": organisation.hex if backend == "sqlite" else organisation, "at": at},
+            )
+            connection.execute(
+                text(
+                    "INSERT INTO patient (id, organisation_id, external_reference, attributes, "
+                    "version, created_at, updated_at) VALUES (:id, :org, 'P-1', '{}', 1, :at, :at)"
+                ),
+                {
+                    "id": patient.hex if backend == "sqlite" else patient,
+                    "org": organisation.hex if backend == "sqlite" else organisation,
+                    "at": at,
+                },
+            )
+            for day, note in enumerate(notes, start=1):
+                body = {"pain": 3, **({"note": note} if note is not None else {})}
+                connection.execute(
+                    sa.insert(logs),
+                    {
+                        "id": uuid.UUID(int=100 + day),
+                        "organisation_id": organisation,
+                        "patient_id": patient,
+                        "log_date": date(2026, 11, day),
+                        "body": body,
+                        "version": 1,
+                        "created_at": at,
+                        "updated_at": at,
+                    },
+                )
+
+        command.upgrade(config, "head")
+        with engine.connect() as connection:
+            bodies = (
+                connection.execute(sa.select(logs.c.body).order_by(logs.c.log_date)).scalars().all()
+            )
+        engine.dispose()
+    assert [body.get("note") for body in bodies] == [
+        "Stiff morning[0m",
+        "Walked\tfar.\r\nSlept well.",
+        None,
+        "ok",
+        "fine",
+    ]
+    assert {body["pain"] for body in bodies} == {3}

@@ -116,7 +116,7 @@ def _conforms(case: Case[Any]) -> None:
 # an Idempotency-Key already used with another body (generated keys repeat across examples;
 # a key is single-use per request, and reuse is a 422 as the IETF Idempotency-Key draft says),
 # a result token this server did not sign (or signed for an earlier ruleset), and progress logs
-# their plan cannot hold.
+# their plan cannot hold, and dates before a patient's plans.
 # For those alone, "schema-valid data is accepted" does not apply; every other check still runs.
 _DOMAIN_REJECTIONS = {
     "invalid_cursor",
@@ -133,6 +133,10 @@ _DOMAIN_REJECTIONS = {
     "unknown_session",
     "unknown_exercise",
     "not_per_side",
+    # A date before the patient's first plan starts (a log's or an outcome's), or an outcome's
+    # more than 28 days ago for a patient without a plan.
+    "before_plan",
+    "too_old",
 }
 
 

@@ -13,6 +13,7 @@ from datetime import date, time
 from typing import Annotated, Any, TypeVar
 
 from pydantic import (
+    AfterValidator,
     BeforeValidator,
     Field,
     GetCoreSchemaHandler,
@@ -21,7 +22,7 @@ from pydantic import (
     WithJsonSchema,
 )
 from pydantic.json_schema import JsonSchemaValue
-from pydantic_core import CoreSchema
+from pydantic_core import CoreSchema, PydanticCustomError
 
 
 def _json_number_only(value: Any) -> Any:
@@ -72,6 +73,49 @@ def _iso_date_text(value: Any) -> Any:
 
 # Pydantic's lax dates also take Unix timestamps; JSON Schema's "date" is text only.
 JsonDate = Annotated[date, BeforeValidator(_iso_date_text)]
+
+
+# C0 control characters but tab, line feed and carriage return, and DEL: invisible in what
+# people read, they garble logs, terminals and exports, and PostgreSQL refuses a NUL in text
+# and JSON outright. A character class's ranges, read alike by Python and by JSON Schema's
+# ECMA-262 patterns.
+CONTROL_CHARACTERS = r"\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f"
+_CONTROL_CHARACTER = re.compile(f"[{CONTROL_CHARACTERS}]")
+
+
+def control_character_at(text: str) -> int | None:
+    """Where ``text``'s first control character is (see ``CONTROL_CHARACTERS``), if any."""
+    found = _CONTROL_CHARACTER.search(text)
+    return found.start() if found is not None else None
+
+
+def _refuse_control_characters(value: str) -> str:
+    index = control_character_at(value)
+    if index is not None:
+        raise PydanticCustomError(
+            "control_character",
+            "Must not contain control characters other than tab and line breaks "
+            "(U+{code} at {index})",
+            {"code": f"{ord(value[index]):04X}", "index": index},
+        )
+    return value
+
+
+class _NoControlCharactersSchema:
+    """Publishes the check as the string's `pattern`, so clients can make it before sending."""
+
+    def __get_pydantic_json_schema__(
+        self, core_schema: CoreSchema, handler: GetJsonSchemaHandler
+    ) -> JsonSchemaValue:
+        schema = handler(core_schema)
+        schema["pattern"] = f"^[^{CONTROL_CHARACTERS}]*$"
+        return schema
+
+
+# Free text from a request: anything printable, tabs and line breaks. Bound it beside this
+# (``Annotated[str, StringConstraints(max_length=...), *PlainText.__metadata__]``) and say
+# "no control characters" in the field's description.
+PlainText = Annotated[str, AfterValidator(_refuse_control_characters), _NoControlCharactersSchema()]
 
 
 ValueT = TypeVar("ValueT")

@@ -82,16 +82,39 @@ def strong_etag(body: bytes) -> str:
     return '"' + hashlib.sha256(body).hexdigest()[:32] + '"'
 
 
+# RFC 9110 8.8.3: entity-tag = [ "W/" ] DQUOTE *etagc DQUOTE, etagc = %x21 / %x23-7E / obs-text
+# (a tag may hold a comma). An element of a list field (5.6.1) is one tag, or nothing, between
+# commas, with optional whitespace around it.
+_LIST_ELEMENT = re.compile(r'[ \t]*((?:W/)?"[\x21\x23-\x7e\x80-\xff]*")?[ \t]*(,|\Z)')
+
+
+def entity_tags(field: str) -> list[str] | None:
+    """The entity-tags a list field names, in order (empty elements skipped); ``None`` when the
+    field is not a list of entity-tags (a ``*`` among tags is not one)."""
+    tags: list[str] = []
+    position = 0
+    while (element := _LIST_ELEMENT.match(field, position)) is not None:
+        if element[1]:
+            tags.append(element[1])
+        if not element[2]:  # the end of the field
+            return tags
+        position = element.end()
+    return None
+
+
+def field_lines(lines: list[str]) -> str | None:
+    """A field sent on several lines, as one list (RFC 9110 5.3): the lines joined by commas."""
+    return ", ".join(lines) if lines else None
+
+
 def matches_if_none_match(header: str | None, etag: str) -> bool:
     """RFC 9110 13.1.2: weak comparison, ``*`` matches any current representation."""
     if not header:
         return False
+    if header.strip() == "*":
+        return True
     opaque = etag.removeprefix("W/")
-    for candidate in header.split(","):
-        candidate = candidate.strip()
-        if candidate == "*" or candidate.removeprefix("W/") == opaque:
-            return True
-    return False
+    return any(tag.removeprefix("W/") == opaque for tag in entity_tags(header) or [])
 
 
 @dataclass(frozen=True, slots=True)
@@ -157,7 +180,7 @@ def conditional_json(
 ) -> Response:
     """200 with the body, or 304 with the same validators when the client already has it."""
     all_headers = {"ETag": etag, **headers}
-    if matches_if_none_match(request.headers.get("if-none-match"), etag):
+    if matches_if_none_match(field_lines(request.headers.getlist("if-none-match")), etag):
         return Response(status_code=304, headers=all_headers)
     return Response(content=body, media_type=media_type, headers=all_headers)
 
@@ -167,14 +190,26 @@ def conditional_json(
 
 _VERSION_ETAG = re.compile(r'"v([0-9]{1,18})"')
 
-IfMatchHeader = Annotated[
+_IfMatchLine = Annotated[
     Omittable[Annotated[str, StringConstraints(max_length=512)]],
     Header(
         alias="If-Match",
-        description="The `ETag` you last read (`*` for any version). Required on updates: "
-        "428 when missing, 412 when the resource has changed since.",
+        description='The `ETag` you last read, or several as a list (`"v2", "v3"`: any '
+        "that is current will do), or `*` for any version. Required on updates: 428 when "
+        "missing, 412 when the resource has changed since.",
     ),
 ]
+
+
+def _if_match_field(request: Request, _: _IfMatchLine = None) -> str | None:
+    """``If-Match`` with all its lines. The parameter publishes the header and bounds its first
+    line; FastAPI reads no other line, and a list may be split over several (RFC 9110 5.3).
+    The middleware bounds the header as a whole."""
+    return field_lines(request.headers.getlist("if-match"))
+
+
+# The request's If-Match, every line of it: pass it to ``if_match``.
+IfMatchHeader = Annotated[str | None, Depends(_if_match_field)]
 
 
 def version_etag(version: int) -> str:
@@ -183,32 +218,42 @@ def version_etag(version: int) -> str:
 
 @dataclass(frozen=True)
 class Precondition:
-    """The versions a change may apply to; ``None`` means any (``If-Match: *``)."""
+    """What ``If-Match`` asks: nothing when it was not sent; else the versions its ETags name
+    (perhaps none), ``None`` meaning any version (``*``)."""
 
+    sent: bool
     versions: frozenset[int] | None
 
-    def allows(self, version: int) -> bool:
+    def allows(self, version: int | None) -> bool:
+        """Whether a change may apply to the resource at ``version``; ``None`` when there is no
+        resource yet (a PUT that would create it), which a sent If-Match, even ``*``, never
+        matches (RFC 9110 13.1.1)."""
+        if version is None:
+            return not self.sent
         return self.versions is None or version in self.versions
 
 
 def if_match(header: str | None, *, required: bool) -> Precondition:
+    """RFC 9110 13.1.1: ``*``, or a list of ETags of which any one current will do. A blank
+    field counts as not sent. A field that is not a list of ETags names no version, so it
+    fails like a stale ETag, as do weak ETags (never equal by strong comparison, 8.8.3.2) and
+    ETags this server never gave."""
     if header is None or not header.strip():
         if required:
             raise PreconditionRequired(
                 "Send `If-Match` with the `ETag` you last read, so a concurrent change is not "
                 "overwritten."
             )
-        return Precondition(versions=None)
-    candidates = [candidate.strip() for candidate in header.split(",")]
-    if "*" in candidates:
-        return Precondition(versions=None)
-    # Weak or foreign tags never match strongly (RFC 9110 8.8.3.2); they fail like stale ones.
+        return Precondition(sent=False, versions=None)
+    if header.strip() == "*":
+        return Precondition(sent=True, versions=None)
     return Precondition(
+        sent=True,
         versions=frozenset(
             int(match[1])
-            for candidate in candidates
-            if (match := _VERSION_ETAG.fullmatch(candidate))
-        )
+            for tag in entity_tags(header) or []
+            if (match := _VERSION_ETAG.fullmatch(tag))
+        ),
     )
 
 

@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from app.core.bounded_cache import ByteBoundedCache
-from app.http.conditional import matches_if_none_match
+from app.http.conditional import field_lines, matches_if_none_match
 
 _VERSION_HEADER = b"x-dataset-version"
 
@@ -114,8 +114,10 @@ def _footprint(key: _Key, headers: list[tuple[bytes, bytes]], body: bytes) -> in
 
 
 async def _replay(entry: _Entry, scope: Scope, send: Send) -> None:
-    if_none_match = next((v for k, v in scope["headers"] if k == b"if-none-match"), None)
-    if if_none_match is not None and matches_if_none_match(if_none_match.decode(), entry.etag):
+    if_none_match = field_lines(
+        [v.decode("latin-1") for k, v in scope["headers"] if k == b"if-none-match"]
+    )
+    if matches_if_none_match(if_none_match, entry.etag):
         headers = [
             (k, v) for k, v in entry.headers if k not in (b"content-length", b"content-type")
         ]

@@ -13,6 +13,7 @@ from app.patients.dependencies import (
 from app.patients.models import Patient, PatientPlan
 from app.patients.schemas import PatientExport, PlanStatus
 from app.patients.service import (
+    MAX_DAYS_IN_THE_PAST,
     all_assessments,
     all_plans,
     compare_and_set,
@@ -25,6 +26,7 @@ from app.patients.service import (
 )
 
 __all__ = [
+    "MAX_DAYS_IN_THE_PAST",
     "ExportablePatient",
     "LoggablePatient",
     "Patient",

@@ -213,7 +213,7 @@ def update_patient(
     patient: WritablePatient,
     session: SessionDep,
     body: Annotated[bytes, Depends(patient_changes_body)],
-    if_match_header: IfMatchHeader = None,
+    if_match_header: IfMatchHeader,
 ) -> Response:
     """Needs `If-Match` with the ETag you last read: 428 without it, 412 if the patient changed
     since."""
@@ -234,7 +234,7 @@ def update_patient(
     responses=problem_responses(*_KEYED, 404, 412),
 )
 def erase_patient(
-    patient: WritablePatient, session: SessionDep, if_match_header: IfMatchHeader = None
+    patient: WritablePatient, session: SessionDep, if_match_header: IfMatchHeader
 ) -> Response:
     """Deletes the patient, their assessments, plans and stored idempotent responses, for good.
     `If-Match` is honoured when sent."""
@@ -433,7 +433,7 @@ def change_plan_status(
     record: ChangeablePlan,
     session: SessionDep,
     body: Annotated[bytes, Depends(status_body)],
-    if_match_header: IfMatchHeader = None,
+    if_match_header: IfMatchHeader,
 ) -> Response:
     """`active` ⇄ `paused`; either may become `stopped` or `completed`, which are final (409).
     Needs `If-Match`: 428 without it, 412 if the plan changed since."""

@@ -99,16 +99,13 @@ def store_outcome(
     **PSFS** (Stratford et al. 1995, Physiotherapy Canada 47:258; 3-5 activities the patient
     names, each 0-10, score = their mean, higher is better). Licensed instruments (Oswestry
     Disability Index, Roland-Morris Disability Questionnaire, PROMIS) are not served. Pain
-    (NPRS) is in the daily logs. `taken_on` may not be in the future (the patient's plan's time
-    zone, or UTC without a plan)."""
+    (NPRS) is in the daily logs. `taken_on` is a 422 in the future (the time zone of the
+    patient's latest plan, or UTC without a plan) and, as a log's date is, before the patient's
+    first plan starts; without a plan, more than 28 days ago (the earliest a plan stored today
+    may start)."""
 
     def create() -> StoredResponse:
-        record = service.store_outcome(
-            session,
-            patient,
-            outcome_body.parse(body).root,
-            today=service.patient_today(session, patient),
-        )
+        record = service.store_outcome(session, patient, outcome_body.parse(body).root)
         return StoredResponse(
             status_code=201,
             body=service.stored_outcome(record).model_dump_json().encode(),
@@ -200,7 +197,7 @@ def store_log(
     scorer: AssessmentsDep,
     adapter: AdapterDep,
     body: Annotated[bytes, Depends(log_body)],
-    if_match_header: IfMatchHeader = None,
+    if_match_header: IfMatchHeader,
 ) -> Response:
     """One log per patient per local date (the plan's time zone): pain (NPRS 0-10), pain after
     exercise, hip mobility, the movements that brought relief, which of the plan's sessions of

@@ -15,7 +15,7 @@ from pydantic_core import PydanticCustomError
 
 from app.assessments import FindingCode, RedFlagAnswers, RuleId
 from app.catalogue import Side, Slug, StrictModel, Text
-from app.core.types import JsonDate, JsonInt, Omittable
+from app.core.types import JsonDate, JsonInt, Omittable, PlainText
 from app.plans import Plan, PlanItem, PlanRequest, SessionId, unique_items
 
 MAX_LOGS = 56  # one a day of the plan's 8 weeks
@@ -26,7 +26,7 @@ MAX_NOTE_LENGTH = 500
 
 # 0-10, as a JSON integer; the bounds come before the validator so the schema states them.
 Rating = Annotated[int, Field(ge=0, le=10), *JsonInt.__metadata__]
-Note = Annotated[str, StringConstraints(max_length=MAX_NOTE_LENGTH)]
+Note = Annotated[str, StringConstraints(max_length=MAX_NOTE_LENGTH), *PlainText.__metadata__]
 
 
 class SharpPain(StrictModel):
@@ -68,7 +68,11 @@ class DailyLogInput(StrictModel):
         description="The assessment's red-flag questions, asked again: any yes that gives an "
         "emergency or urgent triage stops the plan."
     )
-    note: Omittable[Note] = Field(default=None, description="A short note of the patient's own.")
+    note: Omittable[Note] = Field(
+        default=None,
+        description="A short note of the patient's own: text, tabs and line breaks, no other "
+        "control characters.",
+    )
 
 
 class DatedLog(DailyLogInput):

@@ -7,22 +7,24 @@ import itertools
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
 import yaml
+from pydantic import BaseModel
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 from sqlmodel.sql.expression import SelectOfScalar
 
 from app.assessments import AssessmentResult, Assessments, Triage, red_flag_triage
-from app.catalogue import CatalogueSnapshot
+from app.catalogue import CatalogueSnapshot, SessionKind
 from app.core.errors import Conflict, NotFound, UnprocessableContent
 from app.http.conditional import if_match, stale
 from app.http.pagination import CursorModel, decode_cursor, encode_cursor
 from app.patients import (
+    MAX_DAYS_IN_THE_PAST,
     Patient,
     PatientPlan,
     PlanStatus,
@@ -82,16 +84,6 @@ def local_today(time_zone: str) -> date:
     return datetime.now(ZoneInfo(time_zone)).date()
 
 
-def patient_today(session: Session, patient: Patient) -> date:
-    """The patient's local date: in the time zone of their latest plan, or UTC without one."""
-    latest = session.exec(
-        records_of(PatientPlan, patient)
-        .order_by(col(PatientPlan.created_at).desc(), col(PatientPlan.id).desc())
-        .limit(1)
-    ).first()
-    return local_today(latest.plan["inputs"]["time_zone"] if latest else "UTC")
-
-
 def _not_in_the_future(value: date, today: date, loc: list[str | int]) -> None:
     if value > today:
         raise UnprocessableContent(
@@ -100,15 +92,42 @@ def _not_in_the_future(value: date, today: date, loc: list[str | int]) -> None:
         )
 
 
+def _not_before(value: date, earliest: date, since: str, loc: list[str | int], kind: str) -> None:
+    if value < earliest:
+        raise UnprocessableContent(
+            f"{value.isoformat()} is before {since} ({earliest.isoformat()}).",
+            errors=[
+                {"loc": loc, "msg": f"Must be on or after {earliest.isoformat()}", "type": kind}
+            ],
+        )
+
+
+def _not_before_the_first_plan(
+    value: date, plans: Sequence[PatientPlan], loc: list[str | int]
+) -> None:
+    """A patient's progress starts with their first plan: nothing is recorded before it."""
+    first_start = min(plan_dates(p)[0] for p in plans)
+    _not_before(value, first_start, "the patient's first plan starts", loc, "before_plan")
+
+
 # --- outcome measures --------------------------------------------------------------------------
 
 
-def store_outcome(
-    session: Session, patient: Patient, data: OutcomeInput, *, today: date
-) -> OutcomeMeasure:
-    """Scores and stores an outcome measure; ``today`` is the patient's local date (the time
-    zone of their plans, or UTC)."""
-    _not_in_the_future(data.taken_on, today, ["body", "taken_on"])
+def store_outcome(session: Session, patient: Patient, data: OutcomeInput) -> OutcomeMeasure:
+    """Scores and stores an outcome measure taken between the patient's first plan's start and
+    today (the time zone of their latest plan), as a log's date is: outcomes are read beside
+    the logs, as progress since the first plan. Without a plan, between the earliest day a
+    plan stored today may start (``MAX_DAYS_IN_THE_PAST`` days ago, UTC) and today: never
+    older than the logs a plan stored now could hold."""
+    plans = all_plans(session, patient)
+    at: list[str | int] = ["body", "taken_on"]
+    today = local_today(plan_time_zone(plans[0]) if plans else "UTC")
+    _not_in_the_future(data.taken_on, today, at)
+    if plans:
+        _not_before_the_first_plan(data.taken_on, plans, at)
+    else:
+        earliest = today - timedelta(days=MAX_DAYS_IN_THE_PAST)
+        _not_before(data.taken_on, earliest, "the earliest a plan may start", at, "too_old")
     rule = outcome_rules()[data.instrument]
     if isinstance(data, PegInput):
         items = [(name, getattr(data.items, name)) for name in rule.item_ids]
@@ -287,25 +306,13 @@ def store_log(
         )
     today = local_today(plan_time_zone(plans[0]))
     _not_in_the_future(day, today, ["path", "date"])
-    earliest = min(plan_dates(p)[0] for p in plans)
-    if day < earliest:
-        raise UnprocessableContent(
-            f"{day.isoformat()} is before the patient's first plan starts "
-            f"({earliest.isoformat()}).",
-            errors=[
-                {
-                    "loc": ["path", "date"],
-                    "msg": f"Must be on or after {earliest.isoformat()}",
-                    "type": "before_plan",
-                }
-            ],
-        )
+    _not_before_the_first_plan(day, plans, ["path", "date"])
     dated = DatedLog.model_validate(
         {**data.model_dump(mode="json", exclude_unset=True), "date": day.isoformat()}
     )
-    problems = check_log(
-        Plan.model_validate(_plan_for(plans, day).plan), dated, today, date_at=("path", "date")
-    )
+    checked_record = _plan_for(plans, day)
+    checked = Plan.model_validate(checked_record.plan)
+    problems = check_log(checked, dated, today, date_at=("path", "date"))
     triage = red_flag_triage(data.red_flags, assessments.ruleset)
     if problems:
         # Nothing is stored; a red flag among the answers is still said first.
@@ -323,7 +330,16 @@ def store_log(
             session.refresh(plan)
         return LogResult(record, triage, [_adaptation(p, []) for p in running])
     results = [
-        _adapt_plan(session, patient, plan, day, adapter, assessments, catalogue)
+        _adapt_plan(
+            session,
+            patient,
+            plan,
+            day,
+            adapter,
+            assessments,
+            catalogue,
+            validated=checked if plan is checked_record else None,
+        )
         for plan in running
     ]
     return LogResult(record, None, results)
@@ -346,17 +362,24 @@ def _adapt_plan(
     adapter: Adapter,
     assessments: Assessments,
     catalogue: CatalogueSnapshot,
+    *,
+    validated: Plan | None,
 ) -> PlanAdaptation:
     """Replay the plan's logs on its revision 1 (the same logs always give the same plan); a
     red flag among them stops it, a result that differs from the current revision is stored as
-    the next revision, with the changes not shown before."""
+    the next revision, with the changes not shown before. ``validated`` is the record's current
+    plan when the caller has validated it already: until a log first changes the plan, that is
+    revision 1, and a stored plan is hundreds of kilobytes to validate again."""
     first, last = plan_dates(record)
     scored = [
         ScoredLog(log=dated_log(log), triage=log_triage(log, assessments))
         for log in logs_between(session, patient, first, last)
     ]
     stored_first = _revision(session, record, 1)
-    original = Plan.model_validate(stored_first.plan if stored_first else record.plan)
+    if stored_first is not None:
+        original = Plan.model_validate(stored_first.plan)
+    else:
+        original = validated or Plan.model_validate(record.plan)
     result = adapter.adapt(original, scored, catalogue=catalogue)
     if result.stop is not None:
         record_log_red_flag(session, patient, result.stop, day)
@@ -435,18 +458,16 @@ def _write_log(
 ) -> ProgressLog:
     body = data.model_dump(mode="json", exclude_unset=True)
     existing = session.exec(_logs_of(patient).where(ProgressLog.log_date == day)).first()
+    # Replacing needs the ETag the client last read: 428 without, 412 when stale. Creating
+    # needs none, and fails with one: it names a log that is not there.
+    precondition = if_match(if_match_header, required=existing is not None)
+    if not precondition.allows(existing.version if existing is not None else None):
+        raise stale()
     if existing is not None:
-        # Replacing needs the ETag the client last read: 428 without, 412 when stale.
-        precondition = if_match(if_match_header, required=True)
-        if not precondition.allows(existing.version):
-            raise stale()
         _refuse_withdrawn_sharp_pain(existing.body, body)
         compare_and_set(session, ProgressLog, existing.id, existing.version, {"body": body})
         session.refresh(existing)
         return existing
-    if if_match_header is not None:
-        # If-Match names a log that is not there (RFC 9110 13.1.1): nothing to replace.
-        raise stale()
     record = ProgressLog(
         organisation_id=patient.organisation_id, patient_id=patient.id, log_date=day, body=body
     )
@@ -648,14 +669,17 @@ def progress_summary(
 ) -> ProgressSummary:
     """The summary over the patient's latest plan (its current revision): one index range scan
     of the logs of its days, whatever the table holds."""
-    plans = all_plans(session, patient)
-    if not plans:
+    record = session.exec(
+        records_of(PatientPlan, patient)
+        .order_by(col(PatientPlan.created_at).desc(), col(PatientPlan.id).desc())
+        .limit(1)
+    ).first()
+    if record is None:
         raise NoPlan("This patient has no stored plan: progress is measured against one.")
-    record = plans[0]
     first, last = plan_dates(record)
     today = local_today(plan_time_zone(record))
     logs = logs_between(session, patient, first, last)
-    plan = Plan.model_validate(record.plan)
+    plan = _PlannedSessions.model_validate(record.plan)
     rules = outcome_rules()
     return summarise(
         [_day_log(log, assessments) for log in logs],
@@ -686,6 +710,30 @@ def progress_summary(
             for a in reversed(all_assessments(session, patient))
         ],
     )
+
+
+class _SessionRef(BaseModel):
+    id: str
+    kind: SessionKind
+
+
+class _DayRef(BaseModel):
+    date: date
+    sessions: list[_SessionRef]
+
+
+class _WeekRef(BaseModel):
+    week: int
+    days: list[_DayRef]
+
+
+class _PlannedSessions(BaseModel):
+    """Of a stored plan, what the summary reads: each session's id and kind, by day and week.
+    Every other field is skipped unread (pydantic ignores extra keys), where validating the
+    whole plan (some 350 KB of JSON, checked whole when it was stored) took most of a
+    summary's time."""
+
+    weeks: list[_WeekRef]
 
 
 def _day_log(record: ProgressLog, assessments: Assessments) -> DayLog:

@@ -9,10 +9,10 @@ from pydantic import AwareDatetime, Field, RootModel, StringConstraints
 
 from app.assessments import Triage
 from app.catalogue import StrictModel
-from app.core.types import JsonDate, JsonInt, Nullable, Omittable
+from app.core.types import JsonDate, JsonInt, Nullable, Omittable, PlainText
 from app.http.pagination import Page
 from app.http.query import PageQuery
-from app.patients import PatientExport
+from app.patients import MAX_DAYS_IN_THE_PAST, PatientExport
 from app.plans import Plan
 from app.progress.outcomes import Instrument, Timepoint
 from app.progress.schemas import DatedLog, Note, PlanChange, PlanDifference, Rating
@@ -32,8 +32,13 @@ class PegItems(StrictModel):
 
 class PsfsActivity(StrictModel):
     activity: Annotated[
-        str, StringConstraints(min_length=1, max_length=80, strip_whitespace=True)
-    ] = Field(description="An activity the patient names, hard to do because of the problem.")
+        str,
+        StringConstraints(min_length=1, max_length=80, strip_whitespace=True),
+        *PlainText.__metadata__,
+    ] = Field(
+        description="An activity the patient names, hard to do because of the problem (no "
+        "control characters)."
+    )
     score: JsonInt = Field(
         ge=0, le=10, description="0 unable to perform; 10 able to perform as before."
     )
@@ -44,7 +49,10 @@ class PegInput(StrictModel):
 
     instrument: Literal[Instrument.peg]
     timepoint: Timepoint
-    taken_on: JsonDate = Field(description="The day it was answered; not in the future.")
+    taken_on: JsonDate = Field(
+        description="The day it was answered: not in the future, nor before the patient's "
+        f"first plan starts (without a plan: not more than {MAX_DAYS_IN_THE_PAST} days ago)."
+    )
     items: PegItems
 
 
@@ -54,7 +62,10 @@ class PsfsInput(StrictModel):
 
     instrument: Literal[Instrument.psfs]
     timepoint: Timepoint
-    taken_on: JsonDate = Field(description="The day it was answered; not in the future.")
+    taken_on: JsonDate = Field(
+        description="The day it was answered: not in the future, nor before the patient's "
+        f"first plan starts (without a plan: not more than {MAX_DAYS_IN_THE_PAST} days ago)."
+    )
     activities: list[PsfsActivity] = Field(min_length=3, max_length=5)
 
 

@@ -24,10 +24,10 @@ import logging
 import math
 import time
 from collections.abc import Awaitable, Callable
-from typing import NamedTuple
+from typing import NamedTuple, cast
 
 from limits import RateLimitItem, RateLimitItemPerSecond
-from limits.aio.storage import Storage
+from limits.aio.storage import SlidingWindowCounterSupport, Storage
 from limits.aio.strategies import SlidingWindowCounterRateLimiter
 
 from app.core.logging import Throttle
@@ -74,6 +74,8 @@ class RateLimiter:
         :mod:`app.rate_limits.storage`); ``clock`` is the wall clock ``limits`` itself reads."""
         self._storage = storage
         self._strategy = SlidingWindowCounterRateLimiter(storage)
+        # The strategy refuses a storage without sliding windows, so this one has them.
+        self._window_storage = cast(SlidingWindowCounterSupport, storage)
         self._window_seconds = window_seconds
         self._close = close
         self._clock = clock
@@ -95,13 +97,15 @@ class RateLimiter:
         item = self._item(limit)
         try:
             allowed = await self._strategy.hit(item, identity)
-            stats = await self._strategy.get_window_stats(item, identity)
+            window = await self._window_storage.get_sliding_window(
+                item.key_for(identity), item.get_expiry()
+            )
         except self._storage_errors as exc:
             self._failed(exc)
             return None
         self._failures = 0
-        reset = math.ceil(stats.reset_time - self._clock())
-        return RateLimitDecision(allowed, limit, stats.remaining, reset if reset > 0 else 1)
+        remaining, reset = _remaining_and_reset(limit, item.get_expiry(), *window)
+        return RateLimitDecision(allowed, limit, remaining, reset)
 
     def _item(self, limit: int) -> RateLimitItem:
         item = self._items.get(limit)
@@ -126,3 +130,31 @@ class RateLimiter:
 
     async def aclose(self) -> None:
         await self._close()
+
+
+def _remaining_and_reset(
+    limit: int,
+    window_seconds: int,
+    previous_count: int,
+    previous_expires_in: float,
+    current_count: int,
+    current_expires_in: float,
+) -> tuple[int, int]:
+    """What ``limits``' window stats say, from the window's counts and their times to live,
+    with one correction. Its reset is the sooner of the next whole request the previous
+    window's weighted count sheds and the current window's end, which it takes as the current
+    counter's time to live modulo the window; that counter lives two windows from its first
+    hit, so at exactly two windows the modulo is 0, not a whole window, and a refused client
+    would be told to retry in 1 s rather than 60. Redis gives times to live in whole
+    milliseconds, so that is every read in the millisecond of a window's first hit; the memory
+    store, every read at a window's first instant. The times to live are durations: no clock
+    is read, so nothing depends on two clocks agreeing."""
+    weighted = previous_count * previous_expires_in / window_seconds + current_count
+    remaining = max(0, limit - math.floor(weighted))
+    resets = []
+    if previous_count:
+        resets.append(previous_expires_in % (window_seconds / previous_count))
+    if current_count:
+        resets.append(current_expires_in - window_seconds)
+    reset = math.ceil(min(resets, default=0.0))
+    return remaining, reset if reset > 0 else 1

@@ -10,6 +10,7 @@ from fastapi.testclient import TestClient
 from jsonschema import Draft202012Validator
 
 from app.assessments.examples import NO_RED_FLAGS
+from app.plans import Plan
 from tests.patients.conftest import Tenant, create_patient
 from tests.progress.conftest import ANSWERS_BODY, plan_body, store_patient_with_plan, today
 
@@ -105,6 +106,26 @@ def test_no_plan_is_a_409_and_bad_dates_are_422s(client: TestClient, clinic: Ten
         assert answer.json()["errors"][0]["loc"][:2] == ["body", field]
     logs = client.get(f"/v1/patients/{patient}/logs", headers=clinic.headers()).json()
     assert logs["items"] == []
+
+
+def test_a_note_refuses_control_characters_but_tabs_and_line_breaks(
+    client: TestClient, clinic: Tenant
+) -> None:
+    """A NUL, an escape or a DEL in a note is a 422 naming the field (PostgreSQL cannot even
+    store a NUL); tabs and line breaks are the note's own."""
+    patient, _ = store_patient_with_plan(client, clinic)
+    for bad in ("\x00", "red\x1b[31m", "\x0b", "\x1f", "\x7f"):
+        answer = client.put(path(patient), json=log_body(note=bad), headers=clinic.headers())
+        assert answer.status_code == 422, bad
+        (error,) = answer.json()["errors"]
+        assert (error["loc"], error["type"]) == (["body", "note"], "control_character")
+    assert (
+        client.get(f"/v1/patients/{patient}/logs", headers=clinic.headers()).json()["items"] == []
+    )
+    note = "Walked\tfar.\r\nSlept well.\n"
+    stored = client.put(path(patient), json=log_body(note=note), headers=clinic.headers())
+    assert stored.status_code == 201, stored.text
+    assert stored.json()["log"]["note"] == note
 
 
 def test_a_stored_plan_starts_at_most_28_days_ago(client: TestClient, clinic: Tenant) -> None:
@@ -343,3 +364,53 @@ def test_a_replacement_cannot_withdraw_a_sharp_pain_report(
         headers=clinic.headers(**{"If-Match": etag}),
     )
     assert kept.status_code == 200, kept.text
+
+
+def test_every_if_match_route_takes_a_list_of_etags_on_one_line_or_several(
+    client: TestClient, clinic: Tenant
+) -> None:
+    """RFC 9110 13.1.1: any listed ETag that is current will do, however the list is split
+    over field lines (5.3); `*` among ETags is no list at all, so it matches nothing."""
+    patient, plan = store_patient_with_plan(client, clinic)
+    assert client.put(path(patient, 1), json=log_body(3), headers=clinic.headers()).is_success
+    patient_url = f"/v1/patients/{patient}"
+    changes: list[tuple[str, str, dict[str, Any] | None]] = [
+        ("PUT", path(patient, 1), log_body(4)),
+        ("PATCH", f"{patient_url}/plans/{plan['id']}", {"status": "paused"}),
+        ("PATCH", patient_url, {"external_reference": "P-LISTED"}),
+        ("DELETE", patient_url, None),
+    ]
+    for method, url, body in changes:
+        current = client.get(url, headers=clinic.headers()).headers["etag"]
+
+        def send(*lines: str, method: str = method, url: str = url, body: Any = body) -> int:
+            headers = [*clinic.headers().items(), *(("If-Match", line) for line in lines)]
+            return client.request(method, url, json=body, headers=headers).status_code
+
+        assert send('"v0", *') == 412, (method, url)
+        assert send('"v0"', f'"a,b", {current}') in {200, 204}, (method, url)
+
+
+def test_a_stored_plan_is_validated_once_per_log_and_never_by_the_summary(
+    client: TestClient, clinic: Tenant, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A stored plan is some 350 KB of JSON. The first log of a plan validates it once, for the
+    check and for the adaptation (a plan no log has changed yet is its own revision 1); the
+    summary reads only the planned sessions."""
+    patient, _ = store_patient_with_plan(client, clinic)
+    validated: list[object] = []
+    whole = Plan.model_validate
+
+    def counted(data: Any, **options: Any) -> Plan:
+        validated.append(data)
+        return whole(data, **options)
+
+    monkeypatch.setattr(Plan, "model_validate", counted)
+    stored = client.put(path(patient, 1), json=log_body(3), headers=clinic.headers())
+    assert stored.status_code == 201, stored.text
+    assert len(validated) == 1
+    validated.clear()
+    summary = client.get(f"/v1/patients/{patient}/progress", headers=clinic.headers())
+    assert summary.status_code == 200, summary.text
+    assert summary.json()["adherence"]["planned"] > 0
+    assert validated == []

@@ -1,16 +1,17 @@
 """Outcome measures: PEG and PSFS scored as their papers say, stored, listed; bad input is a
 422 naming the field, and nothing is stored."""
 
-from datetime import timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
 
+from app.patients import MAX_DAYS_IN_THE_PAST
 from app.progress.outcomes import Instrument, score
 from app.progress.service import outcome_rules
-from tests.patients.conftest import Tenant
-from tests.progress.conftest import today
+from tests.patients.conftest import Tenant, create_patient
+from tests.progress.conftest import store_patient_with_plan, today
 
 
 def peg(**items: int) -> dict[str, Any]:
@@ -90,8 +91,20 @@ def test_an_outcome_is_stored_scored_and_listed_newest_first(
             {**psfs(3, 4, 5), "activities": [{"activity": "Walking", "score": 3}] * 3},
             ["body", "activities"],
         ),
+        (
+            {**psfs(3, 4, 5), "activities": [{"activity": "Walk\x00ing", "score": 3}] * 3},
+            ["body", "psfs", "activities", 0, "activity"],
+        ),
     ],
-    ids=["peg-item-11", "psfs-two", "psfs-six", "licensed", "future", "same-activity"],
+    ids=[
+        "peg-item-11",
+        "psfs-two",
+        "psfs-six",
+        "licensed",
+        "future",
+        "same-activity",
+        "control-character",
+    ],
 )
 def test_bad_input_is_a_422_naming_the_field_and_stores_nothing(
     client: TestClient, clinic: Tenant, patient: str, body: dict[str, Any], loc: list[str]
@@ -115,3 +128,33 @@ def test_an_idempotency_key_replays_the_first_outcome(
     assert again.headers["idempotent-replayed"] == "true"
     assert again.json() == first.json()
     assert len(client.get(path, headers=clinic.headers()).json()["items"]) == 1
+
+
+def test_taken_on_is_bounded_below_as_a_log_date_is(client: TestClient, clinic: Tenant) -> None:
+    """Not before the patient's first plan starts (a log's `before_plan`); without a plan, not
+    before the earliest start a plan stored today may have."""
+    patient, plan = store_patient_with_plan(client, clinic, "OUT-PLAN", days_ago=7)
+    start = date.fromisoformat(plan["start_date"])
+    path = f"/v1/patients/{patient}/outcomes"
+    before = client.post(
+        path, json={**peg(), "taken_on": str(start - timedelta(days=1))}, headers=clinic.headers()
+    )
+    assert before.status_code == 422, before.text
+    (error,) = before.json()["errors"]
+    assert (error["loc"], error["type"]) == (["body", "taken_on"], "before_plan")
+    on_start = client.post(path, json={**peg(), "taken_on": str(start)}, headers=clinic.headers())
+    assert on_start.status_code == 201, on_start.text
+
+    lonely = f"/v1/patients/{create_patient(client, clinic, 'OUT-LONELY')['id']}/outcomes"
+    utc_today = datetime.now(UTC).date()
+    oldest = utc_today - timedelta(days=MAX_DAYS_IN_THE_PAST)
+    too_old = client.post(
+        lonely,
+        json={**peg(), "taken_on": str(oldest - timedelta(days=1))},
+        headers=clinic.headers(),
+    )
+    assert too_old.status_code == 422, too_old.text
+    (error,) = too_old.json()["errors"]
+    assert (error["loc"], error["type"]) == (["body", "taken_on"], "too_old")
+    kept = client.post(lonely, json={**peg(), "taken_on": str(oldest)}, headers=clinic.headers())
+    assert kept.status_code == 201, kept.text

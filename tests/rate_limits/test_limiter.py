@@ -67,6 +67,14 @@ def test_reset_says_when_a_request_is_allowed_again(clock: FakeClock) -> None:
     assert again.reset_seconds >= 1
 
 
+def test_reset_is_a_whole_window_at_a_windows_first_instant(clock: FakeClock) -> None:
+    """The clock starts on a window boundary: the counter lives exactly two windows there, and
+    the window's end is a whole window away, not the 1 s a modulo of two windows would say."""
+    first, refused = hits(memory_limiter(clock=clock), "key:a", 1, 2)
+    assert first.reset_seconds == 60
+    assert (refused.allowed, refused.reset_seconds) == (False, 60)
+
+
 def test_identities_have_separate_counts(clock: FakeClock) -> None:
     limiter = memory_limiter(clock=clock)
     assert not hits(limiter, "key:a", 1, 2)[-1].allowed
