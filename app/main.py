@@ -2,6 +2,7 @@
 
 import asyncio
 import contextlib
+import gc
 import logging
 import time
 from collections.abc import AsyncIterator, Callable
@@ -134,6 +135,12 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
             settings.idempotency_purge_seconds,
             "purging expired idempotency records failed; retrying next time",
         )
+        # What is loaded now (catalogue, rules, templates, the OpenAPI models: about 166,000
+        # objects) lives as long as the worker. Out of the collector's sight, a full collection
+        # no longer walks it: that walk took 65 ms, a pause every request in flight waited out
+        # (keyed reads' p99 was 90-130 ms against a p50 of 10 ms; 11-28 ms frozen).
+        gc.collect()
+        gc.freeze()
         try:
             yield
         finally:
@@ -143,6 +150,7 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
                     await task
             await app.state.rate_limiter.aclose()
             await app.state.reads.dispose()
+            gc.unfreeze()  # a process that goes on (tests, embedding) collects it again
             if engine is None:
                 app_engine.dispose()
 
