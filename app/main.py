@@ -120,7 +120,7 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
         app.state.serial_writes = asyncio.Semaphore(1) if serialises_writes(app_engine) else None
         app.state.result_tokens = ResultTokens(app.state.key_secret)
         # Its PostgreSQL connections belong to the loop that serves the requests.
-        app.state.reads = Reads(app_engine)
+        app.state.reads = reads = Reads(app_engine)
         app.state.catalogue = await anyio.to_thread.run_sync(
             partial(_first_catalogue, app_engine, check=app.state.assessments.check_against)
         )
@@ -149,7 +149,7 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
                 with contextlib.suppress(asyncio.CancelledError):
                     await task
             await app.state.rate_limiter.aclose()
-            await app.state.reads.dispose()
+            await reads.dispose()
             gc.unfreeze()  # a process that goes on (tests, embedding) collects it again
             if engine is None:
                 app_engine.dispose()

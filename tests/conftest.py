@@ -26,7 +26,7 @@ from app.catalogue.content import Content, load_content
 from app.catalogue.service import load_catalogue
 from app.core.config import PROJECT_ROOT, Settings
 from app.core.db import make_engine
-from app.http.dependencies import get_reads, get_session, writes_discarded
+from app.http.dependencies import get_session, writes_discarded
 from app.main import create_app
 from app.tenants import service as tenants
 from app.tenants.keys import KeyKind, Scope
@@ -163,9 +163,14 @@ class SessionReads:
         return self._session.connection().execute(statement, parameters).first()
 
 
-def in_test_transaction(app: FastAPI, session: Session) -> None:
-    """Run ``app``'s requests in the test's transaction: each unit of work a savepoint, and the
-    reads outside one on the same connection."""
+@contextlib.contextmanager
+def served_in_test_transaction(
+    app: FastAPI, session: Session, **client_options: Any
+) -> Iterator[TestClient]:
+    """``app`` behind a test client, its requests in the test's transaction: each unit of work
+    a savepoint, released when the request succeeds and rolled back when it fails (as the real
+    session dependency commits or rolls back), and the reads outside one on the same
+    connection. What the test itself wrote is never disturbed."""
 
     def request_session() -> Iterator[Session]:
         with session.begin_nested() as unit_of_work:
@@ -173,21 +178,18 @@ def in_test_transaction(app: FastAPI, session: Session) -> None:
             if writes_discarded(session):
                 unit_of_work.rollback()
 
+    overrides = dict(app.dependency_overrides)
     app.dependency_overrides[get_session] = request_session
-    app.dependency_overrides[get_reads] = lambda: SessionReads(session)
+    with TestClient(app, **client_options) as test_client:
+        app.state.reads = SessionReads(session)  # after start-up, which sets the real one
+        yield test_client
+    app.dependency_overrides = overrides  # as they were: test clients may nest
 
 
 @pytest.fixture
 def client(app: FastAPI, session: Session) -> Iterator[TestClient]:
-    """The app, each request's unit of work a savepoint in the test's transaction: released
-    when the request succeeds, rolled back when it fails (as the real session dependency
-    commits or rolls back), and never disturbing what the test itself wrote. Its reads
-    outside a unit of work read the same transaction."""
-
-    in_test_transaction(app, session)
-    with TestClient(app) as test_client:
+    with served_in_test_transaction(app, session) as test_client:
         yield test_client
-    app.dependency_overrides.clear()
 
 
 # --- real commits ------------------------------------------------------------------------------

@@ -37,7 +37,7 @@ from app.core.errors import (
 )
 from app.core.logging import Throttle
 from app.core.types import NamedSchema, Omittable
-from app.http.dependencies import get_reads, get_session
+from app.http.dependencies import get_session
 from app.http.routing import allowed_methods
 
 PROBLEM_JSON = "application/problem+json"
@@ -307,11 +307,12 @@ async def _database_error(request: Request, exc: Exception) -> JSONResponse:
 def document_request_errors(schema: dict[str, Any], routes: list[tuple[str, APIRoute]]) -> None:
     """Declare what the request context and the exception handlers return on their own: 431 on
     every operation, 415 on every operation that takes a body, and 503 (with ``Retry-After``) on
-    every operation that reads or writes the database."""
+    every operation that opens a database session (keyed operations declare theirs with their
+    security: app.tenants.openapi)."""
     for path, route in routes:
         if not route.include_in_schema:
             continue
-        uses_database = any(_uses(route.dependant, call) for call in (get_session, get_reads))
+        uses_database = _uses(route.dependant, get_session)
         for method in route.methods or ():
             operation = schema["paths"][path][method.lower()]
             statuses = [431]
@@ -320,7 +321,13 @@ def document_request_errors(schema: dict[str, Any], routes: list[tuple[str, APIR
             if uses_database:
                 statuses.append(503)
             for status in statuses:
-                operation["responses"].setdefault(str(status), _problem_response(status))
+                declare_problem(operation, status)
+
+
+def declare_problem(operation: dict[str, Any], status: int) -> None:
+    """Declare that ``operation`` may answer ``status`` with problem+json (unless it says so
+    already)."""
+    operation["responses"].setdefault(str(status), _problem_response(status))
 
 
 def _problem_response(status: int) -> dict[str, Any]:

@@ -11,7 +11,7 @@ from app.assessments import AssessmentAnswers, AssessmentsDep, ResultTokensDep
 from app.catalogue import CatalogueDep
 from app.http.body import JsonBody
 from app.http.conditional import IfMatchHeader, if_match, private_content, version_etag
-from app.http.dependencies import ReadsDep, SessionDep
+from app.http.dependencies import SessionDep, reads_of
 from app.http.openapi_examples import example_response, shared_example_response
 from app.http.problems import problem_responses
 from app.http.query import NO_QUERY_PARAMETERS, PageQuery
@@ -193,7 +193,8 @@ def list_patients(
         **problem_responses(*_KEYED, 404),
     },
 )
-async def get_patient(patient_id: PatientId, principal: ReadPatients, reads: ReadsDep) -> Response:
+async def get_patient(patient_id: PatientId, principal: ReadPatients, request: Request) -> Response:
+    reads = reads_of(request)
     patient, version = await service.read_patient(reads, principal.organisation_id, patient_id)
     return _private_json(patient, etag=version_etag(version))
 

@@ -5,13 +5,15 @@ from typing import Any
 from fastapi.dependencies.models import Dependant
 from fastapi.routing import APIRoute
 
+from app.http.problems import declare_problem
 from app.tenants.security import SECURITY_SCHEMES, RequiredScope
 
 
 def document_security(schema: dict[str, Any], routes: list[tuple[str, APIRoute]]) -> None:
     """Declare the two ways to present a key, require one on every keyed operation, name each
-    operation's scope (``x-required-scope`` and its description) and declare the
-    ``WWW-Authenticate`` challenge on every 401."""
+    operation's scope (``x-required-scope`` and its description), declare the
+    ``WWW-Authenticate`` challenge on every 401, and the 503 a keyed operation answers when
+    the database is down (verifying a key may read it)."""
     schema.setdefault("components", {})["securitySchemes"] = SECURITY_SCHEMES
     for path, route in routes:
         scope = _required_scope(route.dependant)
@@ -23,6 +25,7 @@ def document_security(schema: dict[str, Any], routes: list[tuple[str, APIRoute]]
             operation["x-required-scope"] = scope
             note = f"Needs an API key with the scope `{scope}`."
             operation["description"] = f"{operation.get('description', '')}\n\n{note}".strip()
+            declare_problem(operation, 503)
             operation["responses"]["401"]["headers"] = {
                 "WWW-Authenticate": {
                     "description": "The authentication scheme to use.",

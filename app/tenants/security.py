@@ -15,7 +15,7 @@ from fastapi import Depends, Request
 
 from app.core.db import Reads
 from app.core.errors import Forbidden, Unauthorized
-from app.http.dependencies import ReadsDep
+from app.http.dependencies import reads_of
 from app.rate_limits import address_identity, enforce_rate_limit
 from app.tenants import service
 from app.tenants.keys import MAX_KEY_LENGTH, Scope, key_digest
@@ -123,8 +123,8 @@ class RequiredScope:
     def __init__(self, scope: Scope) -> None:
         self.scope = scope
 
-    async def __call__(self, request: Request, reads: ReadsDep) -> Principal:
-        principal = await authenticated(request, reads)
+    async def __call__(self, request: Request) -> Principal:
+        principal = await authenticated(request, reads_of(request))
         if self.scope not in principal.scopes:
             raise Forbidden(
                 f"This key lacks the scope '{self.scope.value}' that this operation needs.",

@@ -5,6 +5,7 @@ from datetime import datetime
 from typing import Any
 
 import pytest
+from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlalchemy import text
 from sqlmodel import Session
@@ -12,6 +13,7 @@ from sqlmodel import Session
 from app.core.errors import Conflict
 from app.idempotency.service import purge_expired
 from app.patients import service as patients
+from tests.conftest import served_in_test_transaction
 from tests.patients.conftest import Tenant
 
 
@@ -178,9 +180,9 @@ def failing_create(monkeypatch: pytest.MonkeyPatch) -> list[int]:
 
 
 def test_an_unexpected_failure_releases_the_key(
-    client: TestClient, clinic: Tenant, session: Session, failing_create: list[int]
+    app: FastAPI, clinic: Tenant, session: Session, failing_create: list[int]
 ) -> None:
-    with TestClient(client.app, raise_server_exceptions=False) as raw:
+    with served_in_test_transaction(app, session, raise_server_exceptions=False) as raw:
         headers = {**clinic.headers(), "Idempotency-Key": "k-crash"}
         crashed = raw.post("/v1/patients", json={"external_reference": "P-1"}, headers=headers)
         assert crashed.status_code == 500

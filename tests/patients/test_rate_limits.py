@@ -10,7 +10,7 @@ from sqlalchemy import Engine
 from sqlmodel import Session
 
 from app.main import create_app
-from tests.conftest import app_settings, in_test_transaction, require
+from tests.conftest import app_settings, require, served_in_test_transaction
 from tests.patients.conftest import Tenant, issue_key
 from tests.rate_limits.conftest import REDIS_URL, redis_reachable
 
@@ -24,8 +24,7 @@ def limited_client(engine: Engine, session: Session) -> Iterator[ClientFactory]:
 
         def make(**limits: object) -> TestClient:
             app = create_app(app_settings(engine, **limits), engine=engine)
-            in_test_transaction(app, session)
-            return stack.enter_context(TestClient(app))
+            return stack.enter_context(served_in_test_transaction(app, session))
 
         yield make
 

@@ -17,7 +17,7 @@ from app.tenants import service
 from app.tenants.keys import KeyKind, Scope
 from app.tenants.schemas import Principal
 from app.tenants.verified_keys import VerifiedKeys
-from tests.conftest import TEST_KEY_SECRET, app_settings, in_test_transaction
+from tests.conftest import TEST_KEY_SECRET, app_settings, served_in_test_transaction
 
 SECRET = TEST_KEY_SECRET.encode()
 TTL = 30.0
@@ -48,8 +48,7 @@ def client(cached_app: FastAPI, session: Session, clocks: Clocks) -> Iterator[Te
     """The app with a key cache on fake clocks, each request a savepoint of the test's
     transaction (as the shared ``client`` fixture)."""
 
-    in_test_transaction(cached_app, session)
-    with TestClient(cached_app) as test_client:
+    with served_in_test_transaction(cached_app, session) as test_client:
         cached_app.state.verified_keys = VerifiedKeys(
             TTL, clock=lambda: clocks.monotonic, now=lambda: clocks.wall
         )
