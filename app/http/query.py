@@ -51,8 +51,13 @@ class PageQuery(QueryParameters):
 def repeated_parameters(query_string: bytes) -> UnprocessableContent | None:
     """The 422 for a query string that gives a parameter twice: silently keeping one of the
     values would answer a different question than the one asked."""
-    if not query_string:
+    if b"&" not in query_string:  # one parameter at most: the cached reads' usual case
         return None
+    if b"%" not in query_string and b"+" not in query_string:
+        # Names as sent are names as decoded: compare them without decoding the values.
+        raw = [pair.partition(b"=")[0] for pair in query_string.split(b"&") if pair]
+        if len(set(raw)) == len(raw):
+            return None
     names = [name for name, _ in QueryParams(query_string).multi_items()]
     if len(set(names)) == len(names):
         return None

@@ -77,7 +77,12 @@ def test_a_route_without_parameters_rejects_any(client: TestClient, method: str,
 
 @pytest.mark.parametrize(
     "query",
-    ["category=strength&category=cardio", "limit=2&limit=2", "verbose=1&verbose=1"],
+    [
+        "category=strength&category=cardio",
+        "limit=2&limit=2",
+        "verbose=1&verbose=1",
+        "limit=2&%6Cimit=3",  # the same name, percent-encoded the second time
+    ],
 )
 def test_a_repeated_parameter_is_refused_not_half_read(client: TestClient, query: str) -> None:
     name = query.split("=")[0]
