@@ -180,10 +180,12 @@ def served_in_test_transaction(
 
     overrides = dict(app.dependency_overrides)
     app.dependency_overrides[get_session] = request_session
-    with TestClient(app, **client_options) as test_client:
-        app.state.reads = SessionReads(session)  # after start-up, which sets the real one
-        yield test_client
-    app.dependency_overrides = overrides  # as they were: test clients may nest
+    try:
+        with TestClient(app, **client_options) as test_client:
+            app.state.reads = SessionReads(session)  # after start-up, which sets the real one
+            yield test_client
+    finally:
+        app.dependency_overrides = overrides  # as they were: test clients may nest
 
 
 @pytest.fixture

@@ -4,7 +4,7 @@ purge of expired idempotency records commits."""
 
 import gc
 from datetime import timedelta
-from typing import Any
+from typing import Any, cast
 
 import pytest
 from fastapi import FastAPI
@@ -80,3 +80,24 @@ def test_what_a_worker_loads_at_start_up_is_out_of_the_collectors_sight_while_it
     with TestClient(app):
         assert gc.get_freeze_count() > 10_000  # the app's own models alone are thousands
     assert gc.get_freeze_count() == 0
+
+
+def test_a_new_dataset_gives_the_old_one_back_to_the_collector(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Frozen objects are never collected: after a refresh that replaced the dataset, what is
+    frozen is frozen again, so the old dataset's cycles can be collected."""
+    refrozen: list[int] = []
+    monkeypatch.setattr(main, "_freeze_what_is_loaded", lambda: refrozen.append(1))
+
+    class Refreshing:
+        def __init__(self, replaced: bool) -> None:
+            self.replaced = replaced
+
+        def refresh(self) -> bool:
+            return self.replaced
+
+    main._refresh(cast(CatalogueCache, Refreshing(replaced=False)))
+    assert refrozen == []
+    main._refresh(cast(CatalogueCache, Refreshing(replaced=True)))
+    assert refrozen == [1]

@@ -1,5 +1,6 @@
-"""Engine, constraint naming convention and timestamps. The request's session, its one
-transaction, is ``app.http.dependencies.get_session``.
+"""Engine, constraint naming convention and timestamps, and ``Reads`` for the single-statement
+reads outside a unit of work. The request's session, its one transaction, is
+``app.http.dependencies.get_session``.
 
 Alembic owns the schema: nothing here creates tables.
 """
@@ -28,6 +29,7 @@ from sqlalchemy import (
 from sqlalchemy.exc import DisconnectionError, SQLAlchemyError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.pool import QueuePool
+from sqlalchemy.types import TypeEngine
 from sqlmodel import SQLModel, create_engine
 
 # Set before any table model is imported, so every constraint gets a stable, predictable name
@@ -116,7 +118,8 @@ WAIT_SECONDS = 30
 # every connection they use: QueuePool closes an overflow connection when it is given back, and
 # requests that ran on overflow (SQLAlchemy's defaults: 5 kept, 10 more) paid a new connection,
 # and PostgreSQL a new backend process, on most checkouts under load. The overflow is left for
-# the background jobs and probes, which take connections without a place among the requests.
+# what takes connections without a place among the requests: the background jobs, the probes
+# and, on SQLite, ``Reads`` (at most the default executor's few threads at once).
 POOL_SIZE = 10
 MAX_OVERFLOW = 5
 
@@ -169,6 +172,9 @@ class Reads:
     thread hop; 0.42 ms with SQLAlchemy's asyncio engine; 0.28 ms with this. SQLite answers in
     process with no network wait, but its calls block, so there a read runs through SQLAlchemy
     in a worker thread.
+
+    Each statement is compiled once and kept: pass statements built once (module constants
+    with bound parameters), never one built for each call.
     """
 
     def __init__(self, engine: Engine) -> None:
@@ -185,11 +191,12 @@ class Reads:
     async def first(
         self, statement: Select[Any], parameters: Mapping[str, object]
     ) -> Record | None:
+        # Compiled on either backend, so a statement Reads cannot run fails on both alike.
+        compiled = self._compiled.get(statement) or self._compile(statement)
         if self._connections is None:
             return await asyncio.to_thread(self._first_in_thread, statement, parameters)
-        compiled = self._compiled.get(statement) or self._compile(statement)
         async with self._connections.connection() as connection:
-            cursor = await connection.execute(compiled.sql, parameters)
+            cursor = await connection.execute(compiled.sql, compiled.parameters(parameters))
             values = await cursor.fetchone()
         return None if values is None else compiled.record(values)
 
@@ -200,23 +207,41 @@ class Reads:
             return connection.execute(statement, parameters).first()
 
     def _compile(self, statement: Select[Any]) -> "_Compiled":
+        """The statement's SQL and what SQLAlchemy would do around it: its column types
+        process each parameter (``UtcDateTime`` refuses a naive datetime, say) and each value
+        read. Only statements whose parameters all come from the caller are run this way: a
+        value the statement holds itself (``.limit(1)``) would need SQLAlchemy to send it."""
         dialect = self._dialect
+        compiled = statement.compile(dialect=dialect)
+        held = sorted(name for name, bind in compiled.binds.items() if not bind.required)
+        if held:
+            raise ValueError(f"Reads takes every parameter from the caller; {held} are not")
         columns = list(statement.selected_columns)
         record = namedtuple("Record", [column.key for column in columns])  # type: ignore[misc]
-        processors = [
-            column.type.dialect_impl(dialect).result_processor(dialect, None) for column in columns
-        ]
+        readers = [_processor(column.type, dialect, reading=True) for column in columns]
+        binders = {
+            name: binder
+            for name, bind in compiled.binds.items()
+            if (binder := _processor(bind.type, dialect, reading=False)) is not None
+        }
+
+        def parameters(given: Mapping[str, object]) -> Mapping[str, object]:
+            if not binders:
+                return given
+            return {
+                name: binders[name](value) if name in binders else value
+                for name, value in given.items()
+            }
 
         def make(values: Sequence[Any]) -> Record:
             processed = (
-                value if process is None else process(value)
-                for process, value in zip(processors, values, strict=True)
+                value if read is None else read(value)
+                for read, value in zip(readers, values, strict=True)
             )
             return cast(Record, record._make(processed))
 
-        sql = str(statement.compile(dialect=dialect))
-        compiled = self._compiled[statement] = _Compiled(sql, make)
-        return compiled
+        self._compiled[statement] = _Compiled(str(compiled), parameters, make)
+        return self._compiled[statement]
 
     async def dispose(self) -> None:
         if self._connections is not None:
@@ -225,7 +250,17 @@ class Reads:
 
 class _Compiled(NamedTuple):
     sql: str
+    parameters: Callable[[Mapping[str, object]], Mapping[str, object]]
     record: Callable[[Sequence[Any]], Record]
+
+
+def _processor(
+    type_: TypeEngine[Any], dialect: Dialect, *, reading: bool
+) -> Callable[[Any], Any] | None:
+    implementation = type_.dialect_impl(dialect)
+    if reading:
+        return implementation.result_processor(dialect, None)
+    return implementation.bind_processor(dialect)
 
 
 class _Connections:
@@ -234,10 +269,11 @@ class _Connections:
     A read takes an idle connection (one the server has closed is dropped on the way, as the
     main pool does at checkout) or opens a new one, and gives it back after its statement. A
     connection left in an unknown state (a query cancelled or lost half way) is closed instead.
-    Reads wait on the event loop for a free place, at most ``wait_seconds``, then fail as the
-    main pool does (SQLAlchemy's ``TimeoutError``: a 503). Not psycopg_pool: when the server is
-    down it keeps every caller waiting for its background reconnection until its timeout,
-    where opening on demand fails at once, as the main pool does, into a prompt 503.
+    Reads wait on the event loop for a free place and a connection, at most ``wait_seconds``
+    together, then fail as the main pool does (SQLAlchemy's ``TimeoutError``: a 503). Not
+    psycopg_pool: when the server is down it keeps every caller waiting for its background
+    reconnection until its timeout, where opening on demand fails at once when the server
+    refuses, as the main pool does, into a prompt 503.
     """
 
     def __init__(self, conninfo: str, size: int, wait_seconds: float) -> None:
@@ -249,19 +285,30 @@ class _Connections:
 
     @contextlib.asynccontextmanager
     async def connection(self) -> AsyncIterator[psycopg.AsyncConnection[Any]]:
+        taken = False
         try:
+            # One bound for both waits: for a place, and for a server that does not answer
+            # (a connection to a host that drops packets would otherwise wait for TCP's
+            # own timeout, minutes, holding its place).
             async with asyncio.timeout(self._wait_seconds):
                 await self._places.acquire()
+                taken = True
+                connection = await self._take()
         except TimeoutError:
-            raise PoolTimeout(f"no read connection free within {self._wait_seconds} s") from None
+            if taken:
+                self._places.release()
+            raise PoolTimeout(f"no read connection within {self._wait_seconds} s") from None
+        except BaseException:
+            if taken:
+                self._places.release()
+            raise
         try:
-            connection = await self._take()
-            try:
-                yield connection
-            finally:
-                await self._give_back(connection)
+            yield connection
         finally:
-            self._places.release()
+            try:
+                await self._give_back(connection)
+            finally:
+                self._places.release()
 
     async def _take(self) -> psycopg.AsyncConnection[Any]:
         while self._idle:

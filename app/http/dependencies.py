@@ -28,7 +28,7 @@ async def get_session(request: Request) -> AsyncIterator[Session]:
     The session begins its transaction, and takes a connection, when it is first used, so it
     opens on the event loop. Its end (commit or rollback, and giving the connection back) is
     one hop to the thread pool, shielded so that a client that goes away cannot leave it half
-    done; a session nobody used (a key already verified, a read done with ``Reads``) has
+    done; a session nobody used (a keyed read, whose key and row come through ``Reads``) has
     nothing to end and closes on the loop.
 
     Requests wait on the event loop, not in a thread, for what would block there: a place

@@ -30,7 +30,6 @@ from app.http.problems import (
     error_body,
     status_error,
 )
-from app.http.query import repeated_parameters
 
 _SAFE_REQUEST_ID = re.compile(r"[A-Za-z0-9._-]{1,128}")
 _NOSNIFF = (b"x-content-type-options", b"nosniff")
@@ -140,8 +139,8 @@ class RequestContextMiddleware:
             request_id_var.reset(token)
 
     def _refusal(self, scope: Scope) -> AppError | None:
-        """Why the request is refused before the app runs, if it is: its header fields (in one
-        pass, as a client may send any number), then a query parameter given twice."""
+        """Why the request is refused before the app runs, if it is: in one pass over the
+        header fields, which a client may send in any number."""
         headers = scope["headers"]
         if len(headers) > self.max_header_count:
             return HeaderFieldsTooLarge(
@@ -171,7 +170,7 @@ class RequestContextMiddleware:
                 "The body must be JSON: send it with `Content-Type: application/json` "
                 "(UTF-8; `application/<name>+json` is accepted too)."
             )
-        return repeated_parameters(scope["query_string"])
+        return None
 
 
 def body_too_large(max_body_bytes: int) -> PayloadTooLarge:

@@ -6,9 +6,9 @@ query parameters as one :class:`QueryParameters` model (``Annotated[Model, Query
 ``extra="forbid"`` makes FastAPI answer 422 naming each unknown parameter; a route that takes
 none depends on :data:`NO_QUERY_PARAMETERS`, the empty model, so any parameter is unknown.
 
-FastAPI keeps the last value of a parameter given twice; :func:`repeated_parameters` refuses
-it instead, since no route takes a list in the query. The request context checks it for every
-request before the app runs (app.http.middleware): one dependency fewer on every route.
+FastAPI keeps the last value of a parameter given twice; :class:`RefuseRepeatedParameters`
+refuses it instead, since no route takes a list in the query: a pure-ASGI layer rather than an
+app-wide dependency, one dependency fewer for FastAPI to solve on every route.
 """
 
 from typing import Annotated
@@ -16,10 +16,13 @@ from typing import Annotated
 from fastapi import Depends, Query
 from pydantic import BaseModel, ConfigDict, Field
 from starlette.datastructures import QueryParams
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from app.core.errors import UnprocessableContent
 from app.core.types import Omittable
+from app.http.middleware import send_problem
 from app.http.pagination import DEFAULT_LIMIT, MAX_LIMIT, Cursor
+from app.http.problems import error_body
 
 
 class QueryParameters(BaseModel):
@@ -46,6 +49,25 @@ class PageQuery(QueryParameters):
         default=None, description="The `next_cursor` of the previous page, to get the next one."
     )
     limit: int = Field(default=DEFAULT_LIMIT, ge=1, le=MAX_LIMIT, description="Items per page.")
+
+
+class RefuseRepeatedParameters:
+    """The 422 for a query parameter given twice, before the response cache and the routes.
+    Added inside CORS and the rate limits (app.main), so the refusal carries the CORS headers
+    a browser needs to read it and counts against the caller's limit, as any request does."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http":
+            refusal = repeated_parameters(scope["query_string"])
+            if refusal is not None:
+                request_id = scope.get("state", {}).get("request_id", "")
+                body = error_body(refusal, instance=scope["path"], request_id=request_id)
+                await send_problem(send, body, headers=[])
+                return
+        await self.app(scope, receive, send)
 
 
 def repeated_parameters(query_string: bytes) -> UnprocessableContent | None:

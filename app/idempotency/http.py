@@ -47,8 +47,10 @@ def respond_idempotently(
     raised as problem+json, is stored on the key's record and replayed to retries. An error
     keeps none of the work's writes; ``patient_id`` names the patient an error is about (the
     path's), so erasing the patient erases the stored error too. Without a key, ``create``
-    simply runs. Anything but an ``AppError`` propagates: the request's transaction then rolls
-    back, claim included, and a retry runs afresh."""
+    simply runs, and an error rolls back the request's whole transaction: a route must write
+    nothing before calling this (none does; their dependencies only read). Anything but an
+    ``AppError`` propagates: the request's transaction then rolls back, claim included, and a
+    retry runs afresh."""
     if key is None:
         return _response(_run(request, session, create, patient_id, keeping_a_claim=False))
     settings = request.app.state.settings

@@ -108,7 +108,8 @@ def create_patient(
     """A new patient and its version, inserted by one statement, built once, that skips a
     taken reference (``ON CONFLICT DO NOTHING``, on both backends): no savepoint around it, no
     error to recover from, no ORM object to build and flush. A concurrent insert of the same
-    reference waits for the first to commit, then inserts nothing; either way it is a 409."""
+    reference waits for the first to end: it inserts nothing (a 409) if that one commits, and
+    its row if that one rolls back."""
     now = utc_now()
     row = {
         "id": uuid.uuid4(),
@@ -130,43 +131,22 @@ def create_patient(
     return PatientPublic.model_validate({name: row[name] for name in PatientPublic.model_fields}), 1
 
 
-# What a read of one patient needs, and nothing else: a Core statement, built once, that
-# ``Reads`` runs without a session or an ORM object (the busiest keyed read).
+# The two busiest statements on patients, built once as Core statements: no ORM object,
+# session bookkeeping or savepoint around them.
 _PATIENT_TABLE = Patient.__table__  # type: ignore[attr-defined]
-_PATIENT_BY_ID = select_columns(
-    *(
-        _PATIENT_TABLE.c[name]
-        for name in (
-            "id",
-            "external_reference",
-            "attributes",
-            "created_at",
-            "updated_at",
-            "version",
-        )
-    )
-).where(
+# A read of one patient (``Reads`` runs it, outside the unit of work): what the response needs.
+_PATIENT_READ = ("id", "external_reference", "attributes", "created_at", "updated_at", "version")
+_PATIENT_BY_ID = select_columns(*(_PATIENT_TABLE.c[name] for name in _PATIENT_READ)).where(
     _PATIENT_TABLE.c.id == bindparam("patient_id"),
     _PATIENT_TABLE.c.organisation_id == bindparam("organisation_id"),
 )
-
-
-# A new patient's columns (the red-flag marker starts empty).
-_PATIENT_INSERTED = (
-    "id",
-    "organisation_id",
-    "external_reference",
-    "attributes",
-    "version",
-    "created_at",
-    "updated_at",
-)
-
+# A new patient (the red-flag marker starts empty), unless the reference is taken. It returns
+# the row it inserted, or none: a driver's rowcount for this statement can be unknown (-1).
+_PATIENT_INSERTED = (*_PATIENT_READ, "organisation_id")
 _INSERT_UNLESS_TAKEN = {
     dialect: insert(_PATIENT_TABLE)
     .values({name: bindparam(name) for name in _PATIENT_INSERTED})
     .on_conflict_do_nothing(index_elements=["organisation_id", "external_reference"])
-    # The row it inserted, or none: a driver's rowcount for this statement can be unknown (-1).
     .returning(_PATIENT_TABLE.c.id)
     for dialect, insert in (("postgresql", postgresql_insert), ("sqlite", sqlite_insert))
 }

@@ -62,7 +62,7 @@ async def authenticated(request: Request, reads: Reads) -> Principal:
     return principal
 
 
-_PRINCIPAL = "principal"
+_PRINCIPAL = "hipspine.principal"
 
 
 async def _authenticate(request: Request, reads: Reads) -> Principal:
@@ -111,6 +111,7 @@ def _presented_key(request: Request) -> str | None:
     if name == b"x-api-key":
         return value or None
     scheme, _, credentials = value.partition(" ")
+    credentials = credentials.strip()  # as HTTPBearer reads it
     return credentials if scheme.lower() == "bearer" and credentials else None
 
 

@@ -4,10 +4,13 @@ what others committed, on either backend; on PostgreSQL no thread is involved.""
 import asyncio
 import uuid
 from collections.abc import Callable, Iterator
+from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import pytest
 from sqlalchemy import Engine, Float, bindparam, func, select
+from sqlalchemy.exc import StatementError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlmodel import Session
 
@@ -49,7 +52,31 @@ def test_reads_see_committed_rows_and_return_none_for_missing_ones(
     assert found is not None
     assert found.id == organisation_id  # type: ignore[attr-defined]
     assert found.name == "Reads Clinic"  # type: ignore[attr-defined]
+    assert found.created_at.tzinfo is UTC  # type: ignore[attr-defined]  # as UtcDateTime reads
     assert missing is None
+
+
+def test_parameters_go_through_their_column_types_and_come_only_from_the_caller(
+    committing_engine: Engine,
+) -> None:
+    """As through SQLAlchemy: ``UtcDateTime`` refuses a naive datetime. A statement that
+    holds a value of its own (``.limit(1)``) is refused on either backend."""
+    created_before = select(Organisation.__table__).where(  # type: ignore[attr-defined]
+        Organisation.__table__.c.created_at < bindparam("at")  # type: ignore[attr-defined]
+    )
+
+    async def reads_of(statement: Any, parameters: dict[str, object]) -> object:
+        reads = Reads(committing_engine)
+        try:
+            return await reads.first(statement, parameters)
+        finally:
+            await reads.dispose()
+
+    assert asyncio.run(reads_of(created_before, {"at": datetime.now(UTC)})) is None
+    with pytest.raises((ValueError, StatementError), match="naive datetime"):
+        asyncio.run(reads_of(created_before, {"at": datetime.now()}))
+    with pytest.raises(ValueError, match="every parameter from the caller"):
+        asyncio.run(reads_of(_ORGANISATION_BY_ID.limit(1), {"id": uuid.uuid4()}))
 
 
 def test_reads_take_a_thread_only_where_the_driver_blocks(

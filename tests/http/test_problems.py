@@ -239,6 +239,17 @@ class TestCors:
 
         assert "access-control-allow-origin" not in response.headers
 
+    def test_a_refused_query_string_carries_cors_headers(self, failing_client: TestClient) -> None:
+        """A browser reads a cross-origin error only with CORS headers on it."""
+        response = failing_client.get(
+            "/v1/exercises?limit=2&limit=3", headers={"Origin": "https://clinic.example"}
+        )
+
+        assert response.status_code == 422
+        assert response.json()["errors"][0]["type"] == "repeated"
+        assert response.headers["access-control-allow-origin"] == "https://clinic.example"
+        assert "ratelimit-remaining" in response.headers  # counted, as any request is
+
     def test_preflight_carries_request_id(self, failing_client: TestClient) -> None:
         response = failing_client.options(
             "/v1/exercises",

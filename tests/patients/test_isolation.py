@@ -454,6 +454,17 @@ def test_x_api_key_works_like_bearer(
     assert call({"X-API-Key": clinic.key}).status_code == success
 
 
+@pytest.mark.parametrize(
+    "authorization", ["Bearer {key}", "bearer {key}", "BEARER {key}", "Bearer  {key} "]
+)
+def test_a_bearer_key_is_read_as_http_bearer_reads_it(
+    client: TestClient, clinic: Tenant, records: Records, authorization: str
+) -> None:
+    """The scheme in any letter case; spaces around the key are not part of it."""
+    headers = {"Authorization": authorization.format(key=clinic.key)}
+    assert client.get(f"/v1/patients/{records.patient}", headers=headers).status_code == 200
+
+
 def test_more_than_one_credential_header_is_refused(
     client: TestClient, session: Session, clinic: Tenant, other_clinic: Tenant, records: Records
 ) -> None:
