@@ -71,10 +71,9 @@ class RateLimiter:
     ) -> None:
         """``storage`` is a ``limits`` async storage and ``close`` releases what it holds (see
         :mod:`app.rate_limits.storage`); ``clock`` is the wall clock ``limits`` itself reads."""
-        self._storage = storage
         if not isinstance(storage, SlidingWindowCounterSupport):
             raise TypeError(f"{type(storage).__name__} keeps no sliding windows")
-        self._windows = storage
+        self._storage = storage
         self._window_seconds = window_seconds
         self._close = close
         self._clock = clock
@@ -98,8 +97,8 @@ class RateLimiter:
         # calls: making it is a third of the memory storage's time.
         key, expiry = item.key_for(identity), item.get_expiry()
         try:
-            allowed = await self._windows.acquire_sliding_window_entry(key, limit, expiry)
-            window = await self._windows.get_sliding_window(key, expiry)
+            allowed = await self._storage.acquire_sliding_window_entry(key, limit, expiry)
+            window = await self._storage.get_sliding_window(key, expiry)
         except self._storage_errors as exc:
             self._failed(exc)
             return None

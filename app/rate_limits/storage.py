@@ -83,10 +83,12 @@ class MemoryWindows(MemoryStorage):
         if amount > limit:
             return False
         now = self._clock()
-        previous_count, previous_ttl, current_count, _ = self._window(key, expiry, now)
+        previous_key, current_key = self.sliding_window_keys(key, expiry, now)
+        previous_count, previous_ttl, current_count, _ = self._window(
+            previous_key, current_key, expiry, now
+        )
         if floor(previous_count * previous_ttl / expiry + current_count) + amount > limit:
             return False
-        _, current_key = self.sliding_window_keys(key, expiry, now)
         self.storage[current_key] += amount
         if self.storage[current_key] == amount:  # a new counter lives two windows, as upstream
             self.expirations[current_key] = now + 2 * expiry
@@ -94,12 +96,14 @@ class MemoryWindows(MemoryStorage):
         return True
 
     async def get_sliding_window(self, key: str, expiry: int) -> tuple[int, float, int, float]:
-        return self._window(key, expiry, self._clock())
+        now = self._clock()
+        return self._window(*self.sliding_window_keys(key, expiry, now), expiry, now)
 
-    def _window(self, key: str, expiry: int, now: float) -> tuple[int, float, int, float]:
+    def _window(
+        self, previous_key: str, current_key: str, expiry: int, now: float
+    ) -> tuple[int, float, int, float]:
         """Upstream's ``_get_sliding_window_info``: the previous and current windows' counts
         and times to live."""
-        previous_key, current_key = self.sliding_window_keys(key, expiry, now)
         previous_count = self._count(previous_key, now)
         current_count = self._count(current_key, now)
         previous_ttl = 0.0 if previous_count == 0 else (1 - ((now - expiry) / expiry) % 1) * expiry
