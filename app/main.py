@@ -12,6 +12,7 @@ from typing import Any
 import anyio
 from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
+from fastapi.telemetry import TelemetryConfig
 from sqlalchemy import Engine
 from sqlalchemy.exc import OperationalError
 from sqlmodel import Session
@@ -78,6 +79,14 @@ logger = logging.getLogger(__name__)
 # uvicorn replaces a dead worker at once, and stops every worker when a replacement fails to
 # start: a worker starting during a database restart waits this long for it before failing.
 STARTUP_DATABASE_WAIT_SECONDS = 30.0
+
+# FastAPI's native OpenTelemetry, all of it (see Settings.opentelemetry).
+TELEMETRY_OFF: TelemetryConfig = {
+    "tracing": False,
+    "metrics": False,
+    "logs": False,
+    "auto_configure": False,
+}
 
 OPENAPI_TAGS = [
     {"name": "catalogue", "description": "Exercises: filter, page, fetch, or take them all."},
@@ -162,6 +171,7 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
         generate_unique_id_function=operation_id,
         separate_input_output_schemas=False,
         responses=problem_responses(500),
+        telemetry=None if settings.opentelemetry else TELEMETRY_OFF,
     )
     app.state.engine = engine_for_reads(app_engine)
     app.state.write_engine = engine_for_writes(app_engine)

@@ -9,6 +9,8 @@ from typing import Any, cast
 import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
+from opentelemetry import trace
+from opentelemetry.trace import NoOpTracer, Tracer, TracerProvider
 from sqlalchemy import Engine
 from sqlalchemy.exc import OperationalError
 from sqlmodel import Session, select
@@ -101,3 +103,29 @@ def test_a_new_dataset_gives_the_old_one_back_to_the_collector(
     assert refrozen == []
     main._refresh(cast(CatalogueCache, Refreshing(replaced=True)))
     assert refrozen == [1]
+
+
+class RecordingTracerProvider(TracerProvider):
+    """A configured provider (neither the API's placeholder nor its no-op) that records who
+    asks it for a tracer."""
+
+    def __init__(self) -> None:
+        self.asked: list[str] = []
+
+    def get_tracer(self, instrumenting_module_name: str, *args: Any, **kwargs: Any) -> Tracer:
+        self.asked.append(instrumenting_module_name)
+        return NoOpTracer()
+
+
+@pytest.mark.parametrize("opentelemetry", [True, False])
+def test_fastapis_opentelemetry_traces_requests_only_when_turned_on(
+    engine: Engine, monkeypatch: pytest.MonkeyPatch, opentelemetry: bool
+) -> None:
+    """Off by default: without an SDK FastAPI emits nothing, yet looks for a configured
+    provider on every request."""
+    provider = RecordingTracerProvider()
+    monkeypatch.setattr(trace, "get_tracer_provider", lambda: provider)
+    settings = app_settings(engine, opentelemetry=opentelemetry)
+    with TestClient(main.create_app(settings, engine=engine)) as client:
+        assert client.get("/v1/exercises?limit=1").status_code == 200
+    assert bool(provider.asked) is opentelemetry

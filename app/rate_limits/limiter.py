@@ -24,7 +24,7 @@ import logging
 import math
 import time
 from collections.abc import Awaitable, Callable
-from typing import NamedTuple
+from typing import NamedTuple, Protocol, runtime_checkable
 
 from limits import RateLimitItem, RateLimitItemPerSecond
 from limits.aio.storage import SlidingWindowCounterSupport, Storage
@@ -36,6 +36,19 @@ logger = logging.getLogger(__name__)
 WINDOW_SECONDS = 60
 FAILURES_BEFORE_PAUSE = 3
 PAUSE_SECONDS = 5.0
+
+
+Window = tuple[int, float, int, float]
+"""A sliding window as ``limits`` reads it: the previous fixed window's count and time to live,
+then the current one's (a counter lives two windows from its first hit)."""
+
+
+@runtime_checkable
+class CountsInOnePass(Protocol):
+    """A store that counts a hit and reads its window in one synchronous call, in place of the
+    strategy's two async calls (:class:`app.rate_limits.storage.MemoryWindows`); it cannot fail."""
+
+    def hit_sliding_window(self, key: str, limit: int, expiry: int) -> tuple[bool, Window]: ...
 
 
 class RateLimitDecision(NamedTuple):
@@ -74,6 +87,7 @@ class RateLimiter:
         if not isinstance(storage, SlidingWindowCounterSupport):
             raise TypeError(f"{type(storage).__name__} keeps no sliding windows")
         self._storage = storage
+        self._in_one_pass = storage if isinstance(storage, CountsInOnePass) else None
         self._window_seconds = window_seconds
         self._close = close
         self._clock = clock
@@ -90,19 +104,22 @@ class RateLimiter:
     async def hit(self, identity: str, limit: int) -> RateLimitDecision | None:
         """Count one request by ``identity``; None when the count is unknown (the shared store
         failed, or is paused after failing), in which case the request is allowed."""
-        if self._clock() < self._paused_until:
-            return None
         item = self._item(limit)
         # What limits' sliding-window strategy does for a hit, with the key made once for both
         # calls: making it is a third of the memory storage's time.
         key, expiry = item.key_for(identity), item.get_expiry()
-        try:
-            allowed = await self._storage.acquire_sliding_window_entry(key, limit, expiry)
-            window = await self._storage.get_sliding_window(key, expiry)
-        except self._storage_errors as exc:
-            self._failed(exc)
-            return None
-        self._failures = 0
+        if self._in_one_pass is not None:
+            allowed, window = self._in_one_pass.hit_sliding_window(key, limit, expiry)
+        else:
+            if self._clock() < self._paused_until:
+                return None
+            try:
+                allowed = await self._storage.acquire_sliding_window_entry(key, limit, expiry)
+                window = await self._storage.get_sliding_window(key, expiry)
+            except self._storage_errors as exc:
+                self._failed(exc)
+                return None
+            self._failures = 0
         remaining, reset = _remaining_and_reset(limit, expiry, *window)
         return RateLimitDecision(allowed, limit, remaining, reset)
 

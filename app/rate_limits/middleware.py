@@ -42,12 +42,16 @@ class RateLimitMiddleware:
             await self.app(scope, receive, send)
             return
         state = scope.setdefault("state", {})
-        if not scope["path"].startswith(self._authenticated_prefixes):
-            decision = state[STATE_KEY] = await self._hit_address(scope)
-            if decision is not None and not decision.allowed:
-                await _send_too_many_requests(scope, send, decision)
-                return
-        await self.app(scope, receive, self._with_rate_limit_headers(scope, state, send))
+        if scope["path"].startswith(self._authenticated_prefixes):
+            await self.app(scope, receive, self._with_rate_limit_headers(scope, state, send))
+            return
+        decision = state[STATE_KEY] = await self._hit_address(scope)
+        if decision is None:  # the shared store failed: allowed, uncounted, no headers
+            await self.app(scope, receive, send)
+        elif decision.allowed:
+            await self.app(scope, receive, _with_headers(send, decision.headers()))
+        else:
+            await _send_too_many_requests(scope, send, decision)
 
     async def _hit_address(self, scope: Scope) -> RateLimitDecision | None:
         return await self._limiter.hit(address_identity(scope), self._limit)
@@ -73,6 +77,16 @@ class RateLimitMiddleware:
             await send(message)
 
         return send_with_headers
+
+
+def _with_headers(send: Send, headers: list[tuple[bytes, bytes]]) -> Send:
+    async def send_with_headers(message: Message) -> None:
+        if message["type"] == "http.response.start":
+            # A new list: the start message's own list may be shared (cached replays).
+            message["headers"] = [*message["headers"], *headers]
+        await send(message)
+
+    return send_with_headers
 
 
 def address_identity(scope: Scope) -> str:

@@ -2,6 +2,7 @@
 project's problem+json handlers, an authenticated prefix whose dependency counts per key."""
 
 import contextlib
+import json
 import uuid
 from collections.abc import AsyncIterator, Iterator
 from typing import Annotated
@@ -14,7 +15,9 @@ from starlette.types import Receive, Scope, Send
 
 from app.core.config import Settings
 from app.http.middleware import RequestContextMiddleware
+from app.http.openapi import CONTRACT_PATH
 from app.http.problems import install_exception_handlers
+from app.patients.router import patients_router
 from app.rate_limits import install_rate_limits
 from app.rate_limits.enforce import enforce_rate_limit
 from app.rate_limits.middleware import RateLimitMiddleware, address_identity
@@ -220,3 +223,19 @@ def test_unreachable_redis_lets_requests_through_without_headers() -> None:
         responses = [client.get("/v1/things") for _ in range(ANONYMOUS_LIMIT + 1)]
     assert [r.status_code for r in responses] == [200] * (ANONYMOUS_LIMIT + 1)
     assert "RateLimit-Limit" not in responses[-1].headers
+
+
+def test_every_keyed_operation_is_under_the_prefix_the_middleware_leaves_to_the_dependency() -> (
+    None
+):
+    """The middleware counts everything else per address before the app runs: a keyed
+    operation elsewhere would be counted twice, and its headers would show the first count."""
+    contract = json.loads(CONTRACT_PATH.read_text(encoding="utf-8"))
+    keyed = [
+        path
+        for path, item in contract["paths"].items()
+        for operation in item.values()
+        if isinstance(operation, dict) and operation.get("security")
+    ]
+    assert keyed, "the contract declares keyed operations"
+    assert [path for path in keyed if not path.startswith(patients_router.prefix)] == []

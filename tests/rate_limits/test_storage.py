@@ -4,6 +4,7 @@ failing open, and patience with a busy machine)."""
 import asyncio
 import logging
 import math
+import random
 import time
 
 import pytest
@@ -12,7 +13,12 @@ from limits.aio.storage import MemoryStorage
 
 from app.core.config import Settings
 from app.rate_limits.limiter import FAILURES_BEFORE_PAUSE, RateLimitDecision, RateLimiter
-from app.rate_limits.storage import SWEEP_EVERY_SECONDS, memory_limiter, redis_limiter
+from app.rate_limits.storage import (
+    SWEEP_EVERY_SECONDS,
+    MemoryWindows,
+    memory_limiter,
+    redis_limiter,
+)
 from tests.proxy import TcpProxy
 from tests.rate_limits.conftest import FakeClock
 
@@ -21,15 +27,15 @@ from tests.rate_limits.conftest import FakeClock
 
 @pytest.fixture
 def sweeps(monkeypatch: pytest.MonkeyPatch) -> list[float]:
-    """Records each sweep ``limits``' memory storage makes (the private method it schedules)."""
+    """Records each sweep the memory storage makes over its counters."""
     made: list[float] = []
-    sweep = MemoryStorage._MemoryStorage__expire_events  # type: ignore[attr-defined]
+    sweep = MemoryWindows._sweep
 
-    async def recorded(self: MemoryStorage) -> None:
-        made.append(time.time())
-        await sweep(self)
+    def recorded(self: MemoryWindows, now: float) -> None:
+        made.append(now)
+        sweep(self, now)
 
-    monkeypatch.setattr(MemoryStorage, "_MemoryStorage__expire_events", recorded)
+    monkeypatch.setattr(MemoryWindows, "_sweep", recorded)
     return made
 
 
@@ -43,13 +49,28 @@ def test_memory_is_swept_now_and_then_not_on_every_request(
     async def traffic(clients: int) -> None:
         for n in range(clients):
             await limiter.hit(f"address:10.0.{n // 256}.{n % 256}", 5)
-            await asyncio.sleep(0)  # other requests run, and any sweep scheduled
 
     asyncio.run(traffic(500))
     assert len(sweeps) == 1
     clock.now += SWEEP_EVERY_SECONDS
     asyncio.run(traffic(500))
     assert len(sweeps) == 2
+
+
+def test_memory_decides_as_limits_own_memory_storage_does(clock: FakeClock) -> None:
+    """The one-pass count against upstream's storage and strategy, hit for hit, over a
+    random walk of hits and pauses across several windows for a few clients."""
+    ours = memory_limiter(clock=clock)
+    theirs = RateLimiter(MemoryStorage(), close=MemoryStorage().reset, clock=clock)
+    walk = random.Random(20261129)
+
+    async def compare() -> None:
+        for _ in range(3_000):
+            identity, limit = f"key:{walk.randrange(3)}", walk.choice([1, 5, 20])
+            assert await ours.hit(identity, limit) == await theirs.hit(identity, limit)
+            clock.now += walk.choice([0.0, 0.01, 0.5, 3.0, 17.0])
+
+    asyncio.run(compare())
 
 
 def test_memory_gives_expired_counters_back(clock: FakeClock) -> None:
