@@ -7,13 +7,15 @@ Alembic owns the schema: nothing here creates tables.
 
 import asyncio
 import contextlib
+import json
 import select
 from collections import namedtuple
-from collections.abc import AsyncIterator, Callable, Mapping, Sequence
+from collections.abc import AsyncIterator, Callable, Iterable, Mapping
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, NamedTuple, Protocol, cast
 
+import asyncpg
 import psycopg
 from sqlalchemy import (
     Connection,
@@ -26,7 +28,8 @@ from sqlalchemy import (
     make_url,
     text,
 )
-from sqlalchemy.exc import DisconnectionError, SQLAlchemyError
+from sqlalchemy.dialects.postgresql.asyncpg import PGDialect_asyncpg
+from sqlalchemy.exc import DisconnectionError, OperationalError, SQLAlchemyError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.pool import QueuePool
 from sqlalchemy.types import TypeEngine
@@ -165,28 +168,31 @@ class Reads:
     no transaction, no session and no ORM.
 
     SQLAlchemy builds each statement and compiles it once; the column types process the values
-    read, as they would through SQLAlchemy. On PostgreSQL psycopg's async driver then runs it on
-    the event loop, in autocommit, on a connection of ``_Connections``: no thread hop, no
-    BEGIN/COMMIT round trip and none of SQLAlchemy's per-execution work. Measured in process on
-    a keyed patient read (CPU a request): 0.60 ms with the ORM in the request's session and a
-    thread hop; 0.42 ms with SQLAlchemy's asyncio engine; 0.28 ms with this. SQLite answers in
-    process with no network wait, but its calls block, so there a read runs through SQLAlchemy
-    in a worker thread.
+    read, as they would through SQLAlchemy. On PostgreSQL asyncpg then runs it on the event
+    loop, outside any transaction, on a connection of ``_Connections``, as a statement it
+    prepared on that connection the first time: no thread hop, no BEGIN/COMMIT round trip and
+    none of SQLAlchemy's per-execution work. Measured in process on a keyed patient read (CPU a
+    request): 0.60 ms with the ORM in the request's session and a thread hop; 0.42 ms with
+    SQLAlchemy's asyncio engine; 0.28 ms with psycopg's async driver directly. A statement
+    alone took 70 µs of the worker's CPU with psycopg's async driver and 27 µs with asyncpg.
+    SQLite answers in process with no network wait, but its calls block, so there a read runs
+    through SQLAlchemy in a worker thread.
 
+    The main engine keeps psycopg: its units of work run in threads, where asyncpg cannot.
     Each statement is compiled once and kept: pass statements built once (module constants
-    with bound parameters), never one built for each call.
+    with bound parameters), never one built for each call. A connection that fails or is lost
+    raises SQLAlchemy's ``OperationalError``, as the main engine's would: a 503.
     """
 
     def __init__(self, engine: Engine) -> None:
         self._engine = engine_for_reads(engine)
-        self._dialect = engine.dialect
+        self._dialect: Dialect = engine.dialect
         self._compiled: dict[Select[Any], _Compiled] = {}
         self._connections: _Connections | None = None
         if engine.dialect.name == "postgresql":
-            conninfo = engine.url.set(drivername="postgresql")
-            self._connections = _Connections(
-                conninfo.render_as_string(hide_password=False), READ_POOL_SIZE, WAIT_SECONDS
-            )
+            self._dialect = PGDialect_asyncpg()  # type: ignore[no-untyped-call]
+            dsn = engine.url.set(drivername="postgresql").render_as_string(hide_password=False)
+            self._connections = _Connections(dsn, READ_POOL_SIZE, WAIT_SECONDS)
 
     async def first(
         self, statement: Select[Any], parameters: Mapping[str, object]
@@ -195,9 +201,11 @@ class Reads:
         compiled = self._compiled.get(statement) or self._compile(statement)
         if self._connections is None:
             return await asyncio.to_thread(self._first_in_thread, statement, parameters)
-        async with self._connections.connection() as connection:
-            cursor = await connection.execute(compiled.sql, compiled.parameters(parameters))
-            values = await cursor.fetchone()
+        try:
+            async with self._connections.connection() as connection:
+                values = await connection.fetchrow(compiled.sql, *compiled.arguments(parameters))
+        except _CONNECTION_FAILURES as exc:
+            raise OperationalError(compiled.sql, None, exc) from exc
         return None if values is None else compiled.record(values)
 
     def _first_in_thread(
@@ -225,22 +233,22 @@ class Reads:
             if (binder := _processor(bind.type, dialect, reading=False)) is not None
         }
 
-        def parameters(given: Mapping[str, object]) -> Mapping[str, object]:
-            if not binders:
-                return given
-            return {
-                name: binders[name](value) if name in binders else value
-                for name, value in given.items()
-            }
+        order = compiled.positiontup or []
 
-        def make(values: Sequence[Any]) -> Record:
+        def arguments(given: Mapping[str, object]) -> list[object]:
+            """The parameters in the order of the statement's ``$n`` placeholders."""
+            return [
+                binders[name](given[name]) if name in binders else given[name] for name in order
+            ]
+
+        def make(values: Iterable[Any]) -> Record:
             processed = (
                 value if read is None else read(value)
                 for read, value in zip(readers, values, strict=True)
             )
             return cast(Record, record._make(processed))
 
-        self._compiled[statement] = _Compiled(str(compiled), parameters, make)
+        self._compiled[statement] = _Compiled(str(compiled), arguments, make)
         return self._compiled[statement]
 
     async def dispose(self) -> None:
@@ -250,8 +258,8 @@ class Reads:
 
 class _Compiled(NamedTuple):
     sql: str
-    parameters: Callable[[Mapping[str, object]], Mapping[str, object]]
-    record: Callable[[Sequence[Any]], Record]
+    arguments: Callable[[Mapping[str, object]], list[object]]
+    record: Callable[[Iterable[Any]], Record]
 
 
 def _processor(
@@ -263,28 +271,42 @@ def _processor(
     return implementation.bind_processor(dialect)
 
 
-class _Connections:
-    """At most ``size`` psycopg async connections, kept between reads, for ``Reads``.
+# What says the server cannot serve now, when a read connects or runs: refused, reset or lost
+# connections (asyncpg raises the socket's own errors), a connect that timed out, the server
+# shutting down or starting up (class 57), too many connections (class 53), a connection
+# failure it reported (class 08).
+_CONNECTION_FAILURES = (
+    OSError,
+    asyncpg.exceptions.ConnectionDoesNotExistError,
+    asyncpg.exceptions.PostgresConnectionError,
+    asyncpg.exceptions.OperatorInterventionError,
+    asyncpg.exceptions.InsufficientResourcesError,
+)
 
-    A read takes an idle connection (one the server has closed is dropped on the way, as the
-    main pool does at checkout) or opens a new one, and gives it back after its statement. A
-    connection left in an unknown state (a query cancelled or lost half way) is closed instead.
-    Reads wait on the event loop for a free place and a connection, at most ``wait_seconds``
-    together, then fail as the main pool does (SQLAlchemy's ``TimeoutError``: a 503). Not
-    psycopg_pool: when the server is down it keeps every caller waiting for its background
-    reconnection until its timeout, where opening on demand fails at once when the server
-    refuses, as the main pool does, into a prompt 503.
+
+class _Connections:
+    """At most ``size`` asyncpg connections, kept between reads, for ``Reads``.
+
+    A read takes an idle connection (one the server has closed is dropped on the way: asyncpg
+    learns of it on the event loop, as the server says goodbye) or opens a new one, and gives
+    it back after its statement. A connection whose statement did not finish (cancelled, or
+    failed) is closed instead, without waiting for the server: its state is unknown. Reads wait
+    on the event loop for a free place and a connection, at most ``wait_seconds`` together,
+    then fail as the main pool does (SQLAlchemy's ``TimeoutError``: a 503). Not asyncpg's own
+    pool: it is a pool of its own with its own set-up, health checks and timeouts, where this
+    needs the main pool's behaviour; opening on demand fails at once when the server refuses,
+    into a prompt 503.
     """
 
-    def __init__(self, conninfo: str, size: int, wait_seconds: float) -> None:
-        self._conninfo = conninfo
+    def __init__(self, dsn: str, size: int, wait_seconds: float) -> None:
+        self._dsn = dsn
         self._places = asyncio.Semaphore(size)
         self._wait_seconds = wait_seconds
-        self._idle: list[psycopg.AsyncConnection[Any]] = []
+        self._idle: list[asyncpg.Connection] = []
         self._closed = False
 
     @contextlib.asynccontextmanager
-    async def connection(self) -> AsyncIterator[psycopg.AsyncConnection[Any]]:
+    async def connection(self) -> AsyncIterator[asyncpg.Connection]:
         taken = False
         try:
             # One bound for both waits: for a place, and for a server that does not answer
@@ -302,33 +324,37 @@ class _Connections:
             if taken:
                 self._places.release()
             raise
+        finished = False
         try:
             yield connection
+            finished = True
         finally:
-            try:
-                await self._give_back(connection)
-            finally:
-                self._places.release()
+            self._give_back(connection, finished=finished)
+            self._places.release()
 
-    async def _take(self) -> psycopg.AsyncConnection[Any]:
+    async def _take(self) -> asyncpg.Connection:
         while self._idle:
             connection = self._idle.pop()
-            if not _closed_by_the_server(connection):
+            if not connection.is_closed():
                 return connection
-            await connection.close()
-        return await psycopg.AsyncConnection.connect(self._conninfo, autocommit=True)
+        connection = await asyncpg.connect(self._dsn)
+        # JSON columns arrive decoded, as SQLAlchemy's asyncpg dialect sets them up (its JSON
+        # type leaves decoding to the connection).
+        await connection.set_type_codec(
+            "json", encoder=json.dumps, decoder=json.loads, schema="pg_catalog"
+        )
+        return connection
 
-    async def _give_back(self, connection: psycopg.AsyncConnection[Any]) -> None:
-        idle = connection.info.transaction_status == psycopg.pq.TransactionStatus.IDLE
-        if self._closed or connection.closed or not idle:
-            await connection.close()  # no I/O wait: safe in a cancelled task
-        else:
+    def _give_back(self, connection: asyncpg.Connection, *, finished: bool) -> None:
+        if self._closed or not finished or connection.is_in_transaction():
+            connection.terminate()  # no I/O wait: safe in a cancelled task
+        elif not connection.is_closed():
             self._idle.append(connection)
 
     async def close(self) -> None:
         self._closed = True
         while self._idle:
-            await self._idle.pop().close()
+            self._idle.pop().terminate()
 
 
 def _drop_if_closed_by_the_server(dbapi_connection: Any, _record: Any, _proxy: Any) -> None:
@@ -339,9 +365,7 @@ def _drop_if_closed_by_the_server(dbapi_connection: Any, _record: Any, _proxy: A
         raise DisconnectionError("the server closed the connection, or has something to say")
 
 
-def _closed_by_the_server(
-    connection: psycopg.Connection[Any] | psycopg.AsyncConnection[Any],
-) -> bool:
+def _closed_by_the_server(connection: psycopg.Connection[Any]) -> bool:
     """Whether an idle connection is closed, or its server has said goodbye. SQLAlchemy's
     ``pool_pre_ping`` would ask the server with a ``SELECT 1``: a round trip on every request.
     An idle connection has nothing to read unless the server said goodbye (its FATAL message,

@@ -5,7 +5,6 @@ from collections.abc import Callable
 from http import HTTPStatus
 from typing import Annotated, Any, NamedTuple
 
-import psycopg
 from fastapi import FastAPI, Request
 from fastapi.dependencies.models import Dependant
 from fastapi.exceptions import RequestValidationError
@@ -272,8 +271,7 @@ def database_unavailable(exc: BaseException) -> bool:
     current: BaseException | None = exc
     while current is not None and id(current) not in seen:
         seen.add(id(current))
-        # psycopg's own: ``app.core.db.Reads`` runs statements on the driver directly.
-        if isinstance(current, OperationalError | PoolTimeout | psycopg.OperationalError):
+        if isinstance(current, OperationalError | PoolTimeout):
             return True
         if isinstance(current, DBAPIError) and current.connection_invalidated:
             return True

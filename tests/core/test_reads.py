@@ -9,8 +9,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import Engine, Float, bindparam, func, select
-from sqlalchemy.exc import StatementError
+from sqlalchemy import Engine, Float, bindparam, func, select, text
+from sqlalchemy.exc import OperationalError, StatementError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlmodel import Session
 
@@ -83,7 +83,7 @@ def test_reads_take_a_thread_only_where_the_driver_blocks(
     committing_engine: Engine, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """SQLite's calls block, so there a read runs in a worker thread; on PostgreSQL it runs on
-    the event loop (psycopg's async driver)."""
+    the event loop (asyncpg)."""
     threads: list[object] = []
     to_thread = asyncio.to_thread
 
@@ -113,8 +113,8 @@ def test_a_read_cancelled_half_way_does_not_hold_up_or_break_the_next(
     postgres: Engine, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """A client that goes away mid-read cancels it; the next read, on the same single place,
-    gets an answer at once (psycopg cancels the query; a connection it could not bring back to
-    idle would be closed rather than given out)."""
+    gets an answer at once (the cancelled read's connection, its state unknown, is closed rather
+    than given out)."""
     organisation_id = _committed_organisation(postgres)
 
     async def cancel_then_read() -> object:
@@ -156,3 +156,49 @@ def test_reads_wait_a_bounded_time_for_a_connection_then_fail_as_the_pool_does(
 
     asyncio.run(two_reads_one_connection())
     assert problems.database_unavailable(PoolTimeout())
+
+
+def test_a_connection_the_server_closed_is_dropped_and_the_next_read_is_served(
+    postgres: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A restart or a failover ends every kept connection: the server says goodbye, the
+    event loop hears it between requests, and the next read opens a new connection."""
+    monkeypatch.setattr(db, "READ_POOL_SIZE", 1)
+    organisation_id = _committed_organisation(postgres)
+
+    async def read_across_a_termination() -> object:
+        reads = Reads(postgres)
+        try:
+            assert await reads.first(_ORGANISATION_BY_ID, {"id": organisation_id}) is not None
+            with postgres.connect() as connection:
+                ended = connection.execute(_END_OTHER_SESSIONS).scalars().all()
+            assert ended == [True]  # the one connection Reads keeps
+            await asyncio.sleep(0.2)  # until the next request
+            return await reads.first(_ORGANISATION_BY_ID, {"id": organisation_id})
+        finally:
+            await reads.dispose()
+
+    assert asyncio.run(read_across_a_termination()) is not None
+
+
+_END_OTHER_SESSIONS = text(
+    "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+    "WHERE datname = current_database() AND pid <> pg_backend_pid()"
+)
+
+
+def test_a_server_that_refuses_is_the_main_engines_outage_error() -> None:
+    """Refused connections raise what the units of work raise, SQLAlchemy's
+    ``OperationalError``: the API answers 503, with no driver knowledge outside app.core.db."""
+    refusing = db.make_engine("postgresql+psycopg://postgres@127.0.0.1:9/none")
+
+    async def read() -> object:
+        reads = Reads(refusing)
+        try:
+            return await reads.first(_ORGANISATION_BY_ID, {"id": uuid.uuid4()})
+        finally:
+            await reads.dispose()
+
+    with pytest.raises(OperationalError) as refused:
+        asyncio.run(read())
+    assert problems.database_unavailable(refused.value)
