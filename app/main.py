@@ -53,6 +53,7 @@ from app.http.problems import (
 )
 from app.http.query import RefuseRepeatedParameters
 from app.http.response_cache import PublicResponseCache
+from app.http.routing import route_paths
 from app.idempotency.service import purge_expired
 from app.patients import examples as patient_examples
 from app.patients.router import (
@@ -202,6 +203,7 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
     ):
         app.include_router(router)
     mount_docs(app)
+    app.state.route_paths = route_paths(app.routes)
 
     def openapi() -> dict[str, Any]:
         return build_openapi(

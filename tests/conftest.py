@@ -26,7 +26,7 @@ from app.catalogue.content import Content, load_content
 from app.catalogue.service import load_catalogue
 from app.core.config import PROJECT_ROOT, Settings
 from app.core.db import make_engine
-from app.http.dependencies import get_session, writes_discarded
+from app.http.dependencies import end_unit_of_work, ends_with, get_session, writes_discarded
 from app.main import create_app
 from app.tenants import service as tenants
 from app.tenants.keys import KeyKind, Scope
@@ -173,10 +173,22 @@ def served_in_test_transaction(
     connection. What the test itself wrote is never disturbed."""
 
     def request_session() -> Iterator[Session]:
-        with session.begin_nested() as unit_of_work:
-            yield session
+        unit_of_work = session.begin_nested()
+
+        def end() -> None:
             if writes_discarded(session):
                 unit_of_work.rollback()
+            else:
+                unit_of_work.commit()
+
+        ends_with(session, end)
+        try:
+            yield session
+        except BaseException:
+            if unit_of_work.is_active:
+                unit_of_work.rollback()
+            raise
+        end_unit_of_work(session)  # unless the endpoint ended it
 
     overrides = dict(app.dependency_overrides)
     app.dependency_overrides[get_session] = request_session

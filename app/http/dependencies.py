@@ -2,7 +2,8 @@
 the reads that need none."""
 
 import asyncio
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
+from functools import partial
 from typing import Annotated
 
 import anyio
@@ -28,8 +29,9 @@ async def get_session(request: Request) -> AsyncIterator[Session]:
     The session begins its transaction, and takes a connection, when it is first used, so it
     opens on the event loop. Its end (commit or rollback, and giving the connection back) is
     one hop to the thread pool, shielded so that a client that goes away cannot leave it half
-    done; a session nobody used (a keyed read, whose key and row come through ``Reads``) has
-    nothing to end and closes on the loop.
+    done; a session nobody used (a keyed read, whose key and row come through ``Reads``), or
+    one a sync endpoint ended itself as its last act (``end_unit_of_work``), has nothing to end
+    and closes on the loop.
 
     Requests wait on the event loop, not in a thread, for what would block there: a place
     among the units of work the pool can serve at once (``state.units_of_work``), and on
@@ -52,6 +54,7 @@ async def get_session(request: Request) -> AsyncIterator[Session]:
             raise
     try:
         session = Session(engine)
+        ends_with(session, partial(_finish, session, None))
         try:
             yield session
         except BaseException as error:
@@ -61,6 +64,27 @@ async def get_session(request: Request) -> AsyncIterator[Session]:
     finally:
         for gate in gates:
             gate.release()
+
+
+def end_unit_of_work(session: Session) -> None:
+    """End the request's unit of work now, in the calling thread, as its dependency would at
+    the end of the request: commit (or roll back, if its writes were discarded or the commit
+    fails), then close. For a sync endpoint, which runs in the thread pool, as its last act:
+    the request then takes one hop to the thread pool, not two (measured: a hop costs
+    35-50 µs of the worker's CPU). An error raised here still reaches the client as the
+    request's error: nothing was sent yet."""
+    end: Callable[[], None] | None = session.info.pop(_END, None)
+    if end is not None:
+        end()
+
+
+def ends_with(session: Session, end: Callable[[], None]) -> None:
+    """How ``end_unit_of_work`` ends the unit of work ``session`` is, said by whoever began it:
+    ``get_session``, or a test that runs each request in a savepoint of its own."""
+    session.info[_END] = end
+
+
+_END = "end_unit_of_work"
 
 
 def discard_writes(session: Session) -> None:

@@ -12,7 +12,7 @@ from sqlmodel import Session
 from app.core.errors import AppError
 from app.core.types import Omittable
 from app.http.conditional import private_content
-from app.http.dependencies import discard_writes
+from app.http.dependencies import discard_writes, end_unit_of_work
 from app.http.problems import app_error_response
 from app.idempotency import service
 from app.idempotency.service import StoredResponse
@@ -50,9 +50,25 @@ def respond_idempotently(
     simply runs, and an error rolls back the request's whole transaction: a route must write
     nothing before calling this (none does; their dependencies only read). Anything but an
     ``AppError`` propagates: the request's transaction then rolls back, claim included, and a
-    retry runs afresh."""
+    retry runs afresh. Calling this is the endpoint's last act: it ends the request's unit of
+    work (``end_unit_of_work``), so what it returns has been committed."""
+    outcome, replayed = _outcome(request, session, principal, key, body, create, patient_id)
+    end_unit_of_work(session)  # the endpoint's last act: its writes commit in its own thread
+    return _response(outcome, replayed=replayed)
+
+
+def _outcome(
+    request: Request,
+    session: Session,
+    principal: Principal,
+    key: str | None,
+    body: bytes,
+    create: Callable[[], StoredResponse],
+    patient_id: uuid.UUID | None,
+) -> tuple[StoredResponse, bool]:
+    """The response to give, and whether it replays a stored one."""
     if key is None:
-        return _response(_run(request, session, create, patient_id, keeping_a_claim=False))
+        return _run(request, session, create, patient_id, keeping_a_claim=False), False
     settings = request.app.state.settings
     claimed = service.claim(
         session,
@@ -61,10 +77,10 @@ def respond_idempotently(
         ttl=timedelta(hours=settings.idempotency_ttl_hours),
     )
     if isinstance(claimed, StoredResponse):
-        return _response(claimed, replayed=True)
+        return claimed, True
     outcome = _run(request, session, create, patient_id, keeping_a_claim=True)
     service.complete(session, claimed, outcome)
-    return _response(outcome)
+    return outcome, False
 
 
 def stored_problem(

@@ -15,6 +15,7 @@ from app.http.dependencies import SessionDep, reads_of
 from app.http.openapi_examples import example_response, shared_example_response
 from app.http.problems import problem_responses
 from app.http.query import NO_QUERY_PARAMETERS, PageQuery
+from app.http.routing import path_for
 from app.idempotency import (
     IdempotencyKeyHeader,
     StoredResponse,
@@ -151,7 +152,7 @@ def create_patient(
             return stored_problem(request, taken, patient_id=taken.holder_id)
         return _created(
             patient.model_dump_json().encode(),
-            location=request.app.url_path_for("get_patient", patient_id=str(patient.id)),
+            location=path_for(request, "get_patient", patient_id=str(patient.id)),
             etag=version_etag(version),
             patient_id=patient.id,
         )
@@ -283,8 +284,8 @@ def store_assessment(
         )
         return _created(
             service.stored_assessment(record).model_dump_json().encode(),
-            location=request.app.url_path_for(
-                "get_assessment", patient_id=str(patient.id), assessment_id=str(record.id)
+            location=path_for(
+                request, "get_assessment", patient_id=str(patient.id), assessment_id=str(record.id)
             ),
             etag=None,
             patient_id=patient.id,
@@ -376,8 +377,8 @@ def create_plan(
         )
         return _created(
             service.stored_plan_json(record),
-            location=request.app.url_path_for(
-                "get_plan", patient_id=str(patient.id), plan_id=str(record.id)
+            location=path_for(
+                request, "get_plan", patient_id=str(patient.id), plan_id=str(record.id)
             ),
             etag=version_etag(record.version),
             patient_id=patient.id,

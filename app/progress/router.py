@@ -17,6 +17,7 @@ from app.http.dependencies import SessionDep
 from app.http.openapi_examples import example_response
 from app.http.problems import problem_responses
 from app.http.query import NO_QUERY_PARAMETERS, PageQuery
+from app.http.routing import path_for
 from app.idempotency import IdempotencyKeyHeader, StoredResponse, respond_idempotently
 from app.patients import (
     ExportablePatient,
@@ -110,8 +111,8 @@ def store_outcome(
             status_code=201,
             body=service.stored_outcome(record).model_dump_json().encode(),
             media_type="application/json",
-            location=request.app.url_path_for(
-                "get_outcome", patient_id=str(patient.id), outcome_id=str(record.id)
+            location=path_for(
+                request, "get_outcome", patient_id=str(patient.id), outcome_id=str(record.id)
             ),
             patient_id=patient.id,
         )

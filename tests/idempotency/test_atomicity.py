@@ -8,11 +8,13 @@ step just before the commit, or in the database's COMMIT itself.
 from collections.abc import Callable, Iterator
 from typing import Any
 
+import anyio.to_thread
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine, event
 
 from app.core.errors import Conflict
+from app.http.dependencies import _finish as finish_unit_of_work
 from app.idempotency import service as idempotency
 from app.main import create_app
 from app.patients import service as patients_service
@@ -175,3 +177,24 @@ def test_a_create_refused_after_writing_keeps_none_of_its_writes(
     assert refused.status_code == 409
     assert count_rows(committing_engine, "patient") == before
     assert count_rows(committing_engine, "idempotency_record") == (1 if idempotency_key else 0)
+
+
+@pytest.mark.parametrize("create", CREATES.values(), ids=CREATES.keys())
+@pytest.mark.parametrize("key", ["one-hop", None], ids=["keyed", "unkeyed"])
+def test_a_create_commits_in_the_thread_its_endpoint_runs_in(
+    raw_client: TestClient, create: Create, key: str | None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The endpoint ends its unit of work as its last act, in its own thread: the session
+    dependency's end has nothing left to do, and takes no hop of its own to the thread pool."""
+    target = create_target(raw_client, create, {})
+    hops: list[object] = []
+    run_sync = anyio.to_thread.run_sync
+
+    async def counted(function: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+        hops.append(function)
+        return await run_sync(function, *args, **kwargs)
+
+    monkeypatch.setattr(anyio.to_thread, "run_sync", counted)
+    assert _post(raw_client, target, create, key).status_code == 201
+    assert hops, "the endpoint runs in the thread pool"
+    assert [hop for hop in hops if getattr(hop, "func", hop) is finish_unit_of_work] == []
