@@ -175,11 +175,12 @@ def served_in_test_transaction(
     def request_session() -> Iterator[Session]:
         unit_of_work = session.begin_nested()
 
-        def end() -> None:
+        def end(_: Session) -> None:
             if writes_discarded(session):
                 unit_of_work.rollback()
             else:
                 unit_of_work.commit()
+            session.expire_all()  # as the real end's close leaves nothing loaded
 
         ends_with(session, end)
         try:

@@ -9,6 +9,7 @@ import asyncio
 import contextlib
 import json
 import select
+import shlex
 from collections import namedtuple
 from collections.abc import AsyncIterator, Callable, Iterable, Mapping
 from datetime import UTC, datetime
@@ -18,6 +19,7 @@ from typing import Any, NamedTuple, Protocol, cast
 import asyncpg
 import psycopg
 from sqlalchemy import (
+    URL,
     Connection,
     DateTime,
     Dialect,
@@ -191,8 +193,9 @@ class Reads:
         self._connections: _Connections | None = None
         if engine.dialect.name == "postgresql":
             self._dialect = PGDialect_asyncpg()  # type: ignore[no-untyped-call]
-            dsn = engine.url.set(drivername="postgresql").render_as_string(hide_password=False)
-            self._connections = _Connections(dsn, READ_POOL_SIZE, WAIT_SECONDS)
+            self._connections = _Connections(
+                *_asyncpg_target(engine.url), size=READ_POOL_SIZE, wait_seconds=WAIT_SECONDS
+            )
 
     async def first(
         self, statement: Select[Any], parameters: Mapping[str, object]
@@ -201,9 +204,10 @@ class Reads:
         compiled = self._compiled.get(statement) or self._compile(statement)
         if self._connections is None:
             return await asyncio.to_thread(self._first_in_thread, statement, parameters)
+        arguments = compiled.arguments(parameters)  # a bad value costs no connection
         try:
             async with self._connections.connection() as connection:
-                values = await connection.fetchrow(compiled.sql, *compiled.arguments(parameters))
+                values = await connection.fetchrow(compiled.sql, *arguments)
         except _CONNECTION_FAILURES as exc:
             raise OperationalError(compiled.sql, None, exc) from exc
         return None if values is None else compiled.record(values)
@@ -271,10 +275,10 @@ def _processor(
     return implementation.bind_processor(dialect)
 
 
-# What says the server cannot serve now, when a read connects or runs: refused, reset or lost
-# connections (asyncpg raises the socket's own errors), a connect that timed out, the server
-# shutting down or starting up (class 57), too many connections (class 53), a connection
-# failure it reported (class 08).
+# What says the server cannot serve a statement now: refused, reset or lost connections
+# (asyncpg raises the socket's own errors), the server shutting down or starting up (class 57),
+# too many connections (class 53), a connection failure it reported (class 08). Any failure to
+# open a connection is one too (``_Connections._opened``), as it is for the main engine.
 _CONNECTION_FAILURES = (
     OSError,
     asyncpg.exceptions.ConnectionDoesNotExistError,
@@ -283,14 +287,56 @@ _CONNECTION_FAILURES = (
     asyncpg.exceptions.InsufficientResourcesError,
 )
 
+# libpq's options for tuning its own connection, which psycopg takes in the URL and asyncpg
+# does not: it would send them to the server as settings, and every connect would fail. The
+# main engine keeps them; reads, short and on kept connections, go without.
+_LIBPQ_ONLY_OPTIONS = frozenset(
+    {
+        "connect_timeout",  # a read's connect is bounded by WAIT_SECONDS
+        "keepalives",
+        "keepalives_idle",
+        "keepalives_interval",
+        "keepalives_count",
+        "tcp_user_timeout",
+        "client_encoding",  # asyncpg speaks UTF-8
+        "fallback_application_name",
+    }
+)
+
+
+def _server_settings(options: str) -> dict[str, str]:
+    """libpq's ``options``: ``-c name=value``, ``-cname=value`` or ``--name=value`` each."""
+    settings: dict[str, str] = {}
+    words = iter(shlex.split(options))
+    for word in words:
+        setting = next(words, "") if word == "-c" else word.removeprefix("-c").removeprefix("--")
+        name, equals, value = setting.partition("=")
+        if not word.startswith("-") or not name or not equals:
+            raise ValueError(f"DATABASE_URL options: only -c name=value is understood: {options!r}")
+        settings[name.replace("-", "_")] = value
+    return settings
+
+
+def _asyncpg_target(url: URL) -> tuple[str, dict[str, str]]:
+    """asyncpg's DSN and server settings for the engine's psycopg URL: the same server,
+    credentials, database, SSL and settings. libpq's ``options`` (``-c name=value`` each)
+    become server settings; anything else there is refused at start-up, not at every read."""
+    query = {name: value for name, value in url.query.items() if name not in _LIBPQ_ONLY_OPTIONS}
+    settings: dict[str, str] = {}
+    options = query.pop("options", None)
+    if options is not None:
+        text = options if isinstance(options, str) else " ".join(options)
+        settings = _server_settings(text)
+    target = url.set(drivername="postgresql", query=query)
+    return target.render_as_string(hide_password=False), settings
+
 
 class _Connections:
     """At most ``size`` asyncpg connections, kept between reads, for ``Reads``.
 
     A read takes an idle connection (one the server has closed is dropped on the way: asyncpg
     learns of it on the event loop, as the server says goodbye) or opens a new one, and gives
-    it back after its statement. A connection whose statement did not finish (cancelled, or
-    failed) is closed instead, without waiting for the server: its state is unknown. Reads wait
+    it back after its statement (see ``_give_back`` for a cancelled one). Reads wait
     on the event loop for a free place and a connection, at most ``wait_seconds`` together,
     then fail as the main pool does (SQLAlchemy's ``TimeoutError``: a 503). Not asyncpg's own
     pool: it is a pool of its own with its own set-up, health checks and timeouts, where this
@@ -298,8 +344,11 @@ class _Connections:
     into a prompt 503.
     """
 
-    def __init__(self, dsn: str, size: int, wait_seconds: float) -> None:
+    def __init__(
+        self, dsn: str, server_settings: dict[str, str], *, size: int, wait_seconds: float
+    ) -> None:
         self._dsn = dsn
+        self._server_settings = server_settings
         self._places = asyncio.Semaphore(size)
         self._wait_seconds = wait_seconds
         self._idle: list[asyncpg.Connection] = []
@@ -324,12 +373,10 @@ class _Connections:
             if taken:
                 self._places.release()
             raise
-        finished = False
         try:
             yield connection
-            finished = True
         finally:
-            self._give_back(connection, finished=finished)
+            self._give_back(connection)
             self._places.release()
 
     async def _take(self) -> asyncpg.Connection:
@@ -337,16 +384,35 @@ class _Connections:
             connection = self._idle.pop()
             if not connection.is_closed():
                 return connection
-        connection = await asyncpg.connect(self._dsn)
-        # JSON columns arrive decoded, as SQLAlchemy's asyncpg dialect sets them up (its JSON
-        # type leaves decoding to the connection).
-        await connection.set_type_codec(
-            "json", encoder=json.dumps, decoder=json.loads, schema="pg_catalog"
-        )
+        return await self._opened()
+
+    async def _opened(self) -> asyncpg.Connection:
+        """A new connection, set up as SQLAlchemy's asyncpg dialect sets up its own: JSON
+        arrives decoded (its JSON types leave that to the connection, and send text). Any
+        failure is an outage, as for the main engine: refused, a wrong password, a missing
+        database."""
+        try:
+            connection = await asyncpg.connect(self._dsn, server_settings=self._server_settings)
+        except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError) as exc:
+            raise OperationalError("connect", None, exc) from exc
+        try:
+            for json_type in ("json", "jsonb"):
+                await connection.set_type_codec(
+                    json_type, encoder=str, decoder=json.loads, schema="pg_catalog"
+                )
+        except BaseException as exc:
+            connection.terminate()
+            if isinstance(exc, OSError | asyncpg.PostgresError | asyncpg.InterfaceError):
+                raise OperationalError("connect", None, exc) from exc
+            raise
         return connection
 
-    def _give_back(self, connection: asyncpg.Connection, *, finished: bool) -> None:
-        if self._closed or not finished or connection.is_in_transaction():
+    def _give_back(self, connection: asyncpg.Connection) -> None:
+        """Kept unless it is closed or left in a transaction. A read cancelled half way is
+        kept too: asyncpg asks the server to cancel the statement, and the connection's next
+        statement waits for that to finish (closing it instead would leave the statement
+        running on the server, and its place free for another)."""
+        if self._closed or connection.is_in_transaction():
             connection.terminate()  # no I/O wait: safe in a cancelled task
         elif not connection.is_closed():
             self._idle.append(connection)

@@ -3,7 +3,6 @@ the reads that need none."""
 
 import asyncio
 from collections.abc import AsyncIterator, Callable
-from functools import partial
 from typing import Annotated
 
 import anyio
@@ -24,7 +23,9 @@ async def get_session(request: Request) -> AsyncIterator[Session]:
     Declared with ``scope="function"`` (below), so the commit runs after the endpoint and
     *before* the response is sent: a commit that fails becomes an error response, and a client
     never sees a 201 for a write that was not kept. (FastAPI's default scope ends a ``yield``
-    dependency after the response is sent.)
+    dependency after the response is sent.) A sync endpoint may instead end the unit of work
+    itself, as its last act, in its own thread (``end_unit_of_work``; the creates do): the same
+    commit, still before the response, one hop to the thread pool fewer.
 
     The session begins its transaction, and takes a connection, when it is first used, so it
     opens on the event loop. Its end (commit or rollback, and giving the connection back) is
@@ -54,7 +55,7 @@ async def get_session(request: Request) -> AsyncIterator[Session]:
             raise
     try:
         session = Session(engine)
-        ends_with(session, partial(_finish, session, None))
+        ends_with(session, _commit)
         try:
             yield session
         except BaseException as error:
@@ -73,12 +74,12 @@ def end_unit_of_work(session: Session) -> None:
     the request then takes one hop to the thread pool, not two (measured: a hop costs
     35-50 µs of the worker's CPU). An error raised here still reaches the client as the
     request's error: nothing was sent yet."""
-    end: Callable[[], None] | None = session.info.pop(_END, None)
+    end: Callable[[Session], None] | None = session.info.pop(_END, None)
     if end is not None:
-        end()
+        end(session)
 
 
-def ends_with(session: Session, end: Callable[[], None]) -> None:
+def ends_with(session: Session, end: Callable[[Session], None]) -> None:
     """How ``end_unit_of_work`` ends the unit of work ``session`` is, said by whoever began it:
     ``get_session``, or a test that runs each request in a savepoint of its own."""
     session.info[_END] = end
@@ -108,6 +109,10 @@ async def _end(session: Session, error: BaseException | None) -> None:
         return
     with anyio.CancelScope(shield=True):
         await run_in_threadpool(_finish, session, error)
+
+
+def _commit(session: Session) -> None:
+    _finish(session, None)
 
 
 def _finish(session: Session, error: BaseException | None) -> None:

@@ -53,8 +53,9 @@ def respond_idempotently(
     retry runs afresh. Calling this is the endpoint's last act: it ends the request's unit of
     work (``end_unit_of_work``), so what it returns has been committed."""
     outcome, replayed = _outcome(request, session, principal, key, body, create, patient_id)
+    response = _response(outcome, replayed=replayed)
     end_unit_of_work(session)  # the endpoint's last act: its writes commit in its own thread
-    return _response(outcome, replayed=replayed)
+    return response
 
 
 def _outcome(

@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import Engine, Float, bindparam, func, select, text
+from sqlalchemy import Engine, Float, String, bindparam, func, select, text
 from sqlalchemy.exc import OperationalError, StatementError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlmodel import Session
@@ -18,9 +18,11 @@ from app.catalogue.content import Content
 from app.core import db
 from app.core.db import Reads
 from app.http import problems
+from app.patients import service as patients
+from app.patients.schemas import PatientCreate
 from app.tenants import service as tenants
 from app.tenants.models import Organisation
-from tests.conftest import catalogue_database
+from tests.conftest import TEST_KEY_SECRET, catalogue_database, committed_key
 
 _ORGANISATION_BY_ID = select(Organisation.__table__).where(  # type: ignore[attr-defined]
     Organisation.__table__.c.id == bindparam("id")  # type: ignore[attr-defined]
@@ -113,8 +115,7 @@ def test_a_read_cancelled_half_way_does_not_hold_up_or_break_the_next(
     postgres: Engine, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """A client that goes away mid-read cancels it; the next read, on the same single place,
-    gets an answer at once (the cancelled read's connection, its state unknown, is closed rather
-    than given out)."""
+    gets an answer at once, and the server is not left running the cancelled statement."""
     organisation_id = _committed_organisation(postgres)
 
     async def cancel_then_read() -> object:
@@ -133,6 +134,14 @@ def test_a_read_cancelled_half_way_does_not_hold_up_or_break_the_next(
 
     found = asyncio.run(cancel_then_read())
     assert found is not None
+    with postgres.connect() as connection:  # the server stopped it too: it holds nothing
+        assert connection.execute(_SLEEPING).scalar_one() == 0
+
+
+_SLEEPING = text(
+    "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
+    "AND state = 'active' AND query LIKE '%pg_sleep%' AND pid <> pg_backend_pid()"
+)
 
 
 def test_reads_wait_a_bounded_time_for_a_connection_then_fail_as_the_pool_does(
@@ -202,3 +211,95 @@ def test_a_server_that_refuses_is_the_main_engines_outage_error() -> None:
     with pytest.raises(OperationalError) as refused:
         asyncio.run(read())
     assert problems.database_unavailable(refused.value)
+
+
+_SETTING = select(func.current_setting(bindparam("name", type_=String)).label("value"))
+
+
+def test_the_url_options_psycopg_takes_work_for_reads_too(postgres: Engine) -> None:
+    """libpq's own connection tuning is left to the main engine; ``options`` become server
+    settings, and any other option asyncpg passes on as one."""
+    url = postgres.url.update_query_dict(
+        {
+            "connect_timeout": "5",
+            "keepalives": "1",
+            "application_name": "hipspine-reads",
+            "options": "-c statement_timeout=4000",
+        }
+    )
+    tuned = db.make_engine(url.render_as_string(hide_password=False))
+
+    async def settings() -> list[object]:
+        reads = Reads(tuned)
+        try:
+            found = [
+                await reads.first(_SETTING, {"name": name})
+                for name in ("application_name", "statement_timeout")
+            ]
+            return [row.value for row in found if row is not None]
+        finally:
+            await reads.dispose()
+
+    try:
+        assert asyncio.run(settings()) == ["hipspine-reads", "4s"]
+    finally:
+        tuned.dispose()
+    with pytest.raises(ValueError, match="-c name=value"):
+        Reads(
+            db.make_engine(
+                postgres.url.update_query_dict({"options": "--single"}).render_as_string(
+                    hide_password=False
+                )
+            )
+        )
+
+
+def test_a_database_that_cannot_be_opened_is_an_outage(postgres: Engine) -> None:
+    """A missing database, like a wrong password or a refused connection, is what the main
+    engine reports as ``OperationalError``: a 503, not a 500."""
+    missing = db.make_engine(
+        postgres.url.set(database="hipspine_missing").render_as_string(hide_password=False)
+    )
+
+    async def read() -> object:
+        reads = Reads(missing)
+        try:
+            return await reads.first(_ORGANISATION_BY_ID, {"id": uuid.uuid4()})
+        finally:
+            await reads.dispose()
+
+    with pytest.raises(OperationalError) as failed:
+        asyncio.run(read())
+    assert problems.database_unavailable(failed.value)
+
+
+def test_a_key_and_a_patient_read_as_the_session_reads_them(committing_engine: Engine) -> None:
+    """The two statements the API runs through ``Reads`` (a key's record, a patient), with
+    their JSON, UUID and timestamp columns, give what the ORM session gives."""
+    key = committed_key(committing_engine)
+    secret = TEST_KEY_SECRET.encode()
+    with Session(committing_engine) as session:
+        expected = tenants.authenticate(session, key, secret=secret)
+        assert expected is not None
+        created = PatientCreate.model_validate(
+            {"external_reference": "READ-1", "attributes": {"sitting_hours_per_day": 9}}
+        )
+        patient, _ = patients.create_patient(session, expected.organisation_id, created)
+        session.commit()
+        row = patients.get_patient(session, expected.organisation_id, patient.id)
+        stored = patients.patient_public(row), row.version
+
+    async def read() -> tuple[object, object]:
+        reads = Reads(committing_engine)
+        try:
+            principal = await tenants.verify_key(reads, key, secret=secret)
+            assert principal is not None
+            return principal, await patients.read_patient(
+                reads, principal.organisation_id, patient.id
+            )
+        finally:
+            await reads.dispose()
+
+    principal, read_back = asyncio.run(read())
+    assert principal == expected
+    assert read_back == stored

@@ -61,7 +61,8 @@ def test_memory_decides_as_limits_own_memory_storage_does(clock: FakeClock) -> N
     """The one-pass count against upstream's storage and strategy, hit for hit, over a
     random walk of hits and pauses across several windows for a few clients."""
     ours = memory_limiter(clock=clock)
-    theirs = RateLimiter(MemoryStorage(), close=MemoryStorage().reset, clock=clock)
+    upstream = MemoryStorage()
+    theirs = RateLimiter(upstream, close=upstream.reset, clock=clock)
     walk = random.Random(20261129)
 
     async def compare() -> None:
