@@ -52,36 +52,25 @@ def respond_idempotently(
     ``AppError`` propagates: the request's transaction then rolls back, claim included, and a
     retry runs afresh. Calling this is the endpoint's last act: it ends the request's unit of
     work (``end_unit_of_work``), so what it returns has been committed."""
-    outcome, replayed = _outcome(request, session, principal, key, body, create, patient_id)
+    replayed = False
+    if key is None:
+        outcome = _run(request, session, create, patient_id, keeping_a_claim=False)
+    else:
+        settings = request.app.state.settings
+        claimed = service.claim(
+            session,
+            service.KeySlot(organisation_id=principal.organisation_id, key=key),
+            request_fingerprint=service.fingerprint(request.method, request.url.path, body),
+            ttl=timedelta(hours=settings.idempotency_ttl_hours),
+        )
+        if isinstance(claimed, StoredResponse):
+            outcome, replayed = claimed, True
+        else:
+            outcome = _run(request, session, create, patient_id, keeping_a_claim=True)
+            service.complete(session, claimed, outcome)
     response = _response(outcome, replayed=replayed)
     end_unit_of_work(session)  # the endpoint's last act: its writes commit in its own thread
     return response
-
-
-def _outcome(
-    request: Request,
-    session: Session,
-    principal: Principal,
-    key: str | None,
-    body: bytes,
-    create: Callable[[], StoredResponse],
-    patient_id: uuid.UUID | None,
-) -> tuple[StoredResponse, bool]:
-    """The response to give, and whether it replays a stored one."""
-    if key is None:
-        return _run(request, session, create, patient_id, keeping_a_claim=False), False
-    settings = request.app.state.settings
-    claimed = service.claim(
-        session,
-        service.KeySlot(organisation_id=principal.organisation_id, key=key),
-        request_fingerprint=service.fingerprint(request.method, request.url.path, body),
-        ttl=timedelta(hours=settings.idempotency_ttl_hours),
-    )
-    if isinstance(claimed, StoredResponse):
-        return claimed, True
-    outcome = _run(request, session, create, patient_id, keeping_a_claim=True)
-    service.complete(session, claimed, outcome)
-    return outcome, False
 
 
 def stored_problem(

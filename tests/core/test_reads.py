@@ -46,6 +46,19 @@ async def _read_twice(engine: Engine, present: uuid.UUID) -> tuple[object, objec
         await reads.dispose()
 
 
+def _read_once(engine: Engine, statement: Any, parameters: dict[str, object]) -> object:
+    """One read through a ``Reads`` of its own, disposed of afterwards."""
+
+    async def read() -> object:
+        reads = Reads(engine)
+        try:
+            return await reads.first(statement, parameters)
+        finally:
+            await reads.dispose()
+
+    return asyncio.run(read())
+
+
 def test_reads_see_committed_rows_and_return_none_for_missing_ones(
     committing_engine: Engine,
 ) -> None:
@@ -67,18 +80,11 @@ def test_parameters_go_through_their_column_types_and_come_only_from_the_caller(
         Organisation.__table__.c.created_at < bindparam("at")  # type: ignore[attr-defined]
     )
 
-    async def reads_of(statement: Any, parameters: dict[str, object]) -> object:
-        reads = Reads(committing_engine)
-        try:
-            return await reads.first(statement, parameters)
-        finally:
-            await reads.dispose()
-
-    assert asyncio.run(reads_of(created_before, {"at": datetime.now(UTC)})) is None
+    assert _read_once(committing_engine, created_before, {"at": datetime.now(UTC)}) is None
     with pytest.raises((ValueError, StatementError), match="naive datetime"):
-        asyncio.run(reads_of(created_before, {"at": datetime.now()}))
+        _read_once(committing_engine, created_before, {"at": datetime.now()})
     with pytest.raises(ValueError, match="every parameter from the caller"):
-        asyncio.run(reads_of(_ORGANISATION_BY_ID.limit(1), {"id": uuid.uuid4()}))
+        _read_once(committing_engine, _ORGANISATION_BY_ID.limit(1), {"id": uuid.uuid4()})
 
 
 def test_reads_take_a_thread_only_where_the_driver_blocks(
@@ -200,16 +206,8 @@ def test_a_server_that_refuses_is_the_main_engines_outage_error() -> None:
     """Refused connections raise what the units of work raise, SQLAlchemy's
     ``OperationalError``: the API answers 503, with no driver knowledge outside app.core.db."""
     refusing = db.make_engine("postgresql+psycopg://postgres@127.0.0.1:9/none")
-
-    async def read() -> object:
-        reads = Reads(refusing)
-        try:
-            return await reads.first(_ORGANISATION_BY_ID, {"id": uuid.uuid4()})
-        finally:
-            await reads.dispose()
-
     with pytest.raises(OperationalError) as refused:
-        asyncio.run(read())
+        _read_once(refusing, _ORGANISATION_BY_ID, {"id": uuid.uuid4()})
     assert problems.database_unavailable(refused.value)
 
 
@@ -261,15 +259,8 @@ def test_a_database_that_cannot_be_opened_is_an_outage(postgres: Engine) -> None
         postgres.url.set(database="hipspine_missing").render_as_string(hide_password=False)
     )
 
-    async def read() -> object:
-        reads = Reads(missing)
-        try:
-            return await reads.first(_ORGANISATION_BY_ID, {"id": uuid.uuid4()})
-        finally:
-            await reads.dispose()
-
     with pytest.raises(OperationalError) as failed:
-        asyncio.run(read())
+        _read_once(missing, _ORGANISATION_BY_ID, {"id": uuid.uuid4()})
     assert problems.database_unavailable(failed.value)
 
 
