@@ -54,39 +54,20 @@ from typing import Any
 import httpx2 as httpx
 import psycopg
 
+from app.assessments.examples import REQUESTS as ASSESSMENT_EXAMPLES
+from app.patients.examples import PLAN_REQUESTS_FOR_PATIENT
+
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 HOST = "127.0.0.1"  # nothing here listens or connects anywhere else
 WORKERS = 4
 MAX_ATTEMPTS = 80  # per step; with the pauses below, a step gives up after about a minute
 REQUEST_TIMEOUT = 10.0
 PG_USER = "postgres"  # the server's OS user when this runs as root (initdb refuses root)
-ANSWERS = {
-    "tests": {
-        "hip_extension": {"left": "normal", "right": "restricted"},
-        "seated_rotation": {"right": "tighter", "left": "normal"},
-        "bridge": {"result": "lumbar_before_glutes"},
-    },
-    "intake": {"pain_now": 4, "pain_weeks": 3, "sharp_or_shooting_pain": False},
-    "red_flags": dict.fromkeys(
-        [
-            "numbness",
-            "weakness",
-            "bladder_or_bowel_changes",
-            "saddle_numbness",
-            "urinary_difficulty_or_incontinence",
-            "progressive_leg_weakness",
-        ],
-        False,
-    ),
-}
-PLAN_REQUEST = {
-    "pain_now": 4,
-    "equipment": ["resistance_band"],
-    "minutes_per_day": 30,
-    "training_days": ["monday", "wednesday", "friday"],
-    "start_date": "2026-12-07",
-    "time_zone": "Europe/London",
-}
+# The contract's own examples (the suite checks them against the schemas), so the journeys keep
+# up with the API: a copy here went stale when the red-flag questions grew, and every journey
+# stopped at its assessment with a 422.
+ANSWERS = ASSESSMENT_EXAMPLES["self_care"]["value"]
+PLAN_REQUEST = PLAN_REQUESTS_FOR_PATIENT["from_latest_assessment"]["value"]
 RETRIED_CODES = {"idempotency_key_in_progress", "rate_limited"}
 
 
