@@ -322,11 +322,10 @@ def _asyncpg_target(url: URL) -> tuple[str, dict[str, str]]:
     credentials, database, SSL and settings. libpq's ``options`` (``-c name=value`` each)
     become server settings; anything else there is refused at start-up, not at every read."""
     query = {name: value for name, value in url.query.items() if name not in _LIBPQ_ONLY_OPTIONS}
-    settings: dict[str, str] = {}
     options = query.pop("options", None)
+    settings: dict[str, str] = {}
     if options is not None:
-        text = options if isinstance(options, str) else " ".join(options)
-        settings = _server_settings(text)
+        settings = _server_settings(options if isinstance(options, str) else " ".join(options))
     target = url.set(drivername="postgresql", query=query)
     return target.render_as_string(hide_password=False), settings
 
@@ -393,18 +392,16 @@ class _Connections:
         database."""
         try:
             connection = await asyncpg.connect(self._dsn, server_settings=self._server_settings)
+            try:
+                for json_type in ("json", "jsonb"):
+                    await connection.set_type_codec(
+                        json_type, encoder=str, decoder=json.loads, schema="pg_catalog"
+                    )
+            except BaseException:
+                connection.terminate()
+                raise
         except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError) as exc:
             raise OperationalError("connect", None, exc) from exc
-        try:
-            for json_type in ("json", "jsonb"):
-                await connection.set_type_codec(
-                    json_type, encoder=str, decoder=json.loads, schema="pg_catalog"
-                )
-        except BaseException as exc:
-            connection.terminate()
-            if isinstance(exc, OSError | asyncpg.PostgresError | asyncpg.InterfaceError):
-                raise OperationalError("connect", None, exc) from exc
-            raise
         return connection
 
     def _give_back(self, connection: asyncpg.Connection) -> None:
