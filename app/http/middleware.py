@@ -61,7 +61,7 @@ class RequestContextMiddleware:
             await self.app(scope, receive, send)
             return
 
-        request_id = _request_id(scope)
+        request_id, refusal = self._read_header_fields(scope)
         token = request_id_var.set(request_id)
         scope.setdefault("state", {})["request_id"] = request_id
         method = scope["method"]
@@ -108,7 +108,6 @@ class RequestContextMiddleware:
                 )
 
         try:
-            refusal = self._refusal(scope)
             if refusal is not None:
                 await send_error(refusal)
             else:
@@ -138,18 +137,13 @@ class RequestContextMiddleware:
                 )
             request_id_var.reset(token)
 
-    def _refusal(self, scope: Scope) -> AppError | None:
-        """Why the request is refused before the app runs, if it is: in one pass over the
-        header fields, which a client may send in any number."""
-        headers = scope["headers"]
-        if len(headers) > self.max_header_count:
-            return HeaderFieldsTooLarge(
-                f"The request has more than {self.max_header_count} header fields."
-            )
+    def _read_header_fields(self, scope: Scope) -> tuple[str, AppError | None]:
+        """The request's id, and why the request is refused before the app runs, if it is: in
+        one pass over the header fields."""
         size = 0
-        content_length = content_type = None
+        content_length = content_type = sent_id = None
         chunked = False
-        for name, value in headers:
+        for name, value in scope["headers"]:
             size += len(name) + len(value)
             if name == b"content-length":
                 content_length = value
@@ -157,6 +151,26 @@ class RequestContextMiddleware:
                 content_type = value
             elif name == b"transfer-encoding":
                 chunked = True
+            elif name == b"x-request-id" and sent_id is None:
+                sent_id = value
+        refusal = self._refusal(
+            len(scope["headers"]), size, content_length, content_type, chunked, scope["method"]
+        )
+        return _request_id(sent_id), refusal
+
+    def _refusal(
+        self,
+        count: int,
+        size: int,
+        content_length: bytes | None,
+        content_type: bytes | None,
+        chunked: bool,
+        method: str,
+    ) -> AppError | None:
+        if count > self.max_header_count:
+            return HeaderFieldsTooLarge(
+                f"The request has more than {self.max_header_count} header fields."
+            )
         if size > self.max_header_bytes:
             return HeaderFieldsTooLarge(
                 f"The request's header fields add up to more than {self.max_header_bytes} bytes."
@@ -165,7 +179,7 @@ class RequestContextMiddleware:
         if declared > self.max_body_bytes:
             return self._too_large
         has_body = declared > 0 or chunked
-        if has_body and scope["method"] in _METHODS_WITH_CONTENT and not is_json(content_type):
+        if has_body and method in _METHODS_WITH_CONTENT and not is_json(content_type):
             return UnsupportedMediaType(
                 "The body must be JSON: send it with `Content-Type: application/json` "
                 "(UTF-8; `application/<name>+json` is accepted too)."
@@ -222,13 +236,12 @@ _ID_PREFIX = secrets.token_hex(8)
 _id_counter = itertools.count()
 
 
-def _request_id(scope: Scope) -> str:
-    for name, value in scope["headers"]:
-        if name == b"x-request-id":
-            candidate: str = value.decode("latin-1")
-            if _SAFE_REQUEST_ID.fullmatch(candidate):
-                return candidate
-            break
+def _request_id(sent: bytes | None) -> str:
+    """The client's own id when it sent a sane one, else a new one."""
+    if sent is not None:
+        candidate = sent.decode("latin-1")
+        if _SAFE_REQUEST_ID.fullmatch(candidate):
+            return candidate
     return f"{_ID_PREFIX}{next(_id_counter):016x}"
 
 

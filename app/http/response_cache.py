@@ -34,7 +34,7 @@ _Key = tuple[str, bytes]
 
 @dataclass(frozen=True, slots=True)
 class _Entry:
-    version: bytes
+    version: str
     etag: str
     headers: list[tuple[bytes, bytes]]
     body: bytes
@@ -70,8 +70,7 @@ class PublicResponseCache:
             return
         key = (scope["path"], scope["query_string"])
         entry = self.entries.get(key)
-        current = self._current_version()
-        if entry is not None and current is not None and entry.version == current.encode():
+        if entry is not None and entry.version == self._current_version():
             await _replay(entry, scope, send)
             return
         await self.app(scope, receive, self._storing(key, send))
@@ -97,14 +96,16 @@ class PublicResponseCache:
         version, etag = found.get(_VERSION_HEADER), found.get(b"etag")
         if not version or not etag or b"public" not in found.get(b"cache-control", b""):
             return
-        decoded_etag = etag.decode()
-        entry = _Entry(version=version, etag=decoded_etag, headers=headers, body=body)
-        self.entries.put(key, entry, _footprint(key, headers, body) + sys.getsizeof(decoded_etag))
+        decoded_etag, decoded_version = etag.decode(), version.decode()
+        entry = _Entry(version=decoded_version, etag=decoded_etag, headers=headers, body=body)
+        footprint = _footprint(key, headers, body)
+        self.entries.put(
+            key, entry, footprint + sys.getsizeof(decoded_etag) + sys.getsizeof(decoded_version)
+        )
 
 
 def _footprint(key: _Key, headers: list[tuple[bytes, bytes]], body: bytes) -> int:
-    """The bytes an entry's key, header fields and body keep alive (the version is one of the
-    header values)."""
+    """The bytes an entry's key, header fields and body keep alive."""
     path, query = key
     size = _ENTRY_OBJECT + sys.getsizeof(path) + sys.getsizeof(query) + sys.getsizeof(body)
     size += sys.getsizeof(headers)

@@ -5,15 +5,17 @@ import logging
 from typing import Any
 
 import pytest
+from limits import RateLimitItemPerSecond
 from limits.aio.storage import MemoryStorage
 
 from app.rate_limits.limiter import (
     FAILURES_BEFORE_PAUSE,
     PAUSE_SECONDS,
+    WINDOW_SECONDS,
     RateLimitDecision,
     RateLimiter,
 )
-from app.rate_limits.storage import memory_limiter
+from app.rate_limits.storage import MemoryWindows, memory_limiter
 from tests.rate_limits.conftest import FakeClock
 
 
@@ -88,6 +90,16 @@ def test_concurrent_hits_allow_exactly_the_limit(clock: FakeClock) -> None:
         return await asyncio.gather(*(limiter.hit("key:a", 5) for _ in range(20)))
 
     assert sum(known(d).allowed for d in asyncio.run(burst())) == 5
+
+
+@pytest.mark.parametrize("identity", ["key:abc123", "address:10.0.0.1", "address:2001:db8::/64"])
+def test_counters_are_keyed_as_limits_keys_them(clock: FakeClock, identity: str) -> None:
+    """Workers share counters in Redis, across releases too: a key must stay ``limits``' own."""
+    storage = MemoryWindows(clock=clock)
+    limiter = RateLimiter(storage, close=nothing, clock=clock)
+    hits(limiter, identity, 7, 1)
+    key = RateLimitItemPerSecond(7, WINDOW_SECONDS).key_for(identity)
+    assert list(storage.storage) == [f"{key}/{int(clock.now / WINDOW_SECONDS)}"]
 
 
 def test_headers_are_the_ietf_draft_trio() -> None:
