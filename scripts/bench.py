@@ -25,6 +25,7 @@ import re
 import secrets
 import shutil
 import socket
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -542,14 +543,21 @@ def median_run(runs: Sequence[Result]) -> Result:
 # --- report --------------------------------------------------------------------------------
 
 
-def add_ratios(results: Sequence[Result]) -> None:
-    by_name = {r.target: r for r in results}
-    starlette, fastapi = by_name.get(BASELINE_STARLETTE), by_name.get(BASELINE_FASTAPI)
+def add_ratios(results: Sequence[Result], runs: Mapping[str, Sequence[Result]]) -> None:
+    """Each target's throughput against each baseline: the median, over the rounds, of the
+    ratio between the target's run and the baseline's run of the same round. On a shared
+    machine whose speed drifts from round to round, a round's two runs move together, where
+    the ratio of two medians would pair runs from different rounds."""
     for result in results:
-        if starlette is not None:
-            result.ratio_to_starlette = round(result.requests_per_s / starlette.requests_per_s, 3)
-        if fastapi is not None:
-            result.ratio_to_fastapi = round(result.requests_per_s / fastapi.requests_per_s, 3)
+        result.ratio_to_starlette = _median_ratio(runs[result.target], runs.get(BASELINE_STARLETTE))
+        result.ratio_to_fastapi = _median_ratio(runs[result.target], runs.get(BASELINE_FASTAPI))
+
+
+def _median_ratio(target: Sequence[Result], baseline: Sequence[Result] | None) -> float | None:
+    if not baseline:
+        return None
+    ratios = [t.requests_per_s / b.requests_per_s for t, b in zip(target, baseline, strict=True)]
+    return round(statistics.median(ratios), 3)
 
 
 HEADERS = ("target", "req/s", "p50 ms", "p99 ms", "vs Starlette", "vs FastAPI", "bytes/resp")
@@ -603,7 +611,8 @@ def markdown_table(results: Sequence[Result], environment: Mapping[str, Any]) ->
         f"(Python {environment['python']}, uvicorn {environment['uvicorn']}, "
         f"FastAPI {environment['fastapi']}, Starlette {environment['starlette']}, "
         f"loop {environment['loop']}, http {environment['http']}); the app on SQLite with its "
-        "default settings (access log off) unless the row says otherwise."
+        "default settings (access log off) unless the row says otherwise. A ratio is the median, "
+        "over the rounds, of the row's run against the baseline's run of the same round."
     )
     return "\n".join(lines) + "\n"
 
@@ -701,7 +710,7 @@ def run(options: Options) -> list[Result]:
                 result = measure(wrk, taskset, options, base_urls[target.server], target)
                 runs[target.name].append(result)
     results = [median_run(runs[t.name]) for t in targets]
-    add_ratios(results)
+    add_ratios(results, runs)
     return results
 
 

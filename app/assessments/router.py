@@ -9,14 +9,11 @@ from app.catalogue import CatalogueDep
 from app.http.body import JsonBody
 from app.http.conditional import CACHE_VALIDATORS, public_content, public_content_responses
 from app.http.problems import problem_responses
-from app.http.query import NO_QUERY_PARAMETERS
+from app.http.query import NoQuery
 
 answers_body = JsonBody(AssessmentAnswers, examples=examples.REQUESTS)
 
-# No assessment route takes query parameters.
-router = APIRouter(
-    prefix="/v1/assessments", tags=["assessments"], dependencies=[NO_QUERY_PARAMETERS]
-)
+router = APIRouter(prefix="/v1/assessments", tags=["assessments"])
 
 _RULESET_VERSION = {
     "X-Ruleset-Version": {
@@ -41,7 +38,7 @@ _RULESET_VERSION = {
     dependencies=[CACHE_VALIDATORS],
 )
 async def get_assessment_definitions(
-    request: Request, catalogue: CatalogueDep, assessments: AssessmentsDep
+    request: Request, catalogue: CatalogueDep, assessments: AssessmentsDep, _: NoQuery
 ) -> Response:
     """The three self-tests with the answers each takes (per side where the test is per side),
     the intake questions, the red-flag screen with the triage each answer gives, and the rules
@@ -69,6 +66,7 @@ async def score_assessment(
     catalogue: CatalogueDep,
     assessments: AssessmentsDep,
     tokens: ResultTokensDep,
+    _: NoQuery,
 ) -> Response:
     """Stateless: stores nothing and needs no key. The same answers always give the same
     result. A cauda-equina sign gives `emergency`, another red flag `urgent`: either means no

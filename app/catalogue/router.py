@@ -21,12 +21,11 @@ from app.http.conditional import (
     public_content_responses,
 )
 from app.http.problems import problem_responses
-from app.http.query import NO_QUERY_PARAMETERS
+from app.http.query import NoQuery
 
 router = APIRouter(prefix="/v1", tags=["catalogue"], dependencies=[CACHE_VALIDATORS])
-# No guidance route takes query parameters.
 guidance_router = APIRouter(
-    prefix="/v1/guidance", tags=["guidance"], dependencies=[CACHE_VALIDATORS, NO_QUERY_PARAMETERS]
+    prefix="/v1/guidance", tags=["guidance"], dependencies=[CACHE_VALIDATORS]
 )
 
 
@@ -61,10 +60,9 @@ async def list_exercises(
         **public_content_responses(examples.EXERCISE, summary="The clamshell"),
         **problem_responses(404, 422),
     },
-    dependencies=[NO_QUERY_PARAMETERS],
 )
 async def get_exercise(
-    request: Request, catalogue: CatalogueDep, exercise: ExerciseDep
+    request: Request, catalogue: CatalogueDep, exercise: ExerciseDep, _: NoQuery
 ) -> Response:
     return _versioned(request, catalogue, catalogue.exercise_representations[exercise.slug])
 
@@ -79,9 +77,8 @@ async def get_exercise(
         ),
         **problem_responses(422),
     },
-    dependencies=[NO_QUERY_PARAMETERS],
 )
-async def get_catalogue(request: Request, catalogue: CatalogueDep) -> Response:
+async def get_catalogue(request: Request, catalogue: CatalogueDep, _: NoQuery) -> Response:
     """Every exercise and all guidance in one response, for apps that work offline.
 
     Send the ETag back as `If-None-Match` to get a 304 while the dataset is unchanged."""
@@ -99,7 +96,7 @@ async def get_catalogue(request: Request, catalogue: CatalogueDep) -> Response:
         **problem_responses(422),
     },
 )
-async def get_guidance(request: Request, catalogue: CatalogueDep) -> Response:
+async def get_guidance(request: Request, catalogue: CatalogueDep, _: NoQuery) -> Response:
     return _versioned(request, catalogue, catalogue.guidance_all)
 
 
@@ -112,7 +109,7 @@ async def get_guidance(request: Request, catalogue: CatalogueDep) -> Response:
         **problem_responses(422),
     },
 )
-async def list_self_assessments(request: Request, catalogue: CatalogueDep) -> Response:
+async def list_self_assessments(request: Request, catalogue: CatalogueDep, _: NoQuery) -> Response:
     return _versioned(request, catalogue, catalogue.self_assessments)
 
 
@@ -125,7 +122,7 @@ async def list_self_assessments(request: Request, catalogue: CatalogueDep) -> Re
         **problem_responses(422),
     },
 )
-async def list_habits(request: Request, catalogue: CatalogueDep) -> Response:
+async def list_habits(request: Request, catalogue: CatalogueDep, _: NoQuery) -> Response:
     return _versioned(request, catalogue, catalogue.habits)
 
 
@@ -138,7 +135,7 @@ async def list_habits(request: Request, catalogue: CatalogueDep) -> Response:
         **problem_responses(422),
     },
 )
-async def list_faq(request: Request, catalogue: CatalogueDep) -> Response:
+async def list_faq(request: Request, catalogue: CatalogueDep, _: NoQuery) -> Response:
     return _versioned(request, catalogue, catalogue.faq)
 
 
@@ -151,7 +148,7 @@ async def list_faq(request: Request, catalogue: CatalogueDep) -> Response:
         **problem_responses(422),
     },
 )
-async def get_safety(request: Request, catalogue: CatalogueDep) -> Response:
+async def get_safety(request: Request, catalogue: CatalogueDep, _: NoQuery) -> Response:
     return _versioned(request, catalogue, catalogue.safety)
 
 
@@ -164,5 +161,5 @@ async def get_safety(request: Request, catalogue: CatalogueDep) -> Response:
         **problem_responses(422),
     },
 )
-async def get_plan_template(request: Request, catalogue: CatalogueDep) -> Response:
+async def get_plan_template(request: Request, catalogue: CatalogueDep, _: NoQuery) -> Response:
     return _versioned(request, catalogue, catalogue.plan_template)

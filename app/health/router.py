@@ -4,11 +4,9 @@ from pydantic import BaseModel, ConfigDict, Field
 from app.core.db import database_reachable
 from app.core.errors import ServiceUnavailable
 from app.http.problems import problem_responses
-from app.http.query import NO_QUERY_PARAMETERS
+from app.http.query import NoQuery
 
-router = APIRouter(
-    tags=["health"], dependencies=[NO_QUERY_PARAMETERS], responses=problem_responses(422)
-)
+router = APIRouter(tags=["health"], responses=problem_responses(422))
 
 
 class HealthStatus(BaseModel):
@@ -26,7 +24,7 @@ class ReadyStatus(HealthStatus):
 
 
 @router.get("/healthz", response_model=HealthStatus, summary="Liveness")
-async def check_liveness() -> HealthStatus:
+async def check_liveness(_: NoQuery) -> HealthStatus:
     """The process is up. Touches no dependency."""
     return HealthStatus(status="ok")
 
@@ -37,7 +35,7 @@ async def check_liveness() -> HealthStatus:
     summary="Readiness",
     responses=problem_responses(503),
 )
-def check_readiness(request: Request) -> ReadyStatus:
+def check_readiness(request: Request, _: NoQuery) -> ReadyStatus:
     """The database answers and this worker serves a loaded catalogue."""
     if not database_reachable(request.app.state.engine):
         raise ServiceUnavailable("The database is not reachable.")

@@ -4,7 +4,7 @@ FastAPI ignores query parameters a route does not declare, so a misspelt filter
 (``?categroy=strength``) would silently return everything. Every route therefore takes its
 query parameters as one :class:`QueryParameters` model (``Annotated[Model, Query()]``), whose
 ``extra="forbid"`` makes FastAPI answer 422 naming each unknown parameter; a route that takes
-none depends on :data:`NO_QUERY_PARAMETERS`, the empty model, so any parameter is unknown.
+none takes :data:`NoQuery`, the empty model, so any parameter is unknown.
 
 FastAPI keeps the last value of a parameter given twice; :class:`RefuseRepeatedParameters`
 refuses it instead, since no route takes a list in the query: a pure-ASGI layer rather than an
@@ -13,7 +13,7 @@ app-wide dependency, one dependency fewer for FastAPI to solve on every route.
 
 from typing import Annotated
 
-from fastapi import Depends, Query
+from fastapi import Query
 from pydantic import BaseModel, ConfigDict, Field
 from starlette.datastructures import QueryParams
 from starlette.types import ASGIApp, Receive, Scope, Send
@@ -35,11 +35,10 @@ class NoQueryParameters(QueryParameters):
     """The query of a route that takes no parameters."""
 
 
-async def _no_query_parameters(_: Annotated[NoQueryParameters, Query()]) -> None:
-    """Declares the empty query model: FastAPI then rejects every parameter."""
-
-
-NO_QUERY_PARAMETERS = Depends(_no_query_parameters)
+NoQuery = Annotated[NoQueryParameters, Query()]
+"""The parameter (``_: NoQuery``) of an operation that takes no query parameters: FastAPI then
+rejects every one. A parameter of the operation rather than a dependency, as each dependency
+FastAPI solves costs every request a solve of its own (4% of a keyed patient read)."""
 
 
 class PageQuery(QueryParameters):

@@ -4,12 +4,7 @@ tables."""
 
 # What app.progress builds on: a patient's stored plans, their paging and stopping, and the
 # export it extends with the progress records.
-from app.patients.dependencies import (
-    ExportablePatient,
-    LoggablePatient,
-    ReadablePatient,
-    ReadablePlan,
-)
+from app.patients.dependencies import OwnedPatient, OwnedPlan
 from app.patients.models import Patient, PatientPlan
 from app.patients.schemas import PatientExport, PlanStatus
 from app.patients.service import (
@@ -27,14 +22,12 @@ from app.patients.service import (
 
 __all__ = [
     "MAX_DAYS_IN_THE_PAST",
-    "ExportablePatient",
-    "LoggablePatient",
+    "OwnedPatient",
+    "OwnedPlan",
     "Patient",
     "PatientExport",
     "PatientPlan",
     "PlanStatus",
-    "ReadablePatient",
-    "ReadablePlan",
     "all_assessments",
     "all_plans",
     "compare_and_set",

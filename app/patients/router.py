@@ -14,7 +14,7 @@ from app.http.conditional import IfMatchHeader, if_match, private_content, versi
 from app.http.dependencies import SessionDep, reads_of
 from app.http.openapi_examples import example_response, shared_example_response
 from app.http.problems import problem_responses
-from app.http.query import NO_QUERY_PARAMETERS, PageQuery
+from app.http.query import NoQuery, PageQuery
 from app.http.routing import path_for
 from app.idempotency import (
     IdempotencyKeyHeader,
@@ -23,16 +23,7 @@ from app.idempotency import (
     stored_problem,
 )
 from app.patients import examples, service
-from app.patients.dependencies import (
-    AssessablePatient,
-    ChangeablePlan,
-    PatientId,
-    PlannablePatient,
-    ReadableAssessment,
-    ReadablePatient,
-    ReadablePlan,
-    WritablePatient,
-)
+from app.patients.dependencies import OwnedAssessment, OwnedPatient, OwnedPlan, PatientId
 from app.patients.schemas import (
     PatientCreate,
     PatientListQuery,
@@ -51,7 +42,7 @@ from app.plans import (
     PlanConflict,
     PlannerDep,
 )
-from app.tenants import ReadPatients, WriteAssessments, WritePatients, WritePlans
+from app.tenants import KeyedRoute, Scope, needs, principal_of
 
 patient_body = JsonBody(PatientCreate, examples=examples.PATIENT_REQUESTS)
 answers_body = JsonBody(AssessmentAnswers, examples=examples.ANSWER_REQUESTS)
@@ -61,13 +52,15 @@ plan_body = JsonBody(PatientPlanRequest, examples=examples.PLAN_REQUESTS_FOR_PAT
 patient_changes_body = JsonBody(PatientUpdate, examples=examples.PATIENT_CHANGES)
 status_body = JsonBody(PlanStatusChange, examples=examples.STATUS_CHANGES)
 
-patients_router = APIRouter(prefix="/v1/patients", tags=["patients"])
+patients_router = APIRouter(prefix="/v1/patients", tags=["patients"], route_class=KeyedRoute)
 patient_assessments_router = APIRouter(
-    prefix="/v1/patients/{patient_id}/assessments", tags=["patient-assessments"]
+    prefix="/v1/patients/{patient_id}/assessments",
+    tags=["patient-assessments"],
+    route_class=KeyedRoute,
 )
-patient_plans_router = APIRouter(prefix="/v1/patients/{patient_id}/plans", tags=["patient-plans"])
-# Only the lists take query parameters; every other route rejects any.
-_NO_QUERY = [NO_QUERY_PARAMETERS]
+patient_plans_router = APIRouter(
+    prefix="/v1/patients/{patient_id}/plans", tags=["patient-plans"], route_class=KeyedRoute
+)
 
 # Every patient route can answer these: no key, no scope, invalid input.
 _KEYED = (401, 403, 422)
@@ -122,7 +115,6 @@ def _created(
     status_code=201,
     response_model=PatientPublic,
     summary="Create a patient",
-    dependencies=_NO_QUERY,
     responses={
         201: {
             **example_response(examples.PATIENT, summary="The patient as stored"),
@@ -130,17 +122,18 @@ def _created(
         },
         **problem_responses(400, *_KEYED, 409, 413),
     },
-    openapi_extra=patient_body.openapi(),
+    openapi_extra=needs(Scope.patients_write, **patient_body.openapi()),
 )
 def create_patient(
     request: Request,
-    principal: WritePatients,
     session: SessionDep,
     body: Annotated[bytes, Depends(patient_body)],
+    _: NoQuery,
     idempotency_key: IdempotencyKeyHeader = None,
 ) -> Response:
     """A patient is your own `external_reference` (unique in your organisation) plus optional,
     non-identifying attributes. A reference already in use is a 409."""
+    principal = principal_of(request)
 
     def create() -> StoredResponse:
         try:
@@ -168,14 +161,15 @@ def create_patient(
         200: example_response(examples.PATIENT_PAGE, summary="One patient, the last page"),
         **problem_responses(*_KEYED),
     },
+    openapi_extra=needs(Scope.patients_read),
 )
 def list_patients(
-    principal: ReadPatients, session: SessionDep, query: Annotated[PatientListQuery, Query()]
+    request: Request, session: SessionDep, query: Annotated[PatientListQuery, Query()]
 ) -> Response:
     """Oldest first; pass `next_cursor` back as `cursor` for the next page."""
     rows, next_cursor = service.list_patients(
         session,
-        principal.organisation_id,
+        principal_of(request).organisation_id,
         limit=query.limit,
         cursor=query.cursor,
         external_reference=query.external_reference,
@@ -188,15 +182,15 @@ def list_patients(
     "/{patient_id}",
     response_model=PatientPublic,
     summary="Get a patient",
-    dependencies=_NO_QUERY,
     responses={
         200: {**example_response(examples.PATIENT, summary="A patient"), "headers": _ETAG},
         **problem_responses(*_KEYED, 404),
     },
+    openapi_extra=needs(Scope.patients_read),
 )
-async def get_patient(patient_id: PatientId, principal: ReadPatients, request: Request) -> Response:
-    reads = reads_of(request)
-    patient, version = await service.read_patient(reads, principal.organisation_id, patient_id)
+async def get_patient(patient_id: PatientId, request: Request, _: NoQuery) -> Response:
+    organisation_id = principal_of(request).organisation_id
+    patient, version = await service.read_patient(reads_of(request), organisation_id, patient_id)
     return _private_json(patient, etag=version_etag(version))
 
 
@@ -204,18 +198,18 @@ async def get_patient(patient_id: PatientId, principal: ReadPatients, request: R
     "/{patient_id}",
     response_model=PatientPublic,
     summary="Update a patient",
-    dependencies=_NO_QUERY,
     responses={
         200: {**example_response(examples.PATIENT, summary="The patient now"), "headers": _ETAG},
         **problem_responses(400, *_KEYED, 404, 409, 412, 413, 428),
     },
-    openapi_extra=patient_changes_body.openapi(),
+    openapi_extra=needs(Scope.patients_write, **patient_changes_body.openapi()),
 )
 def update_patient(
-    patient: WritablePatient,
+    patient: OwnedPatient,
     session: SessionDep,
     body: Annotated[bytes, Depends(patient_changes_body)],
     if_match_header: IfMatchHeader,
+    _: NoQuery,
 ) -> Response:
     """Needs `If-Match` with the ETag you last read: 428 without it, 412 if the patient changed
     since."""
@@ -232,11 +226,11 @@ def update_patient(
     "/{patient_id}",
     status_code=204,
     summary="Erase a patient and everything stored for them",
-    dependencies=_NO_QUERY,
     responses=problem_responses(*_KEYED, 404, 412),
+    openapi_extra=needs(Scope.patients_write),
 )
 def erase_patient(
-    patient: WritablePatient, session: SessionDep, if_match_header: IfMatchHeader
+    patient: OwnedPatient, session: SessionDep, if_match_header: IfMatchHeader, _: NoQuery
 ) -> Response:
     """Deletes the patient, their assessments, plans and stored idempotent responses, for good.
     `If-Match` is honoured when sent."""
@@ -252,7 +246,6 @@ def erase_patient(
     status_code=201,
     response_model=StoredAssessment,
     summary="Score and store an assessment",
-    dependencies=_NO_QUERY,
     responses={
         201: {
             **example_response(examples.STORED_ASSESSMENT, summary="The answers and their result"),
@@ -260,16 +253,16 @@ def erase_patient(
         },
         **problem_responses(400, *_KEYED, 404, 409, 413),
     },
-    openapi_extra=answers_body.openapi(),
+    openapi_extra=needs(Scope.assessments_write, **answers_body.openapi()),
 )
 def store_assessment(
     request: Request,
-    patient: AssessablePatient,
-    principal: WriteAssessments,
+    patient: OwnedPatient,
     session: SessionDep,
     catalogue: CatalogueDep,
     scorer: AssessmentsDep,
     body: Annotated[bytes, Depends(answers_body)],
+    _: NoQuery,
     idempotency_key: IdempotencyKeyHeader = None,
 ) -> Response:
     """Scores the answers exactly as `POST /v1/assessments/score` does and keeps the answers and
@@ -292,7 +285,13 @@ def store_assessment(
         )
 
     return respond_idempotently(
-        request, session, principal, idempotency_key, body, create, patient_id=patient.id
+        request,
+        session,
+        principal_of(request),
+        idempotency_key,
+        body,
+        create,
+        patient_id=patient.id,
     )
 
 
@@ -304,9 +303,10 @@ def store_assessment(
         200: example_response(examples.STORED_ASSESSMENT_PAGE, summary="One assessment"),
         **problem_responses(*_KEYED, 404),
     },
+    openapi_extra=needs(Scope.patients_read),
 )
 def list_assessments(
-    patient: ReadablePatient, session: SessionDep, query: Annotated[PageQuery, Query()]
+    patient: OwnedPatient, session: SessionDep, query: Annotated[PageQuery, Query()]
 ) -> Response:
     """Newest first."""
     rows, next_cursor = service.list_assessments(
@@ -322,13 +322,13 @@ def list_assessments(
     "/{assessment_id}",
     response_model=StoredAssessment,
     summary="Get a stored assessment",
-    dependencies=_NO_QUERY,
     responses={
         200: example_response(examples.STORED_ASSESSMENT, summary="The answers and their result"),
         **problem_responses(*_KEYED, 404),
     },
+    openapi_extra=needs(Scope.patients_read),
 )
-def get_assessment(record: ReadableAssessment) -> Response:
+def get_assessment(record: OwnedAssessment, _: NoQuery) -> Response:
     return _private_json(service.stored_assessment(record))
 
 
@@ -340,23 +340,22 @@ def get_assessment(record: ReadableAssessment) -> Response:
     status_code=201,
     response_model=StoredPlan,
     summary="Generate and store a plan",
-    dependencies=_NO_QUERY,
     responses={
         201: {**_STORED_PLAN, "headers": {**_ETAG, **_LOCATION, **_REPLAYED}},
         **_PLAN_ERRORS,
     },
-    openapi_extra=plan_body.openapi(),
+    openapi_extra=needs(Scope.plans_write, **plan_body.openapi()),
 )
 def create_plan(
     request: Request,
-    patient: PlannablePatient,
-    principal: WritePlans,
+    patient: OwnedPatient,
     session: SessionDep,
     catalogue: CatalogueDep,
     scorer: AssessmentsDep,
     tokens: ResultTokensDep,
     planner: PlannerDep,
     body: Annotated[bytes, Depends(plan_body)],
+    _: NoQuery,
     idempotency_key: IdempotencyKeyHeader = None,
 ) -> Response:
     """Generates a plan as `POST /v1/plans/preview` does, from the patient's latest stored
@@ -385,7 +384,13 @@ def create_plan(
         )
 
     return respond_idempotently(
-        request, session, principal, idempotency_key, body, create, patient_id=patient.id
+        request,
+        session,
+        principal_of(request),
+        idempotency_key,
+        body,
+        create,
+        patient_id=patient.id,
     )
 
 
@@ -397,9 +402,10 @@ def create_plan(
         200: example_response(examples.STORED_PLAN_SUMMARY_PAGE, summary="One plan"),
         **problem_responses(*_KEYED, 404),
     },
+    openapi_extra=needs(Scope.patients_read),
 )
 def list_plans(
-    patient: ReadablePatient, session: SessionDep, query: Annotated[PageQuery, Query()]
+    patient: OwnedPatient, session: SessionDep, query: Annotated[PageQuery, Query()]
 ) -> Response:
     """Newest first, without the day-by-day plan (get one plan for that)."""
     rows, next_cursor = service.list_plans(session, patient, limit=query.limit, cursor=query.cursor)
@@ -413,10 +419,10 @@ def list_plans(
     "/{plan_id}",
     response_model=StoredPlan,
     summary="Get a stored plan",
-    dependencies=_NO_QUERY,
     responses={200: {**_STORED_PLAN, "headers": _ETAG}, **problem_responses(*_KEYED, 404)},
+    openapi_extra=needs(Scope.patients_read),
 )
-def get_plan(record: ReadablePlan) -> Response:
+def get_plan(record: OwnedPlan, _: NoQuery) -> Response:
     return _private_json(service.stored_plan_json(record), etag=version_etag(record.version))
 
 
@@ -424,18 +430,18 @@ def get_plan(record: ReadablePlan) -> Response:
     "/{plan_id}",
     response_model=StoredPlan,
     summary="Change a plan's status",
-    dependencies=_NO_QUERY,
     responses={
         200: {**_STORED_PLAN, "headers": _ETAG},
         **problem_responses(400, *_KEYED, 404, 409, 412, 413, 428),
     },
-    openapi_extra=status_body.openapi(),
+    openapi_extra=needs(Scope.plans_write, **status_body.openapi()),
 )
 def change_plan_status(
-    record: ChangeablePlan,
+    record: OwnedPlan,
     session: SessionDep,
     body: Annotated[bytes, Depends(status_body)],
     if_match_header: IfMatchHeader,
+    _: NoQuery,
 ) -> Response:
     """`active` ⇄ `paused`; either may become `stopped` or `completed`, which are final (409).
     Needs `If-Match`: 428 without it, 412 if the plan changed since."""

@@ -10,7 +10,7 @@ from app.catalogue import CatalogueDep, CatalogueSnapshot
 from app.http.body import JsonBody
 from app.http.openapi_examples import example_response
 from app.http.problems import problem_responses
-from app.http.query import NO_QUERY_PARAMETERS
+from app.http.query import NoQuery
 from app.plans import examples
 from app.plans.calendar import plan_to_ical
 from app.plans.dependencies import PlannerDep
@@ -20,8 +20,7 @@ from app.plans.service import Planner
 
 plan_body = JsonBody(PlanRequest, examples=examples.REQUESTS)
 
-# No plan route takes query parameters.
-router = APIRouter(prefix="/v1/plans", tags=["plans"], dependencies=[NO_QUERY_PARAMETERS])
+router = APIRouter(prefix="/v1/plans", tags=["plans"])
 
 _PREVIEW_ERRORS = problem_responses(
     400, 409, 413, 422, models={409: PlanRefusal, 422: NotEnoughTimeProblem}
@@ -56,6 +55,7 @@ async def preview_plan(
     assessments: AssessmentsDep,
     tokens: ResultTokensDep,
     planner: PlannerDep,
+    _: NoQuery,
 ) -> Response:
     """Stateless: stores nothing and needs no key. The assessment is answers the server scores
     or the `result_token` of `POST /v1/assessments/score`; a client never states a triage. The
@@ -81,6 +81,7 @@ async def preview_plan_calendar(
     assessments: AssessmentsDep,
     tokens: ResultTokensDep,
     planner: PlannerDep,
+    _: NoQuery,
 ) -> Response:
     """The plan `POST /v1/plans/preview` gives for the same request, as RFC 5545 events in the
     plan's time zone, for a calendar app. Stateless, like the preview."""

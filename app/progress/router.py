@@ -16,16 +16,10 @@ from app.http.conditional import IfMatchHeader, private_content, version_etag
 from app.http.dependencies import SessionDep
 from app.http.openapi_examples import example_response
 from app.http.problems import problem_responses
-from app.http.query import NO_QUERY_PARAMETERS, PageQuery
+from app.http.query import NoQuery, PageQuery
 from app.http.routing import path_for
 from app.idempotency import IdempotencyKeyHeader, StoredResponse, respond_idempotently
-from app.patients import (
-    ExportablePatient,
-    LoggablePatient,
-    ReadablePatient,
-    ReadablePlan,
-    plan_stop,
-)
+from app.patients import OwnedPatient, OwnedPlan, plan_stop
 from app.plans import Plan, calendar_response, plan_to_ical
 from app.progress import examples, service
 from app.progress.dependencies import AdapterDep
@@ -43,13 +37,14 @@ from app.progress.stored import (
     StoredOutcomePage,
 )
 from app.progress.summary import ProgressSummary
-from app.tenants import WriteLogs
+from app.tenants import KeyedRoute, Scope, needs, principal_of
 
 outcome_body = JsonBody(OutcomeRequest, examples=examples.OUTCOME_REQUESTS)
 log_body = JsonBody(DailyLogInput, examples=examples.LOG_REQUESTS)
 
-outcomes = APIRouter(prefix="/v1/patients/{patient_id}/outcomes", tags=["patient-progress"])
-_NO_QUERY = [NO_QUERY_PARAMETERS]
+outcomes = APIRouter(
+    prefix="/v1/patients/{patient_id}/outcomes", tags=["patient-progress"], route_class=KeyedRoute
+)
 _KEYED = (401, 403, 422)
 _LOCATION: dict[str, Any] = {
     "Location": {"description": "The new resource.", "schema": {"type": "string"}}
@@ -77,7 +72,6 @@ def _private_json(body: bytes | BaseModel, *, etag: str | None = None) -> Respon
     status_code=201,
     response_model=StoredOutcome,
     summary="Score and store an outcome measure",
-    dependencies=_NO_QUERY,
     responses={
         201: {
             **example_response(examples.STORED_OUTCOME, summary="A PEG, scored"),
@@ -85,14 +79,14 @@ def _private_json(body: bytes | BaseModel, *, etag: str | None = None) -> Respon
         },
         **problem_responses(400, *_KEYED, 404, 413),
     },
-    openapi_extra=outcome_body.openapi(),
+    openapi_extra=needs(Scope.logs_write, **outcome_body.openapi()),
 )
 def store_outcome(
     request: Request,
-    patient: LoggablePatient,
-    principal: WriteLogs,
+    patient: OwnedPatient,
     session: SessionDep,
     body: Annotated[bytes, Depends(outcome_body)],
+    _: NoQuery,
     idempotency_key: IdempotencyKeyHeader = None,
 ) -> Response:
     """Free-to-use instruments only, at `baseline`, `week_4` or `week_8`: **PEG** (Krebs et al.
@@ -118,7 +112,13 @@ def store_outcome(
         )
 
     return respond_idempotently(
-        request, session, principal, idempotency_key, body, create, patient_id=patient.id
+        request,
+        session,
+        principal_of(request),
+        idempotency_key,
+        body,
+        create,
+        patient_id=patient.id,
     )
 
 
@@ -130,9 +130,10 @@ def store_outcome(
         200: example_response(examples.STORED_OUTCOME_PAGE, summary="One PEG"),
         **problem_responses(*_KEYED, 404),
     },
+    openapi_extra=needs(Scope.patients_read),
 )
 def list_outcomes(
-    patient: ReadablePatient, session: SessionDep, query: Annotated[PageQuery, QueryParams()]
+    patient: OwnedPatient, session: SessionDep, query: Annotated[PageQuery, QueryParams()]
 ) -> Response:
     """Newest first."""
     rows, next_cursor = service.list_outcomes(
@@ -148,19 +149,23 @@ def list_outcomes(
     "/{outcome_id}",
     response_model=StoredOutcome,
     summary="Get an outcome measure",
-    dependencies=_NO_QUERY,
     responses={
         200: example_response(examples.STORED_OUTCOME, summary="A PEG, scored"),
         **problem_responses(*_KEYED, 404),
     },
+    openapi_extra=needs(Scope.patients_read),
 )
-def get_outcome(outcome_id: OutcomeId, patient: ReadablePatient, session: SessionDep) -> Response:
+def get_outcome(
+    outcome_id: OutcomeId, patient: OwnedPatient, session: SessionDep, _: NoQuery
+) -> Response:
     return _private_json(service.stored_outcome(service.get_outcome(session, patient, outcome_id)))
 
 
 # --- daily logs --------------------------------------------------------------------------------
 
-logs = APIRouter(prefix="/v1/patients/{patient_id}/logs", tags=["patient-progress"])
+logs = APIRouter(
+    prefix="/v1/patients/{patient_id}/logs", tags=["patient-progress"], route_class=KeyedRoute
+)
 LogDate = Annotated[
     date, Path(alias="date", description="The log's local date (the plan's time zone).")
 ]
@@ -173,7 +178,6 @@ _ETAG: dict[str, Any] = {
     "/{date}",
     response_model=LogWritten,
     summary="Store a daily log",
-    dependencies=_NO_QUERY,
     responses={
         200: {
             "description": "The log replaced an earlier one.",
@@ -188,17 +192,18 @@ _ETAG: dict[str, Any] = {
         },
         **problem_responses(400, *_KEYED, 404, 409, 412, 413, 428),
     },
-    openapi_extra=log_body.openapi(),
+    openapi_extra=needs(Scope.logs_write, **log_body.openapi()),
 )
 def store_log(
     log_date: LogDate,
-    patient: LoggablePatient,
+    patient: OwnedPatient,
     session: SessionDep,
     catalogue: CatalogueDep,
     scorer: AssessmentsDep,
     adapter: AdapterDep,
     body: Annotated[bytes, Depends(log_body)],
     if_match_header: IfMatchHeader,
+    _: NoQuery,
 ) -> Response:
     """One log per patient per local date (the plan's time zone): pain (NPRS 0-10), pain after
     exercise, hip mobility, the movements that brought relief, which of the plan's sessions of
@@ -238,14 +243,18 @@ def store_log(
     "/{date}",
     response_model=StoredLog,
     summary="Get a daily log",
-    dependencies=_NO_QUERY,
     responses={
         200: {**example_response(examples.STORED_LOG, summary="A log"), "headers": _ETAG},
         **problem_responses(*_KEYED, 404),
     },
+    openapi_extra=needs(Scope.patients_read),
 )
 def get_log(
-    log_date: LogDate, patient: ReadablePatient, session: SessionDep, scorer: AssessmentsDep
+    log_date: LogDate,
+    patient: OwnedPatient,
+    session: SessionDep,
+    scorer: AssessmentsDep,
+    _: NoQuery,
 ) -> Response:
     record = service.get_log(session, patient, log_date)
     return _private_json(service.stored_log(record, scorer), etag=version_etag(record.version))
@@ -259,9 +268,10 @@ def get_log(
         200: example_response(examples.STORED_LOG_PAGE, summary="One log"),
         **problem_responses(*_KEYED, 404),
     },
+    openapi_extra=needs(Scope.patients_read),
 )
 def list_logs(
-    patient: ReadablePatient,
+    patient: OwnedPatient,
     session: SessionDep,
     scorer: AssessmentsDep,
     query: Annotated[LogListQuery, QueryParams()],
@@ -283,7 +293,9 @@ def list_logs(
 
 # --- plan revisions and the summary ------------------------------------------------------------
 
-progress = APIRouter(prefix="/v1/patients/{patient_id}", tags=["patient-progress"])
+progress = APIRouter(
+    prefix="/v1/patients/{patient_id}", tags=["patient-progress"], route_class=KeyedRoute
+)
 
 
 @progress.get(
@@ -294,9 +306,10 @@ progress = APIRouter(prefix="/v1/patients/{patient_id}", tags=["patient-progress
         200: example_response(examples.REVISION_PAGE, summary="Generated, then adapted twice"),
         **problem_responses(*_KEYED, 404),
     },
+    openapi_extra=needs(Scope.patients_read),
 )
 def list_revisions(
-    record: ReadablePlan, session: SessionDep, query: Annotated[PageQuery, QueryParams()]
+    record: OwnedPlan, session: SessionDep, query: Annotated[PageQuery, QueryParams()]
 ) -> Response:
     """Newest first: each revision's number (1 is the plan as generated), the log that made
     it, and what it changed and why (rule, source, reason, days). The plan itself
@@ -311,16 +324,17 @@ def list_revisions(
     "/plans/{plan_id}/revisions/{number}",
     response_model=PlanRevisionDetail,
     summary="Get one revision of a stored plan",
-    dependencies=_NO_QUERY,
     responses={
         200: example_response(examples.REVISION_DETAIL, summary="Stepped back after a pain rise"),
         **problem_responses(*_KEYED, 404),
     },
+    openapi_extra=needs(Scope.patients_read),
 )
 def get_revision(
     number: Annotated[int, Path(ge=1, le=100_000, description="The revision's number.")],
-    record: ReadablePlan,
+    record: OwnedPlan,
     session: SessionDep,
+    _: NoQuery,
 ) -> Response:
     """The plan as that revision left it, its changes and reasons, and what differs from the
     revision before, item by item (`added`, `removed`, `changed`, `reordered`)."""
@@ -331,13 +345,15 @@ def get_revision(
     "/progress",
     response_model=ProgressSummary,
     summary="A patient's progress summary",
-    dependencies=_NO_QUERY,
     responses={
         200: example_response(examples.PROGRESS, summary="Eleven days logged, then a red flag"),
         **problem_responses(*_KEYED, 404, 409),
     },
+    openapi_extra=needs(Scope.patients_read),
 )
-def get_progress(patient: ReadablePatient, session: SessionDep, scorer: AssessmentsDep) -> Response:
+def get_progress(
+    patient: OwnedPatient, session: SessionDep, scorer: AssessmentsDep, _: NoQuery
+) -> Response:
     """Over the patient's latest plan: the daily pain with its 7-day rolling mean; the change
     from baseline (the week before the plan when logged, else its first week) labelled
     improved, worse or no meaningful change by the 2-point rule (Farrar et al. 2001); adherence
@@ -349,23 +365,23 @@ def get_progress(patient: ReadablePatient, session: SessionDep, scorer: Assessme
 
 # --- what the patients' routes serve with the progress records ---------------------------------
 
-exports = APIRouter(prefix="/v1/patients", tags=["patients"])
+exports = APIRouter(prefix="/v1/patients", tags=["patients"], route_class=KeyedRoute)
 
 
 @exports.get(
     "/{patient_id}/export",
     response_model=PatientProgressExport,
     summary="Export everything stored for a patient",
-    dependencies=_NO_QUERY,
     responses={
         200: example_response(
             examples.PATIENT_EXPORT, summary="A patient assessed once, with a plan not yet logged"
         ),
         **problem_responses(*_KEYED, 404),
     },
+    openapi_extra=needs(Scope.patients_export),
 )
 def export_patient(
-    patient: ExportablePatient, session: SessionDep, scorer: AssessmentsDep
+    patient: OwnedPatient, session: SessionDep, scorer: AssessmentsDep, _: NoQuery
 ) -> Response:
     """The patient, every stored assessment, plan and plan revision, every daily log and
     outcome measure, as one JSON document."""
@@ -374,20 +390,22 @@ def export_patient(
 
 # The stored plan's calendar belongs with the plans (one tag, so the docs show it once); it is
 # served here because it follows the plan's revisions.
-plan_calendar = APIRouter(prefix="/v1/patients/{patient_id}", tags=["patient-plans"])
+plan_calendar = APIRouter(
+    prefix="/v1/patients/{patient_id}", tags=["patient-plans"], route_class=KeyedRoute
+)
 
 
 @plan_calendar.get(
     "/plans/{plan_id}/calendar",
     summary="A stored plan as iCalendar",
-    dependencies=_NO_QUERY,
     response_class=Response,
     responses={
         200: calendar_response(examples.CALENDAR),
         **problem_responses(*_KEYED, 404),
     },
+    openapi_extra=needs(Scope.patients_read),
 )
-def get_plan_calendar(record: ReadablePlan, session: SessionDep) -> Response:
+def get_plan_calendar(record: OwnedPlan, session: SessionDep, _: NoQuery) -> Response:
     """Every session of the stored plan as events in its time zone, with reminders, for a
     calendar app. Once the plan is stopped, every event after the stop is cancelled (same UIDs,
     higher SEQUENCE), so a subscribed calendar clears itself. An adapted plan's calendar is its

@@ -14,7 +14,7 @@ from app.catalogue import CatalogueDep
 from app.http.body import JsonBody
 from app.http.openapi_examples import example_response
 from app.http.problems import problem_responses
-from app.http.query import NO_QUERY_PARAMETERS
+from app.http.query import NoQuery
 from app.plans import NotEnoughTimeProblem, PlannerDep, PlanRefusal
 from app.progress import examples
 from app.progress.dependencies import AdapterDep
@@ -22,7 +22,7 @@ from app.progress.schemas import AdaptedPlan, AdaptRequest
 
 adapt_body = JsonBody(AdaptRequest, examples=examples.REQUESTS)
 
-router = APIRouter(prefix="/v1/plans", tags=["plans"], dependencies=[NO_QUERY_PARAMETERS])
+router = APIRouter(prefix="/v1/plans", tags=["plans"])
 
 _ERRORS = problem_responses(
     400, 409, 413, 422, models={409: PlanRefusal, 422: NotEnoughTimeProblem}
@@ -51,6 +51,7 @@ async def adapt_plan(
     tokens: ResultTokensDep,
     planner: PlannerDep,
     adapter: AdapterDep,
+    _: NoQuery,
 ) -> Response:
     """Stateless, for apps that keep data on the device: stores nothing and needs no key. The
     plan is the one `POST /v1/plans/preview` gives for `plan`; the logs (one per date, from the

@@ -1,4 +1,4 @@
-"""Per-key rate limiting, called by the auth dependency once it knows who is calling."""
+"""Per-key rate limiting, called by authentication once it knows who is calling."""
 
 from fastapi import Request
 

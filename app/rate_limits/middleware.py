@@ -2,10 +2,10 @@
 with a problem+json 429 beyond the limit, and puts ``RateLimit-*`` headers on every counted
 response, whoever counted it.
 
-Paths under the authenticated prefixes are counted by the auth dependency instead (per key, or
-per address when authentication fails; see :func:`app.rate_limits.enforce.enforce_rate_limit`),
-which records its decision in the request state; this layer turns that decision into headers.
-A request there that the dependency never saw (no route matched, a method not allowed) is
+Paths under the authenticated prefixes are counted by authentication instead (per key, or per
+address when it fails; see :func:`app.rate_limits.enforce.enforce_rate_limit`), which records
+its decision in the request state; this layer turns that decision into headers. A request
+there that authentication never saw (no route matched, a method not allowed) is
 counted against the address when its response starts, and refused then if over the limit, so
 no path escapes counting. The probes are exempt: an orchestrator must never be refused.
 """

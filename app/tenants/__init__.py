@@ -5,22 +5,6 @@ What other domains may use; everything else in this package is its own.
 
 from app.tenants.keys import Scope
 from app.tenants.schemas import Principal
-from app.tenants.security import (
-    REQUIREMENTS,
-    ReadPatients,
-    WriteAssessments,
-    WriteLogs,
-    WritePatients,
-    WritePlans,
-)
+from app.tenants.security import KeyedRoute, needs, principal_of
 
-__all__ = [
-    "REQUIREMENTS",
-    "Principal",
-    "ReadPatients",
-    "Scope",
-    "WriteAssessments",
-    "WriteLogs",
-    "WritePatients",
-    "WritePlans",
-]
+__all__ = ["KeyedRoute", "Principal", "Scope", "needs", "principal_of"]

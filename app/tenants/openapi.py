@@ -2,11 +2,10 @@
 
 from typing import Any
 
-from fastapi.dependencies.models import Dependant
 from fastapi.routing import APIRoute
 
 from app.http.problems import declare_problem
-from app.tenants.security import SECURITY_SCHEMES, RequiredScope
+from app.tenants.security import SECURITY_SCHEMES, declared_scope
 
 
 def document_security(schema: dict[str, Any], routes: list[tuple[str, APIRoute]]) -> None:
@@ -16,14 +15,13 @@ def document_security(schema: dict[str, Any], routes: list[tuple[str, APIRoute]]
     the database is down (verifying a key may read it)."""
     schema.setdefault("components", {})["securitySchemes"] = SECURITY_SCHEMES
     for path, route in routes:
-        scope = _required_scope(route.dependant)
+        scope = declared_scope(route.openapi_extra)
         if scope is None or not route.include_in_schema:
             continue
         for method in route.methods or ():
-            operation = schema["paths"][path][method.lower()]
+            operation = schema["paths"][path][method.lower()]  # x-required-scope is there
             operation["security"] = [{name: []} for name in SECURITY_SCHEMES]
-            operation["x-required-scope"] = scope
-            note = f"Needs an API key with the scope `{scope}`."
+            note = f"Needs an API key with the scope `{scope.value}`."
             operation["description"] = f"{operation.get('description', '')}\n\n{note}".strip()
             declare_problem(operation, 503)
             operation["responses"]["401"]["headers"] = {
@@ -32,13 +30,3 @@ def document_security(schema: dict[str, Any], routes: list[tuple[str, APIRoute]]
                     "schema": {"type": "string"},
                 }
             }
-
-
-def _required_scope(dependant: Dependant) -> str | None:
-    for dependency in dependant.dependencies:
-        if isinstance(dependency.call, RequiredScope):
-            return dependency.call.scope.value
-        found = _required_scope(dependency)
-        if found is not None:
-            return found
-    return None

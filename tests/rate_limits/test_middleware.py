@@ -1,5 +1,6 @@
 """The middleware through a small app wired like the real one: request ids outermost, the
-project's problem+json handlers, an authenticated prefix whose dependency counts per key."""
+project's problem+json handlers, an authenticated prefix whose dependency counts per key, as
+authentication does."""
 
 import contextlib
 import json
