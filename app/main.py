@@ -37,6 +37,7 @@ from app.core.db import (
 from app.core.logging import configure_logging
 from app.health.liveness import Liveness
 from app.health.router import router as health_router
+from app.http.application import OuterMiddlewareFastAPI
 from app.http.docs import mount_docs
 from app.http.middleware import RequestContextMiddleware
 from app.http.openapi import (
@@ -163,7 +164,7 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
                 app_engine.dispose()
 
     assessments = Assessments.load()
-    app = FastAPI(
+    app = OuterMiddlewareFastAPI(
         title="Hip-Spine API",
         version="1.0.0",
         description=api_description(score_formula=assessments.ruleset.score_formula),

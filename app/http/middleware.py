@@ -34,6 +34,7 @@ from app.http.problems import (
 _SAFE_REQUEST_ID = re.compile(r"[A-Za-z0-9._-]{1,128}")
 _NOSNIFF = (b"x-content-type-options", b"nosniff")
 _METHODS_WITH_CONTENT = frozenset({"POST", "PUT", "PATCH"})
+_RESPONSE_HEADERS = "hipspine.response_headers"
 
 access_logger = logging.getLogger("app.access")
 error_logger = logging.getLogger("app.error")
@@ -63,7 +64,9 @@ class RequestContextMiddleware:
 
         request_id, refusal = self._read_header_fields(scope)
         token = request_id_var.set(request_id)
-        scope.setdefault("state", {})["request_id"] = request_id
+        context_headers = [(b"x-request-id", request_id.encode()), _NOSNIFF]
+        state = scope.setdefault("state", {})
+        state["request_id"], state[_RESPONSE_HEADERS] = request_id, context_headers
         method = scope["method"]
         if method == "HEAD":
             # GET without the body (RFC 9110 9.3.2): every GET route, the response cache and
@@ -71,7 +74,6 @@ class RequestContextMiddleware:
             scope = {**scope, "method": "GET"}
         started_at = time.perf_counter()
         response_status = 0
-        context_headers = [(b"x-request-id", request_id.encode()), _NOSNIFF]
 
         async def send_with_context(message: Message) -> None:
             nonlocal response_status
@@ -185,6 +187,13 @@ class RequestContextMiddleware:
                 "(UTF-8; `application/<name>+json` is accepted too)."
             )
         return None
+
+
+def add_response_headers(scope: Scope, headers: list[tuple[bytes, bytes]]) -> None:
+    """Header fields for this request's response, known before the app runs, which the request
+    context adds when the response starts: an inner layer needs no send wrapper of its own
+    (each wrapper is a call on every message). Only within the request context."""
+    scope["state"][_RESPONSE_HEADERS].extend(headers)
 
 
 def body_too_large(max_body_bytes: int) -> PayloadTooLarge:

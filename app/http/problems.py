@@ -14,6 +14,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy.exc import DBAPIError, OperationalError, SQLAlchemyError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.exceptions import HTTPException
+from starlette.requests import ClientDisconnect
 
 from app.core.errors import (
     AppError,
@@ -293,9 +294,24 @@ def database_unavailable_error(exc: BaseException) -> DatabaseUnavailable:
     )
 
 
+def unexpected_error(exc: BaseException) -> AppError:
+    """The problem for an exception no handler took: a 503 for a database outage, else a 500
+    that says nothing of the exception."""
+    return database_unavailable_error(exc) if database_unavailable(exc) else status_error(500)
+
+
+async def _unexpected_error(request: Request, exc: Exception) -> JSONResponse:
+    """What the last-resort layer (``ServerErrorMiddleware``) sends for an exception no other
+    handler took; it then raises the exception on to the request context, which logs it. A
+    client that went away gets nothing: raised on at once, its disconnection is no error."""
+    if isinstance(exc, ClientDisconnect):
+        raise exc
+    return app_error_response(request, unexpected_error(exc))
+
+
 async def _database_error(request: Request, exc: Exception) -> JSONResponse:
     if not database_unavailable(exc):
-        raise exc  # a bug, not an outage: the request context's 500, with its traceback
+        raise exc  # a bug, not an outage: the last-resort 500, its traceback logged
     return app_error_response(request, database_unavailable_error(exc))
 
 
@@ -363,3 +379,4 @@ def install_exception_handlers(app: FastAPI) -> None:
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(HTTPException, _http_error)
     app.add_exception_handler(SQLAlchemyError, _database_error)
+    app.add_exception_handler(Exception, _unexpected_error)

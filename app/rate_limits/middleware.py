@@ -8,6 +8,9 @@ its decision in the request state; this layer turns that decision into headers. 
 there that authentication never saw (no route matched, a method not allowed) is
 counted against the address when its response starts, and refused then if over the limit, so
 no path escapes counting. The probes are exempt: an orchestrator must never be refused.
+
+It runs within the request context (:class:`app.http.middleware.RequestContextMiddleware`),
+which adds an anonymous request's headers to its response (``add_response_headers``).
 """
 
 import ipaddress
@@ -15,7 +18,7 @@ import ipaddress
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from app.core.errors import TooManyRequests
-from app.http.middleware import send_problem
+from app.http.middleware import add_response_headers, send_problem
 from app.http.problems import error_body
 from app.rate_limits.limiter import RateLimitDecision, RateLimiter
 
@@ -49,7 +52,8 @@ class RateLimitMiddleware:
         if decision is None:  # the shared store failed: allowed, uncounted, no headers
             await self.app(scope, receive, send)
         elif decision.allowed:
-            await self.app(scope, receive, _with_headers(send, decision.headers()))
+            add_response_headers(scope, decision.headers())
+            await self.app(scope, receive, send)
         else:
             await _send_too_many_requests(scope, send, decision)
 
@@ -77,16 +81,6 @@ class RateLimitMiddleware:
             await send(message)
 
         return send_with_headers
-
-
-def _with_headers(send: Send, headers: list[tuple[bytes, bytes]]) -> Send:
-    async def send_with_headers(message: Message) -> None:
-        if message["type"] == "http.response.start":
-            # A new list: the start message's own list may be shared (cached replays).
-            message["headers"] = [*message["headers"], *headers]
-        await send(message)
-
-    return send_with_headers
 
 
 def address_identity(scope: Scope) -> str:

@@ -187,8 +187,14 @@ def test_a_shared_header_list_is_never_modified() -> None:
         await send({"type": "http.response.start", "status": 200, "headers": cached_headers})
         await send({"type": "http.response.body", "body": b"ok"})
 
-    app = RateLimitMiddleware(
-        replay, limiter=memory_limiter(), limit_per_minute=10, authenticated_prefixes=()
+    app = RequestContextMiddleware(
+        RateLimitMiddleware(
+            replay, limiter=memory_limiter(), limit_per_minute=10, authenticated_prefixes=()
+        ),
+        max_body_bytes=65536,
+        max_header_bytes=16384,
+        max_header_count=100,
+        access_log=False,
     )
     test_client = TestClient(app)  # no lifespan: the bare ASGI app handles HTTP only
     for _ in range(2):
