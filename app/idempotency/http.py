@@ -16,7 +16,7 @@ from app.http.dependencies import discard_writes, end_unit_of_work
 from app.http.problems import app_error_response
 from app.idempotency import service
 from app.idempotency.service import StoredResponse
-from app.tenants import Principal
+from app.tenants import principal_of
 
 IdempotencyKey = Annotated[
     str, StringConstraints(min_length=1, max_length=255, pattern=r"^[\x21-\x7e]+$")
@@ -36,14 +36,14 @@ IdempotencyKeyHeader = Annotated[
 def respond_idempotently(
     request: Request,
     session: Session,
-    principal: Principal,
     key: str | None,
     body: bytes,
     create: Callable[[], StoredResponse],
     *,
     patient_id: uuid.UUID | None = None,
 ) -> Response:
-    """Run ``create`` once per key, in the request's transaction: its response, or the error it
+    """Run ``create`` once per key of the caller's organisation (a keyed route's), in the
+    request's transaction: its response, or the error it
     raised as problem+json, is stored on the key's record and replayed to retries. An error
     keeps none of the work's writes; ``patient_id`` names the patient an error is about (the
     path's), so erasing the patient erases the stored error too. Without a key, ``create``
@@ -59,7 +59,7 @@ def respond_idempotently(
         settings = request.app.state.settings
         claimed = service.claim(
             session,
-            service.KeySlot(organisation_id=principal.organisation_id, key=key),
+            service.KeySlot(organisation_id=principal_of(request).organisation_id, key=key),
             request_fingerprint=service.fingerprint(request.method, request.url.path, body),
             ttl=timedelta(hours=settings.idempotency_ttl_hours),
         )

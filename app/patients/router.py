@@ -133,12 +133,12 @@ def create_patient(
 ) -> Response:
     """A patient is your own `external_reference` (unique in your organisation) plus optional,
     non-identifying attributes. A reference already in use is a 409."""
-    principal = principal_of(request)
+    organisation_id = principal_of(request).organisation_id
 
     def create() -> StoredResponse:
         try:
             patient, version = service.create_patient(
-                session, principal.organisation_id, patient_body.parse(body)
+                session, organisation_id, patient_body.parse(body)
             )
         except service.DuplicateExternalReference as taken:
             # The 409 names the patient holding the reference: erasing them erases it too.
@@ -150,7 +150,7 @@ def create_patient(
             patient_id=patient.id,
         )
 
-    return respond_idempotently(request, session, principal, idempotency_key, body, create)
+    return respond_idempotently(request, session, idempotency_key, body, create)
 
 
 @patients_router.get(
@@ -285,13 +285,7 @@ def store_assessment(
         )
 
     return respond_idempotently(
-        request,
-        session,
-        principal_of(request),
-        idempotency_key,
-        body,
-        create,
-        patient_id=patient.id,
+        request, session, idempotency_key, body, create, patient_id=patient.id
     )
 
 
@@ -384,13 +378,7 @@ def create_plan(
         )
 
     return respond_idempotently(
-        request,
-        session,
-        principal_of(request),
-        idempotency_key,
-        body,
-        create,
-        patient_id=patient.id,
+        request, session, idempotency_key, body, create, patient_id=patient.id
     )
 
 

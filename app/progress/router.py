@@ -37,7 +37,7 @@ from app.progress.stored import (
     StoredOutcomePage,
 )
 from app.progress.summary import ProgressSummary
-from app.tenants import KeyedRoute, Scope, needs, principal_of
+from app.tenants import KeyedRoute, Scope, needs
 
 outcome_body = JsonBody(OutcomeRequest, examples=examples.OUTCOME_REQUESTS)
 log_body = JsonBody(DailyLogInput, examples=examples.LOG_REQUESTS)
@@ -112,13 +112,7 @@ def store_outcome(
         )
 
     return respond_idempotently(
-        request,
-        session,
-        principal_of(request),
-        idempotency_key,
-        body,
-        create,
-        patient_id=patient.id,
+        request, session, idempotency_key, body, create, patient_id=patient.id
     )
 
 
