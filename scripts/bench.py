@@ -557,7 +557,7 @@ def _median_ratio(target: Sequence[Result], baseline: Sequence[Result] | None) -
     if not baseline:
         return None
     ratios = [t.requests_per_s / b.requests_per_s for t, b in zip(target, baseline, strict=True)]
-    return round(statistics.median(ratios), 3)
+    return round(statistics.median_low(ratios), 3)  # a run's ratio, as median_run picks a run
 
 
 HEADERS = ("target", "req/s", "p50 ms", "p99 ms", "vs Starlette", "vs FastAPI", "bytes/resp")

@@ -12,10 +12,13 @@ class OuterMiddlewareFastAPI(FastAPI):
     The app's layers are pure ASGI and answer many requests themselves (liveness, cached
     reads, 429s, refused requests); outside, those answers skip the three. Measured in process
     on a cached catalogue read, against bare Starlette run alternately with it: 0.67x → 0.72x.
-    The request context, now outermost, still turns an exception that escapes into a
-    problem+json 500 (503 for a database outage); within, the last-resort layer renders the
-    same problem through the app's handler for ``Exception`` and raises the exception on to
-    the request context, which logs it.
+    The request context, now outermost, still turns an exception that escapes the app's layers
+    into a problem+json 500 (503 for a database outage). An exception from a route reaches the
+    last-resort layer first, which renders the same problem through the app's handler for
+    ``Exception`` and raises the exception on to the request context, which logs it. Being
+    inside the app's layers, that 500 now carries the CORS and ``RateLimit-*`` header fields
+    too; and with ``OPENTELEMETRY=true`` FastAPI's exception telemetry records it (before, the
+    request context caught it first).
     """
 
     def build_middleware_stack(self) -> ASGIApp:

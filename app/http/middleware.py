@@ -4,9 +4,11 @@ It gives each request an id (``X-Request-ID``, echoed when the client sent a san
 every response ``X-Content-Type-Options: nosniff``; refuses, before the app runs, header fields
 beyond their bounds (431), a declared body over the size limit (413) and a body that is not
 JSON (415), and stops a streamed body at the limit (413); serves ``HEAD`` as ``GET`` without
-the body; turns any exception that escaped the app into a problem+json 500 (a 503 when the
-database is down) that still carries the request id, except a client's own disconnection, which
-is no error of ours; and writes one JSON access-log line. It is one middleware, not several,
+the body; turns any exception that escaped the app's own layers into a problem+json 500 (a
+503 when the database is down) that still carries the request id, except a client's own
+disconnection, which is no error of ours, and logs each exception that reaches it, including
+those FastAPI's last-resort layer answered (``app.http.application``); and writes one JSON
+access-log line. It is one middleware, not several,
 because each layer costs time on every request.
 """
 
@@ -24,6 +26,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from app.core.errors import AppError, HeaderFieldsTooLarge, PayloadTooLarge, UnsupportedMediaType
 from app.core.logging import request_id_var
 from app.http.problems import (
+    CLIENT_DISCONNECTED,
     PROBLEM_JSON,
     database_unavailable,
     database_unavailable_error,
@@ -98,7 +101,7 @@ class RequestContextMiddleware:
                     # reading a body into a 400.
                     raise HTTPException(status_code=413, detail=self._too_large.detail)
             elif message["type"] == "http.disconnect":
-                disconnected = True
+                disconnected = state[CLIENT_DISCONNECTED] = True
             return message
 
         async def send_error(error: AppError) -> None:
@@ -141,7 +144,12 @@ class RequestContextMiddleware:
 
     def _read_header_fields(self, scope: Scope) -> tuple[str, AppError | None]:
         """The request's id, and why the request is refused before the app runs, if it is: in
-        one pass over the header fields."""
+        one pass over the header fields, unless there are more than allowed (a client may send
+        any number; the request then gets an id of its own)."""
+        if len(scope["headers"]) > self.max_header_count:
+            return _request_id(None), HeaderFieldsTooLarge(
+                f"The request has more than {self.max_header_count} header fields."
+            )
         size = 0
         content_length = content_type = sent_id = None
         chunked = False
@@ -155,24 +163,17 @@ class RequestContextMiddleware:
                 chunked = True
             elif name == b"x-request-id" and sent_id is None:
                 sent_id = value
-        refusal = self._refusal(
-            len(scope["headers"]), size, content_length, content_type, chunked, scope["method"]
-        )
+        refusal = self._refusal(size, content_length, content_type, chunked, scope["method"])
         return _request_id(sent_id), refusal
 
     def _refusal(
         self,
-        count: int,
         size: int,
         content_length: bytes | None,
         content_type: bytes | None,
         chunked: bool,
         method: str,
     ) -> AppError | None:
-        if count > self.max_header_count:
-            return HeaderFieldsTooLarge(
-                f"The request has more than {self.max_header_count} header fields."
-            )
         if size > self.max_header_bytes:
             return HeaderFieldsTooLarge(
                 f"The request's header fields add up to more than {self.max_header_bytes} bytes."
@@ -192,8 +193,11 @@ class RequestContextMiddleware:
 def add_response_headers(scope: Scope, headers: list[tuple[bytes, bytes]]) -> None:
     """Header fields for this request's response, known before the app runs, which the request
     context adds when the response starts: an inner layer needs no send wrapper of its own
-    (each wrapper is a call on every message). Only within the request context."""
-    scope["state"][_RESPONSE_HEADERS].extend(headers)
+    (each wrapper is a call on every message)."""
+    added: list[tuple[bytes, bytes]] | None = scope.get("state", {}).get(_RESPONSE_HEADERS)
+    if added is None:
+        raise RuntimeError("add_response_headers runs only within RequestContextMiddleware")
+    added.extend(headers)
 
 
 def body_too_large(max_body_bytes: int) -> PayloadTooLarge:

@@ -294,6 +294,10 @@ def database_unavailable_error(exc: BaseException) -> DatabaseUnavailable:
     )
 
 
+CLIENT_DISCONNECTED = "hipspine.client_disconnected"
+"""Set in the request state once the request context has seen the client go away."""
+
+
 def unexpected_error(exc: BaseException) -> AppError:
     """The problem for an exception no handler took: a 503 for a database outage, else a 500
     that says nothing of the exception."""
@@ -302,11 +306,14 @@ def unexpected_error(exc: BaseException) -> AppError:
 
 async def _unexpected_error(request: Request, exc: Exception) -> JSONResponse:
     """What the last-resort layer (``ServerErrorMiddleware``) sends for an exception no other
-    handler took; it then raises the exception on to the request context, which logs it. A
-    client that went away gets nothing: raised on at once, its disconnection is no error."""
-    if isinstance(exc, ClientDisconnect):
+    handler took, as the request context sends its own (``Connection: close``); it then raises
+    the exception on to the request context, which logs it. A client that went away gets
+    nothing: the exception is raised on at once, and its disconnection is no error."""
+    if isinstance(exc, ClientDisconnect) or request.scope.get("state", {}).get(CLIENT_DISCONNECTED):
         raise exc
-    return app_error_response(request, unexpected_error(exc))
+    response = app_error_response(request, unexpected_error(exc))
+    response.headers["connection"] = "close"
+    return response
 
 
 async def _database_error(request: Request, exc: Exception) -> JSONResponse:

@@ -186,7 +186,7 @@ def _remaining_and_reset(
     is read, so nothing depends on two clocks agreeing."""
     weighted = previous_count * previous_expires_in / window_seconds + current_count
     remaining = max(0, limit - floor(weighted))
-    # Branches, not a list and min(): this runs on every request.
+    # Branches rather than a list of candidates: this runs on every request.
     if current_count:
         reset = current_expires_in - window_seconds
         if previous_count:

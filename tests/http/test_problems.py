@@ -6,9 +6,11 @@ from collections.abc import Iterator
 from http import HTTPStatus
 
 import pytest
-from fastapi import FastAPI
+from fastapi import FastAPI, Request
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine
+from starlette.requests import ClientDisconnect
+from starlette.types import Message
 
 from app.core.logging import JsonFormatter
 from app.http.problems import status_error
@@ -34,6 +36,13 @@ def failing_client(engine: Engine) -> Iterator[TestClient]:
     @app.get("/boom", tags=["health"])
     def boom() -> None:
         raise RuntimeError("database password is hunter2")
+
+    @app.post("/gone", tags=["health"])
+    async def gone(request: Request) -> None:
+        try:
+            await request.body()
+        except ClientDisconnect:
+            raise RuntimeError("cleanup failed after the client left") from None
 
     @app.post("/echo", tags=["health"])
     def echo(payload: dict[str, str]) -> dict[str, str]:
@@ -106,8 +115,45 @@ class TestProblemDetails:
         assert problem["request_id"] == "trace-500"
         assert "hunter2" not in response.text
         assert "RuntimeError" not in response.text
+        assert response.headers["connection"] == "close"
         # Rendered by the last-resort layer, logged once by the request context outside it.
         assert [record.getMessage() for record in caplog.records].count("unhandled error") == 1
+
+    def test_an_error_after_the_client_left_is_no_500(
+        self, failing_client: TestClient, caplog: pytest.LogCaptureFixture
+    ) -> None:
+        """Whatever the route raises once the client has gone, nobody is left to answer."""
+        incoming: list[Message] = [
+            {"type": "http.request", "body": b'{"a"', "more_body": True},
+            {"type": "http.disconnect"},
+        ]
+        sent: list[Message] = []
+
+        async def receive() -> Message:
+            return incoming.pop(0) if incoming else {"type": "http.disconnect"}
+
+        async def send(message: Message) -> None:
+            sent.append(message)
+
+        scope = {
+            "type": "http",
+            "asgi": {"version": "3.0"},
+            "http_version": "1.1",
+            "method": "POST",
+            "scheme": "http",
+            "path": "/gone",
+            "raw_path": b"/gone",
+            "query_string": b"",
+            "root_path": "",
+            "headers": [(b"host", b"testserver"), (b"content-type", b"application/json")],
+            "client": ("192.0.2.9", 5000),
+            "server": ("testserver", 80),
+        }
+        with caplog.at_level(logging.DEBUG, logger="app"):
+            failing_client.portal.call(failing_client.app, scope, receive, send)  # type: ignore[union-attr]
+
+        assert [m for m in sent if m["type"] == "http.response.start"] == []
+        assert [r for r in caplog.records if r.levelno >= logging.WARNING] == []
 
 
 class TestBodyLimit:
