@@ -8,7 +8,6 @@ from http import HTTPStatus
 from typing import Any
 
 import pytest
-from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine
 from starlette.types import Message
@@ -17,6 +16,7 @@ from app.assessments.examples import REQUESTS as SCORE_REQUESTS
 from app.http.middleware import is_json
 from app.main import create_app
 from tests.conftest import app_settings
+from tests.http.disconnect import post_then_disconnect
 
 PROBLEM_JSON = "application/problem+json"
 SCORE = "/v1/assessments/score"
@@ -201,38 +201,9 @@ class TestClientDisconnect:
     def _post_and_disconnect(
         client: TestClient, path: str, caplog: pytest.LogCaptureFixture
     ) -> list[Message]:
-        app: FastAPI = client.app  # type: ignore[assignment]
-        incoming: list[Message] = [
-            {"type": "http.request", "body": SCORE_BODY[:40], "more_body": True},
-            {"type": "http.disconnect"},
+        headers = [
+            (b"content-length", str(len(SCORE_BODY)).encode()),
+            (b"authorization", b"Bearer hs_test_000000000000_" + b"a" * 40),
         ]
-        sent: list[Message] = []
-
-        async def receive() -> Message:
-            return incoming.pop(0) if incoming else {"type": "http.disconnect"}
-
-        async def send(message: Message) -> None:
-            sent.append(message)
-
-        scope = {
-            "type": "http",
-            "asgi": {"version": "3.0"},
-            "http_version": "1.1",
-            "method": "POST",
-            "scheme": "http",
-            "path": path,
-            "raw_path": path.encode(),
-            "query_string": b"",
-            "root_path": "",
-            "headers": [
-                (b"host", b"testserver"),
-                (b"content-type", b"application/json"),
-                (b"content-length", str(len(SCORE_BODY)).encode()),
-                (b"authorization", b"Bearer hs_test_000000000000_" + b"a" * 40),
-            ],
-            "client": ("192.0.2.9", 5000),
-            "server": ("testserver", 80),
-        }
         with caplog.at_level(logging.DEBUG):
-            client.portal.call(app, scope, receive, send)  # type: ignore[union-attr]
-        return sent
+            return post_then_disconnect(client, path, SCORE_BODY[:40], headers)

@@ -10,12 +10,12 @@ from fastapi import FastAPI, Request
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine
 from starlette.requests import ClientDisconnect
-from starlette.types import Message
 
 from app.core.logging import JsonFormatter
 from app.http.problems import status_error
 from app.main import create_app
 from tests.conftest import app_settings
+from tests.http.disconnect import post_then_disconnect
 
 PROBLEM_JSON = "application/problem+json"
 
@@ -123,34 +123,8 @@ class TestProblemDetails:
         self, failing_client: TestClient, caplog: pytest.LogCaptureFixture
     ) -> None:
         """Whatever the route raises once the client has gone, nobody is left to answer."""
-        incoming: list[Message] = [
-            {"type": "http.request", "body": b'{"a"', "more_body": True},
-            {"type": "http.disconnect"},
-        ]
-        sent: list[Message] = []
-
-        async def receive() -> Message:
-            return incoming.pop(0) if incoming else {"type": "http.disconnect"}
-
-        async def send(message: Message) -> None:
-            sent.append(message)
-
-        scope = {
-            "type": "http",
-            "asgi": {"version": "3.0"},
-            "http_version": "1.1",
-            "method": "POST",
-            "scheme": "http",
-            "path": "/gone",
-            "raw_path": b"/gone",
-            "query_string": b"",
-            "root_path": "",
-            "headers": [(b"host", b"testserver"), (b"content-type", b"application/json")],
-            "client": ("192.0.2.9", 5000),
-            "server": ("testserver", 80),
-        }
         with caplog.at_level(logging.DEBUG, logger="app"):
-            failing_client.portal.call(failing_client.app, scope, receive, send)  # type: ignore[union-attr]
+            sent = post_then_disconnect(failing_client, "/gone", b'{"a"', [])
 
         assert [m for m in sent if m["type"] == "http.response.start"] == []
         assert [r for r in caplog.records if r.levelno >= logging.WARNING] == []
