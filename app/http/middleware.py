@@ -8,8 +8,8 @@ the body; turns any exception that escaped the app's own layers into a problem+j
 503 when the database is down) that still carries the request id, except a client's own
 disconnection, which is no error of ours, and logs each exception that reaches it, including
 those FastAPI's last-resort layer answered (``app.http.application``); and writes one JSON
-access-log line. It is one middleware, not several,
-because each layer costs time on every request.
+access-log line. It is one middleware, not several, because each layer costs time on every
+request.
 """
 
 import itertools
@@ -29,9 +29,9 @@ from app.http.problems import (
     CLIENT_DISCONNECTED,
     PROBLEM_JSON,
     database_unavailable,
-    database_unavailable_error,
     error_body,
     status_error,
+    unexpected_error,
 )
 
 _SAFE_REQUEST_ID = re.compile(r"[A-Za-z0-9._-]{1,128}")
@@ -124,11 +124,10 @@ class RequestContextMiddleware:
                 # The client went away mid-request: nobody is left to answer, and it is no
                 # fault of the server's.
                 error_logger.debug("client disconnected", extra={"path": scope["path"]})
-            elif database_unavailable(exc):
-                await send_error(database_unavailable_error(exc))
             else:
-                error_logger.exception("unhandled error", extra={"path": scope["path"]})
-                await send_error(status_error(500))
+                if not database_unavailable(exc):  # an outage is logged as one warning a minute
+                    error_logger.exception("unhandled error", extra={"path": scope["path"]})
+                await send_error(unexpected_error(exc))
         finally:
             if self.access_log:
                 access_logger.info(

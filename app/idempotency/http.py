@@ -43,8 +43,8 @@ def respond_idempotently(
     patient_id: uuid.UUID | None = None,
 ) -> Response:
     """Run ``create`` once per key of the caller's organisation (a keyed route's), in the
-    request's transaction: its response, or the error it
-    raised as problem+json, is stored on the key's record and replayed to retries. An error
+    request's transaction: its response, or the error it raised as problem+json, is stored on
+    the key's record and replayed to retries. An error
     keeps none of the work's writes; ``patient_id`` names the patient an error is about (the
     path's), so erasing the patient erases the stored error too. Without a key, ``create``
     simply runs, and an error rolls back the request's whole transaction: a route must write
