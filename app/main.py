@@ -222,13 +222,14 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
 
     app.openapi = openapi  # type: ignore[method-assign]
 
+    # Before the routes, inside the response cache: a stored 200 is the answer to that very
+    # query string, so it was not refused, and a replay need not ask again (see its docstring).
+    app.add_middleware(RefuseRepeatedParameters)
     app.add_middleware(
         PublicResponseCache,
         current_version=served,
         max_bytes=settings.response_cache_max_bytes,
     )
-    # Before the cache and the routes; inside the rate limits and CORS (see its docstring).
-    app.add_middleware(RefuseRepeatedParameters)
     # Outside the response cache, so cached replays count against the limit too; inside CORS,
     # so preflights are not counted and a 429 still carries the CORS headers a browser needs.
     install_rate_limits(app, settings, authenticated_prefixes=(patients_router.prefix,))

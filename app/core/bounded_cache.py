@@ -4,7 +4,11 @@ Anyone can send a new query string or a new request body, and values range from 
 bytes to hundreds of kilobytes, so a bound on the number of entries bounds nothing. Each entry
 is charged the bytes the caller says it keeps alive (what CPython holds for it), and the least
 recently used are dropped until the total is within ``max_bytes``. An entry larger than the
-whole bound is not kept. Thread-safe: plan rendering runs in the thread pool.
+whole bound is not kept.
+
+:class:`ByteBoundedCache` is for one thread, the event loop's (the response cache: a lock
+there was a fifth of every lookup); :class:`ThreadSafeByteBoundedCache` for callers on
+several (plan rendering runs in the thread pool).
 """
 
 from collections import OrderedDict
@@ -24,7 +28,6 @@ class ByteBoundedCache(Generic[K, V]):
     def __init__(self, max_bytes: int) -> None:
         self.max_bytes = max_bytes
         self._entries: OrderedDict[K, tuple[V, int]] = OrderedDict()
-        self._lock = Lock()
         self.size = 0
         """The bytes the entries are charged, never more than ``max_bytes``."""
 
@@ -32,26 +35,38 @@ class ByteBoundedCache(Generic[K, V]):
         return len(self._entries)
 
     def get(self, key: K) -> V | None:
-        with self._lock:
-            found = self._entries.get(key)
-            if found is None:
-                return None
-            self._entries.move_to_end(key)
-            return found[0]
+        found = self._entries.get(key)
+        if found is None:
+            return None
+        self._entries.move_to_end(key)
+        return found[0]
 
     def put(self, key: K, value: V, size: int) -> None:
         """Keep ``value``, charged ``size`` bytes (plus the entry's own overhead)."""
         size += ENTRY_OVERHEAD
-        with self._lock:
-            self._forget(key)
-            if size > self.max_bytes:
-                return
-            self._entries[key] = (value, size)
-            self.size += size
-            while self.size > self.max_bytes:
-                self._forget(next(iter(self._entries)))
+        self._forget(key)
+        if size > self.max_bytes:
+            return
+        self._entries[key] = (value, size)
+        self.size += size
+        while self.size > self.max_bytes:
+            self._forget(next(iter(self._entries)))
 
     def _forget(self, key: K) -> None:
         found = self._entries.pop(key, None)
         if found is not None:
             self.size -= found[1]
+
+
+class ThreadSafeByteBoundedCache(ByteBoundedCache[K, V]):
+    def __init__(self, max_bytes: int) -> None:
+        super().__init__(max_bytes)
+        self._lock = Lock()
+
+    def get(self, key: K) -> V | None:
+        with self._lock:
+            return super().get(key)
+
+    def put(self, key: K, value: V, size: int) -> None:
+        with self._lock:
+            super().put(key, value, size)

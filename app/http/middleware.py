@@ -75,7 +75,7 @@ class RequestContextMiddleware:
             # GET without the body (RFC 9110 9.3.2): every GET route, the response cache and
             # the rate limits serve it as a GET, and the body is dropped on the way out.
             scope = {**scope, "method": "GET"}
-        started_at = time.perf_counter()
+        started_at = time.perf_counter() if self.access_log else 0.0
         response_status = 0
 
         async def send_with_context(message: Message) -> None:
@@ -162,6 +162,8 @@ class RequestContextMiddleware:
                 chunked = True
             elif name == b"x-request-id" and sent_id is None:
                 sent_id = value
+        if size <= self.max_header_bytes and content_length is None and not chunked:
+            return _request_id(sent_id), None  # most requests: no body, header fields in bounds
         refusal = self._refusal(size, content_length, content_type, chunked, scope["method"])
         return _request_id(sent_id), refusal
 

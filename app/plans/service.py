@@ -22,7 +22,7 @@ from app.assessments import (
     painful_findings,
 )
 from app.catalogue import CatalogueSnapshot
-from app.core.bounded_cache import ByteBoundedCache
+from app.core.bounded_cache import ThreadSafeByteBoundedCache
 from app.core.errors import Conflict, UnprocessableContent
 from app.plans import generator
 from app.plans.schemas import (
@@ -71,10 +71,12 @@ class Planner:
     settings: GeneratorSettings
     version: str
     cache_max_bytes: int = PLAN_CACHE_MAX_BYTES
-    rendered_plans: ByteBoundedCache[_RenderedKey, bytes] = field(init=False, compare=False)
+    rendered_plans: ThreadSafeByteBoundedCache[_RenderedKey, bytes] = field(
+        init=False, compare=False
+    )
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "rendered_plans", ByteBoundedCache(self.cache_max_bytes))
+        object.__setattr__(self, "rendered_plans", ThreadSafeByteBoundedCache(self.cache_max_bytes))
 
     @classmethod
     def load(cls, *, cache_max_bytes: int = PLAN_CACHE_MAX_BYTES) -> "Planner":

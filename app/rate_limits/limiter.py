@@ -123,8 +123,8 @@ class RateLimiter:
         failed, or is paused after failing), in which case the request is allowed."""
         # What limits' sliding-window strategy does for a hit, with the key made once for both
         # calls.
-        keys = self._keys(limit)
-        key, expiry = f"{keys.prefix}{identity}{keys.suffix}", keys.expiry
+        keys = self._limit_keys.get(limit) or self._new_keys(limit)
+        key, expiry = keys.prefix + identity + keys.suffix, keys.expiry
         if self._in_one_pass is not None:
             allowed, window = self._in_one_pass.hit_sliding_window(key, limit, expiry)
         else:
@@ -140,12 +140,10 @@ class RateLimiter:
         remaining, reset = _remaining_and_reset(limit, expiry, *window)
         return RateLimitDecision(allowed, limit, remaining, reset)
 
-    def _keys(self, limit: int) -> _LimitKeys:
-        keys = self._limit_keys.get(limit)
-        if keys is None:
-            keys = self._limit_keys[limit] = _LimitKeys.of(
-                RateLimitItemPerSecond(limit, self._window_seconds)
-            )
+    def _new_keys(self, limit: int) -> _LimitKeys:
+        keys = self._limit_keys[limit] = _LimitKeys.of(
+            RateLimitItemPerSecond(limit, self._window_seconds)
+        )
         return keys
 
     def _failed(self, exc: Exception) -> None:
@@ -184,13 +182,16 @@ def _remaining_and_reset(
     milliseconds, so that is every read in the millisecond of a window's first hit; the memory
     store, every read at a window's first instant. The times to live are durations: no clock
     is read, so nothing depends on two clocks agreeing."""
-    weighted = previous_count * previous_expires_in / window_seconds + current_count
-    remaining = max(0, limit - floor(weighted))
-    # Branches rather than a list of candidates: this runs on every request.
+    remaining = limit - floor(previous_count * previous_expires_in / window_seconds + current_count)
+    if remaining < 0:
+        remaining = 0
+    # Branches rather than a list of candidates, or min() and max(): this runs on every request.
     if current_count:
         reset = current_expires_in - window_seconds
         if previous_count:
-            reset = min(reset, previous_expires_in % (window_seconds / previous_count))
+            previous_sheds_in = previous_expires_in % (window_seconds / previous_count)
+            if previous_sheds_in < reset:
+                reset = previous_sheds_in
     elif previous_count:
         reset = previous_expires_in % (window_seconds / previous_count)
     else:

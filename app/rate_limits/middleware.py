@@ -44,11 +44,11 @@ class RateLimitMiddleware:
         if scope["type"] != "http" or scope["path"] in EXEMPT_PATHS:
             await self.app(scope, receive, send)
             return
-        state = scope.setdefault("state", {})
         if scope["path"].startswith(self._authenticated_prefixes):
+            state = scope.setdefault("state", {})
             await self.app(scope, receive, self._with_rate_limit_headers(scope, state, send))
             return
-        decision = state[STATE_KEY] = await self._hit_address(scope)
+        decision = await self._limiter.hit(address_identity(scope), self._limit)
         if decision is None:  # the shared store failed: allowed, uncounted, no headers
             await self.app(scope, receive, send)
         elif decision.allowed:

@@ -76,6 +76,9 @@ class MemoryWindows(MemoryStorage):
         super().__init__()
         self._clock = clock
         self._next_sweep_at = float("-inf")
+        # The previous and current window's numbers and their keys' suffixes (``/<number>``),
+        # made once a window rather than on every hit.
+        self._windows = (-1, -1, "", "")
 
     def hit_sliding_window(self, key: str, limit: int, expiry: int) -> tuple[bool, Window]:
         """Count one hit on ``key`` unless the weighted count has reached ``limit``: whether it
@@ -85,27 +88,28 @@ class MemoryWindows(MemoryStorage):
             self._sweep(now)
         # Upstream's window keys (``sliding_window_keys``), made here: the call was a tenth of
         # a hit.
-        previous_key = f"{key}/{int((now - expiry) / expiry)}"
-        current_key = f"{key}/{int(now / expiry)}"
-        previous_count = self._count(previous_key, now)
-        current_count = self._count(current_key, now)
+        previous_window, current_window = int((now - expiry) / expiry), int(now / expiry)
+        windows = self._windows
+        if windows[0] != previous_window or windows[1] != current_window:
+            windows = self._windows = (
+                previous_window,
+                current_window,
+                f"/{previous_window}",
+                f"/{current_window}",
+            )
+        previous_key, current_key = key + windows[2], key + windows[3]
+        storage, expirations = self.storage, self.expirations
+        # A counter that has expired counts 0 (the sweep forgets it).
+        previous_count = storage[previous_key] if expirations.get(previous_key, now) > now else 0
+        current_count = storage[current_key] if expirations.get(current_key, now) > now else 0
         previous_ttl = 0.0 if previous_count == 0 else (1 - ((now - expiry) / expiry) % 1) * expiry
         current_ttl = (1 - (now / expiry) % 1) * expiry + expiry
         allowed = floor(previous_count * previous_ttl / expiry + current_count) < limit
         if allowed:
-            current_count = self.storage[current_key] = current_count + 1
+            current_count = storage[current_key] = current_count + 1
             if current_count == 1:  # a new counter lives two windows, as upstream's
-                self.expirations[current_key] = now + 2 * expiry
+                expirations[current_key] = now + 2 * expiry
         return allowed, (previous_count, previous_ttl, current_count, current_ttl)
-
-    def _count(self, key: str, now: float) -> int:
-        expires_at = self.expirations.get(key)
-        if expires_at is None:
-            return 0
-        if expires_at <= now:
-            self._forget(key)
-            return 0
-        return self.storage[key]
 
     def _sweep(self, now: float) -> None:
         """Upstream's sweep of expired counters, without its per-key locks (nothing awaits)."""
