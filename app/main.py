@@ -225,6 +225,9 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
     # Before the routes, inside the response cache: a stored 200 is the answer to that very
     # query string, so it was not refused, and a replay need not ask again (see its docstring).
     app.add_middleware(RefuseRepeatedParameters)
+    # Inside the response cache too, which never stores its answer: the cached reads, far more
+    # frequent than the probes, pass one layer fewer (see its docstring).
+    app.add_middleware(Liveness)
     app.add_middleware(
         PublicResponseCache,
         current_version=served,
@@ -233,9 +236,6 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
     # Outside the response cache, so cached replays count against the limit too; inside CORS,
     # so preflights are not counted and a 429 still carries the CORS headers a browser needs.
     install_rate_limits(app, settings, authenticated_prefixes=(patients_router.prefix,))
-    # Outside the rate limits and the cache, inside CORS and the request context: liveness
-    # probes skip everything else.
-    app.add_middleware(Liveness)
     if settings.cors_origins:
         app.add_middleware(
             CORSMiddleware,

@@ -1,12 +1,16 @@
-"""``GET /healthz`` answered before the rate limiter, the response cache and FastAPI.
+"""``GET /healthz`` answered before FastAPI.
 
 A liveness probe touches nothing, yet through the whole stack it cost more than a bare FastAPI
 route (routing, dependency solving, validation of the empty query, serialisation). This layer
 sits inside the request context and CORS (so the answer still carries ``X-Request-ID``,
-``nosniff`` and the CORS headers, and the 431 header bounds still apply) and outside the rate
-limits (which exempt the probes anyway), and sends the same bytes the route would.
-Anything else, a query string included (the route answers it with a 422), goes on to the app:
-the route stays the one documented in the OpenAPI document.
+``nosniff`` and the CORS headers, and the 431 header bounds still apply), and sends the same
+bytes the route would. Anything else, a query string included (the route answers it with a
+422), goes on to the app: the route stays the one documented in the OpenAPI document.
+
+It sits inside the rate limits, which exempt the probes, and the public response cache, which
+never stores its answer (not ``Cache-Control: public``): a probe passes both at the cost of a
+lookup, and each cached read, far more frequent, passes one layer fewer. Measured on the
+benchmark: the probe still answers at several times a bare FastAPI route's rate.
 """
 
 from starlette.types import ASGIApp, Receive, Scope, Send

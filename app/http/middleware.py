@@ -89,10 +89,9 @@ class RequestContextMiddleware:
             await send(message)
 
         received = 0
-        disconnected = False
 
         async def receive_within_limit() -> Message:
-            nonlocal received, disconnected
+            nonlocal received
             message = await receive()
             if message["type"] == "http.request":
                 received += len(message.get("body", b""))
@@ -101,33 +100,22 @@ class RequestContextMiddleware:
                     # reading a body into a 400.
                     raise HTTPException(status_code=413, detail=self._too_large.detail)
             elif message["type"] == "http.disconnect":
-                disconnected = state[CLIENT_DISCONNECTED] = True
+                state[CLIENT_DISCONNECTED] = True
             return message
 
-        async def send_error(error: AppError) -> None:
-            if response_status == 0:  # else the response is under way and cannot change
+        try:
+            error = refusal
+            if error is None:
+                try:
+                    await self.app(scope, receive_within_limit, send_with_context)
+                except Exception as exc:
+                    error = self._error(exc, scope)
+            if error is not None and response_status == 0:  # else the response cannot change
                 await send_problem(
                     send_with_context,
                     error_body(error, instance=scope["path"], request_id=request_id),
                     headers=[*(error.headers or {}).items(), ("connection", "close")],
                 )
-
-        try:
-            if refusal is not None:
-                await send_error(refusal)
-            else:
-                await self.app(scope, receive_within_limit, send_with_context)
-        except HTTPException as exc:  # the body limit above, raised outside FastAPI's handlers
-            await send_error(status_error(exc.status_code, exc.detail))
-        except Exception as exc:
-            if disconnected or isinstance(exc, ClientDisconnect):
-                # The client went away mid-request: nobody is left to answer, and it is no
-                # fault of the server's.
-                error_logger.debug("client disconnected", extra={"path": scope["path"]})
-            else:
-                if not database_unavailable(exc):  # an outage is logged as one warning a minute
-                    error_logger.exception("unhandled error", extra={"path": scope["path"]})
-                await send_error(unexpected_error(exc))
         finally:
             if self.access_log:
                 access_logger.info(
@@ -140,6 +128,19 @@ class RequestContextMiddleware:
                     },
                 )
             request_id_var.reset(token)
+
+    def _error(self, exc: Exception, scope: Scope) -> AppError | None:
+        """What to answer for an exception that escaped the app, logged; None when nobody is
+        left to answer."""
+        if isinstance(exc, HTTPException):  # the body limit, raised outside FastAPI's handlers
+            return status_error(exc.status_code, exc.detail)
+        if scope["state"].get(CLIENT_DISCONNECTED) or isinstance(exc, ClientDisconnect):
+            # The client went away mid-request: it is no fault of the server's.
+            error_logger.debug("client disconnected", extra={"path": scope["path"]})
+            return None
+        if not database_unavailable(exc):  # an outage is logged as one warning a minute
+            error_logger.exception("unhandled error", extra={"path": scope["path"]})
+        return unexpected_error(exc)
 
     def _read_header_fields(self, scope: Scope) -> tuple[str, AppError | None]:
         """The request's id, and why the request is refused before the app runs, if it is: in
