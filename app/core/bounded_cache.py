@@ -7,8 +7,8 @@ recently used are dropped until the total is within ``max_bytes``. An entry larg
 whole bound is not kept.
 
 :class:`ByteBoundedCache` is for one thread, the event loop's (the response cache: a lock
-there was a fifth of every lookup); :class:`ThreadSafeByteBoundedCache` for callers on
-several (plan rendering runs in the thread pool).
+there was two thirds of every lookup, 343 ns against 114); :class:`ThreadSafeByteBoundedCache`
+for callers on several (plan rendering runs in the thread pool).
 """
 
 from collections import OrderedDict
