@@ -14,6 +14,7 @@ from app.rate_limits.limiter import (
     WINDOW_SECONDS,
     RateLimitDecision,
     RateLimiter,
+    _remaining_and_reset,
 )
 from app.rate_limits.storage import MemoryWindows, memory_limiter
 from tests.rate_limits.conftest import FakeClock
@@ -100,6 +101,25 @@ def test_counters_are_keyed_as_limits_keys_them(clock: FakeClock, identity: str)
     hits(limiter, identity, 7, 1)
     key = RateLimitItemPerSecond(7, WINDOW_SECONDS).key_for(identity)
     assert list(storage.storage) == [f"{key}/{int(clock.now / WINDOW_SECONDS)}"]
+
+
+@pytest.mark.parametrize(
+    ("window", "expected"),
+    [
+        # A limit lowered below what was already counted (a tenant's new plan; Redis shared
+        # with a worker on the old setting): nothing remains, never a negative count.
+        ((0, 0.0, 7, 90.0), (0, 30)),
+        # Only the previous window counted: its 6 requests weigh 6 x 25/60 = 2.5 (3 of 5
+        # remain) and shed one every 10 s as the sliding window leaves them, the next in 5 s.
+        ((6, 25.0, 0, 0.0), (3, 5)),
+        # Nothing counted: the whole limit, and the smallest reset.
+        ((0, 0.0, 0, 0.0), (5, 1)),
+    ],
+)
+def test_remaining_and_reset_at_the_edges(
+    window: tuple[int, float, int, float], expected: tuple[int, int]
+) -> None:
+    assert _remaining_and_reset(5, WINDOW_SECONDS, *window) == expected
 
 
 def test_headers_are_the_ietf_draft_trio() -> None:
