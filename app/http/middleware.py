@@ -100,6 +100,8 @@ class RequestContextMiddleware:
                     # reading a body into a 400.
                     raise HTTPException(status_code=413, detail=self._too_large.detail)
             elif message["type"] == "http.disconnect":
+                # In the request's own state (each request gets its own, as ASGI requires),
+                # where FastAPI's last-resort layer and _error look for it.
                 state[CLIENT_DISCONNECTED] = True
             return message
 

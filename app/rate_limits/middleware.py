@@ -14,6 +14,7 @@ which adds an anonymous request's headers to its response (``add_response_header
 """
 
 import ipaddress
+from collections.abc import Awaitable
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -48,7 +49,7 @@ class RateLimitMiddleware:
             state = scope.setdefault("state", {})
             await self.app(scope, receive, self._with_rate_limit_headers(scope, state, send))
             return
-        decision = await self._limiter.hit(address_identity(scope), self._limit)
+        decision = await self._hit_address(scope)
         if decision is None:  # the shared store failed: allowed, uncounted, no headers
             await self.app(scope, receive, send)
         elif decision.allowed:
@@ -57,8 +58,9 @@ class RateLimitMiddleware:
         else:
             await _send_too_many_requests(scope, send, decision)
 
-    async def _hit_address(self, scope: Scope) -> RateLimitDecision | None:
-        return await self._limiter.hit(address_identity(scope), self._limit)
+    def _hit_address(self, scope: Scope) -> Awaitable[RateLimitDecision | None]:
+        # The limiter's own coroutine, not one more around it: this runs on every request.
+        return self._limiter.hit(address_identity(scope), self._limit)
 
     def _with_rate_limit_headers(self, scope: Scope, state: dict[str, object], send: Send) -> Send:
         replaced = False
@@ -114,7 +116,9 @@ async def _send_too_many_requests(scope: Scope, send: Send, decision: RateLimitD
     error = too_many_requests(decision)
     await send_problem(
         send,
-        error_body(error, instance=scope["path"], request_id=scope["state"].get("request_id", "")),
+        error_body(
+            error, instance=scope["path"], request_id=scope.get("state", {}).get("request_id", "")
+        ),
         headers=[
             *(error.headers or {}).items(),
             *((name.decode(), value.decode()) for name, value in decision.headers()),

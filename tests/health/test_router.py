@@ -15,8 +15,9 @@ class TestHealth:
     def test_healthz_skips_the_stack_but_keeps_the_request_context(
         self, client: TestClient
     ) -> None:
-        """Answered before the rate limiter and FastAPI, it still carries the request id and
-        nosniff, answers HEAD, and leaves a query string to the route (a 422 naming it)."""
+        """Answered before FastAPI (inside the rate limits, which exempt it, and the response
+        cache, which never stores it), it still carries the request id and nosniff, answers
+        HEAD, and leaves a query string to the route (a 422 naming it)."""
         response = client.get("/healthz", headers={"X-Request-ID": "probe-1"})
         head = client.head("/healthz")
         with_query = client.get("/healthz?verbose=1")

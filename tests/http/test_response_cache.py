@@ -169,6 +169,39 @@ def test_in_the_app_every_header_appears_once_on_replays(client: TestClient) -> 
         assert "ratelimit-remaining" in names
 
 
+def response_cache_of(app: ASGIApp | None) -> PublicResponseCache:
+    """The app's response cache, found among its middleware."""
+    while app is not None and not isinstance(app, PublicResponseCache):
+        app = getattr(app, "app", None)
+    assert app is not None, "the app has a response cache"
+    return app
+
+
+def test_in_the_app_a_repeated_parameter_is_refused_where_the_query_is_cached(
+    client: TestClient,
+) -> None:
+    """The refusal sits inside the cache: a replay skips it, yet a query string that gives a
+    parameter twice is never answered from an entry of the one that gives it once."""
+    assert [client.get("/v1/exercises?limit=2").status_code for _ in range(2)] == [200, 200]
+
+    refused = client.get("/v1/exercises?limit=2&limit=2")
+
+    assert refused.status_code == 422
+    assert refused.json()["errors"][0]["loc"] == ["query", "limit"]
+
+
+def test_in_the_app_the_liveness_probe_is_never_stored(client: TestClient) -> None:
+    """Liveness sits inside the cache, which must not keep (or replay) the probe's answer."""
+    assert isinstance(client.app, FastAPI)
+    cache = response_cache_of(client.app.middleware_stack)
+    stored = len(cache)
+
+    assert client.get("/healthz").status_code == 200
+    assert client.head("/healthz").status_code == 200
+
+    assert len(cache) == stored
+
+
 def test_memory_stays_within_the_bound_under_thousands_of_distinct_bodies() -> None:
     """Anyone can ask for a new query string; the entries' bytes, as Python holds them, stay
     under ``max_bytes`` however many there are."""
