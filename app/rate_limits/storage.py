@@ -88,7 +88,10 @@ class MemoryWindows(MemoryStorage):
             self._sweep(now)
         # Upstream's window keys (``sliding_window_keys``), made here: the call was a tenth of
         # a hit.
-        previous_window, current_window = int((now - expiry) / expiry), int(now / expiry)
+        # Where the previous and the current instant fall, in windows: upstream's expressions,
+        # each worked out once for both the window's number and its time to live.
+        previous_at, current_at = (now - expiry) / expiry, now / expiry
+        previous_window, current_window = int(previous_at), int(current_at)
         windows = self._windows
         if windows[0] != previous_window or windows[1] != current_window:
             windows = self._windows = (
@@ -97,13 +100,14 @@ class MemoryWindows(MemoryStorage):
                 f"/{previous_window}",
                 f"/{current_window}",
             )
-        previous_key, current_key = key + windows[2], key + windows[3]
+        _, _, previous_suffix, current_suffix = windows
+        previous_key, current_key = key + previous_suffix, key + current_suffix
         storage, expirations = self.storage, self.expirations
         # A counter that has expired counts 0 (the sweep forgets it).
         previous_count = storage[previous_key] if expirations.get(previous_key, now) > now else 0
         current_count = storage[current_key] if expirations.get(current_key, now) > now else 0
-        previous_ttl = 0.0 if previous_count == 0 else (1 - ((now - expiry) / expiry) % 1) * expiry
-        current_ttl = (1 - (now / expiry) % 1) * expiry + expiry
+        previous_ttl = 0.0 if previous_count == 0 else (1 - previous_at % 1) * expiry
+        current_ttl = (1 - current_at % 1) * expiry + expiry
         allowed = floor(previous_count * previous_ttl / expiry + current_count) < limit
         if allowed:
             current_count = storage[current_key] = current_count + 1
