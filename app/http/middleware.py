@@ -18,9 +18,9 @@ import logging
 import re
 import secrets
 import time
+from collections.abc import Sequence
 
 from starlette.exceptions import HTTPException
-from starlette.requests import ClientDisconnect
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from app.core.errors import AppError, HeaderFieldsTooLarge, PayloadTooLarge, UnsupportedMediaType
@@ -28,6 +28,7 @@ from app.core.logging import request_id_var
 from app.http.problems import (
     CLIENT_DISCONNECTED,
     PROBLEM_JSON,
+    client_gone,
     database_unavailable,
     error_body,
     status_error,
@@ -36,6 +37,7 @@ from app.http.problems import (
 
 _SAFE_REQUEST_ID = re.compile(r"[A-Za-z0-9._-]{1,128}")
 _NOSNIFF = (b"x-content-type-options", b"nosniff")
+_CLOSE = (b"connection", b"close")
 _METHODS_WITH_CONTENT = frozenset({"POST", "PUT", "PATCH"})
 _RESPONSE_HEADERS = "hipspine.response_headers"
 
@@ -113,11 +115,7 @@ class RequestContextMiddleware:
                 except Exception as exc:
                     error = self._error(exc, scope)
             if error is not None and response_status == 0:  # else the response cannot change
-                await send_problem(
-                    send_with_context,
-                    error_body(error, instance=scope["path"], request_id=request_id),
-                    headers=[*(error.headers or {}).items(), ("connection", "close")],
-                )
+                await send_problem(send_with_context, scope, error, headers=[_CLOSE])
         finally:
             if self.access_log:
                 access_logger.info(
@@ -136,7 +134,7 @@ class RequestContextMiddleware:
         left to answer."""
         if isinstance(exc, HTTPException):  # the body limit, raised outside FastAPI's handlers
             return status_error(exc.status_code, exc.detail)
-        if scope["state"].get(CLIENT_DISCONNECTED) or isinstance(exc, ClientDisconnect):
+        if client_gone(scope, exc):
             # The client went away mid-request: it is no fault of the server's.
             error_logger.debug("client disconnected", extra={"path": scope["path"]})
             return None
@@ -229,18 +227,25 @@ def is_json(content_type: bytes | None) -> bool:
 
 
 async def send_problem(
-    send: Send, body: dict[str, object], *, headers: list[tuple[str, str]]
+    send: Send, scope: Scope, error: AppError, *, headers: Sequence[tuple[bytes, bytes]] = ()
 ) -> None:
-    """A problem+json response from a pure-ASGI layer, where no exception handler runs."""
-    content = json.dumps(body).encode()
+    """``error`` as a problem+json response from a pure-ASGI layer, where no exception handler
+    runs: with the request's id (when the request context gave it one), the error's own header
+    fields, then ``headers``."""
+    request_id = scope.get("state", {}).get("request_id", "")
+    content = json.dumps(error_body(error, instance=scope["path"], request_id=request_id)).encode()
     await send(
         {
             "type": "http.response.start",
-            "status": body["status"],
+            "status": error.status,
             "headers": [
                 (b"content-type", PROBLEM_JSON.encode()),
                 (b"content-length", str(len(content)).encode()),
-                *((name.lower().encode(), value.encode("latin-1")) for name, value in headers),
+                *(
+                    (name.lower().encode(), value.encode("latin-1"))
+                    for name, value in (error.headers or {}).items()
+                ),
+                *headers,
             ],
         }
     )

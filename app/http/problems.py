@@ -15,6 +15,7 @@ from sqlalchemy.exc import DBAPIError, OperationalError, SQLAlchemyError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.exceptions import HTTPException
 from starlette.requests import ClientDisconnect
+from starlette.types import Scope
 
 from app.core.errors import (
     AppError,
@@ -298,6 +299,14 @@ CLIENT_DISCONNECTED = "hipspine.client_disconnected"
 """Set in the request state once the request context has seen the client go away."""
 
 
+def client_gone(scope: Scope, exc: BaseException) -> bool:
+    """Whether ``exc`` came of the client going away (nobody is left to answer, and it is no
+    fault of the server's), as the exception says or the request context saw."""
+    return isinstance(exc, ClientDisconnect) or bool(
+        scope.get("state", {}).get(CLIENT_DISCONNECTED)
+    )
+
+
 def unexpected_error(exc: BaseException) -> AppError:
     """The problem for an exception no handler took: a 503 for a database outage, else a 500
     that says nothing of the exception."""
@@ -309,7 +318,7 @@ async def _unexpected_error(request: Request, exc: Exception) -> JSONResponse:
     handler took, as the request context sends its own (``Connection: close``); it then raises
     the exception on to the request context, which logs it. A client that went away gets
     nothing: the exception is raised on at once, and its disconnection is no error."""
-    if isinstance(exc, ClientDisconnect) or request.scope.get("state", {}).get(CLIENT_DISCONNECTED):
+    if client_gone(request.scope, exc):
         raise exc
     response = app_error_response(request, unexpected_error(exc))
     response.headers["connection"] = "close"

@@ -22,7 +22,6 @@ from app.core.errors import UnprocessableContent
 from app.core.types import Omittable
 from app.http.middleware import send_problem
 from app.http.pagination import DEFAULT_LIMIT, MAX_LIMIT, Cursor
-from app.http.problems import error_body
 
 
 class QueryParameters(BaseModel):
@@ -65,9 +64,7 @@ class RefuseRepeatedParameters:
         if scope["type"] == "http":
             refusal = repeated_parameters(scope["query_string"])
             if refusal is not None:
-                request_id = scope.get("state", {}).get("request_id", "")
-                body = error_body(refusal, instance=scope["path"], request_id=request_id)
-                await send_problem(send, body, headers=[])
+                await send_problem(send, scope, refusal)
                 return
         await self.app(scope, receive, send)
 

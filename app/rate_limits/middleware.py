@@ -20,7 +20,6 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from app.core.errors import TooManyRequests
 from app.http.middleware import add_response_headers, send_problem
-from app.http.problems import error_body
 from app.rate_limits.limiter import RateLimitDecision, RateLimiter
 
 EXEMPT_PATHS = frozenset({"/healthz", "/readyz"})
@@ -113,14 +112,4 @@ def too_many_requests(decision: RateLimitDecision) -> TooManyRequests:
 
 
 async def _send_too_many_requests(scope: Scope, send: Send, decision: RateLimitDecision) -> None:
-    error = too_many_requests(decision)
-    await send_problem(
-        send,
-        error_body(
-            error, instance=scope["path"], request_id=scope.get("state", {}).get("request_id", "")
-        ),
-        headers=[
-            *(error.headers or {}).items(),
-            *((name.decode(), value.decode()) for name, value in decision.headers()),
-        ],
-    )
+    await send_problem(send, scope, too_many_requests(decision), headers=decision.headers())
